@@ -1,0 +1,67 @@
+"""Certificates: what is printed, how it is rendered, signed, coded and stored (no web, no database)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from certificates.codes import new_code, normalise_code
+from certificates.model import CertificateData
+from certificates.signing import (
+    canonical_payload,
+    generate_private_key_pem,
+    key_id,
+    public_key_pem,
+    sign,
+    verify,
+)
+from certificates.storage import (
+    FileStorage,
+    Storage,
+    StorageConflict,
+    StorageError,
+    StorageKeyMissing,
+    storage_from_url,
+)
+
+if TYPE_CHECKING:
+    from certificates.render import (
+        CertificateRenderer,
+        ResourceRefused,
+        TemplateFolderFetcher,
+        default_renderer,
+    )
+
+# Rendering pulls in WeasyPrint and Pango (a third of a second, tens of MB): load it only when asked for,
+# so that the web process can check codes and signatures without it.
+_LAZY = {"CertificateRenderer", "ResourceRefused", "TemplateFolderFetcher", "default_renderer"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the rendering names on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module("certificates.render"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CertificateData",
+    "CertificateRenderer",
+    "FileStorage",
+    "ResourceRefused",
+    "Storage",
+    "StorageConflict",
+    "StorageError",
+    "StorageKeyMissing",
+    "TemplateFolderFetcher",
+    "canonical_payload",
+    "default_renderer",
+    "generate_private_key_pem",
+    "key_id",
+    "new_code",
+    "normalise_code",
+    "public_key_pem",
+    "sign",
+    "storage_from_url",
+    "verify",
+]

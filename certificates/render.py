@@ -1,0 +1,131 @@
+"""Render certificates to PDF with WeasyPrint, reusing fonts and the stylesheet across renders."""
+
+from __future__ import annotations
+
+import functools
+import mimetypes
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import segno
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from certificates.model import CertificateData
+
+DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
+TEMPLATE_NAME = "certificate.html"
+STYLESHEET_NAME = "certificate.css"
+
+
+class ResourceRefused(ValueError):
+    """The renderer was asked for a resource outside its template folder."""
+
+
+class TemplateFolderFetcher(URLFetcher):
+    """URL fetcher that serves only existing files inside one folder: no network, no other files."""
+
+    def __init__(self, folder: Path) -> None:
+        # fail_on_errors: a refused or missing resource stops the render instead of printing a fallback.
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+        self.folder = folder.resolve()
+
+    def resolve(self, url: str) -> Path:
+        """Return the file a URL names, or raise ResourceRefused if it is not a file in the folder."""
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            raise ResourceRefused(f"only file: URLs inside the template folder are served, not {url!r}")
+        if parts.netloc not in ("", "localhost"):
+            raise ResourceRefused(f"remote file URL refused: {url!r}")
+        # resolve() also follows symlinks, so a link pointing out of the folder is refused too.
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.folder) or not path.is_file():
+            raise ResourceRefused(f"not a file inside the template folder: {url!r}")
+        return path
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Return the file a URL names inside the folder, or raise ResourceRefused."""
+        path = self.resolve(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path2url(str(path)), path.read_bytes(), {"Content-Type": content_type})
+
+
+def long_date(day: date) -> str:
+    """Return a date the Vietnamese administrative way: "ngày 04 tháng 08 năm 2025"."""
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def short_date(day: date) -> str:
+    """Return a date as dd/mm/yyyy."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def qr_svg(url: str) -> Markup:
+    """Return an inline SVG QR code (vector) encoding the URL."""
+    # Without width/height the SVG scales to the box the stylesheet gives it; a 2-module margin
+    # plus the white page around it leaves scanners enough quiet zone.
+    svg = segno.make_qr(url, error="m").svg_inline(scale=1, border=2, omitsize=True, svgclass="qr-code")
+    return Markup(svg)  # noqa: S704 - segno output holds only path data, never the URL text
+
+
+class CertificateRenderer:
+    """Renders certificates; build one per process and reuse it (fonts and CSS are loaded once)."""
+
+    def __init__(self, template_dir: Path | None = None) -> None:
+        self.template_dir = (template_dir or DEFAULT_TEMPLATE_DIR).resolve()
+        self.url_fetcher = TemplateFolderFetcher(self.template_dir)
+        self._base_url = path2url(str(self.template_dir))
+        self._environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.template_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._environment.filters["long_date"] = long_date
+        self._environment.filters["short_date"] = short_date
+        self._environment.filters["qr_svg"] = qr_svg
+        self._template = self._environment.get_template(TEMPLATE_NAME)
+        # The font configuration and the parsed stylesheet are a third of a render: build them once.
+        self._font_config = FontConfiguration()
+        stylesheet_path = self.template_dir / STYLESHEET_NAME
+        self._stylesheet = CSS(
+            string=stylesheet_path.read_text(encoding="utf-8"),
+            base_url=path2url(str(stylesheet_path)),
+            url_fetcher=self.url_fetcher,
+            font_config=self._font_config,
+        )
+
+    def html(self, items: Sequence[CertificateData]) -> str:
+        """Return the HTML source of a document with one page per certificate."""
+        if not items:
+            raise ValueError("nothing to render")
+        if len(items) == 1:
+            title = f"Giấy công nhận {items[0].title} {items[0].year} - {items[0].holder_name}"
+        else:
+            title = f"Giấy công nhận ({len(items)} bản)"
+        # A creation date taken from the data, not the clock, keeps the same data giving the same bytes.
+        created = max(item.signed_on for item in items).isoformat()
+        return self._template.render(certificates=list(items), document_title=title, created=created)
+
+    def render_many(self, items: Sequence[CertificateData]) -> bytes:
+        """Return one PDF with one page per certificate (the pages share embedded font subsets)."""
+        document = HTML(string=self.html(items), base_url=self._base_url, url_fetcher=self.url_fetcher)
+        pdf: bytes = document.write_pdf(stylesheets=[self._stylesheet], font_config=self._font_config)
+        return pdf
+
+    def render(self, data: CertificateData) -> bytes:
+        """Return the PDF of one certificate."""
+        return self.render_many([data])
+
+
+@functools.lru_cache(maxsize=1)
+def default_renderer() -> CertificateRenderer:
+    """Return this process's shared renderer over the bundled templates."""
+    return CertificateRenderer()

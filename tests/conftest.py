@@ -1,0 +1,142 @@
+"""Shared fixtures. CDHT_TEST_RUNTIME picks the runtime: embedded (SQLite + file broker) or production
+(PostgreSQL + Redis). Every test builds real rows in a real database."""
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from webapp import create_app
+from webapp.cli import alembic_config
+from webapp.config import Settings, from_env
+from workflows.db import session_scope
+from workflows.seed import seed_reference
+
+RUNTIME = os.environ.get("CDHT_TEST_RUNTIME", "embedded")
+PG_ADMIN_URL = os.environ.get("CDHT_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("CDHT_TEST_REDIS", "redis://127.0.0.1:6379/14")
+PASSWORD = "test-password-1"
+MUTABLE_TABLES = ("audit_event", "certificate", "activity", "application", "decision", "apitoken", "citizen",
+                  "app_user")
+
+
+def _create_pg_database() -> str:
+    name = f"cdht_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def runtime_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment variables describing this run's runtime; a worker process gets the same ones."""
+    instance = tmp_path_factory.mktemp("instance")
+    env = {
+        "CDHT_INSTANCE_PATH": str(instance),
+        "STORAGE_URL": str(instance / "storage"),
+        "SIGNING_KEY_PATH": str(instance / "signing_key.pem"),
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "PUBLIC_BASE_URL": "http://cdht.test",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+    database = None
+    if RUNTIME == "production":
+        database = _create_pg_database()
+        env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+        env["CELERY_BROKER_URL"] = REDIS_URL
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{instance / 'cdht.db'}"
+        env["CELERY_BROKER_URL"] = "filesystem://"
+    yield env
+    if database:
+        _drop_pg_database(database)
+
+
+@pytest.fixture(scope="session")
+def settings(runtime_env: dict[str, str]) -> Settings:
+    """Settings built exactly as a deployed process builds them."""
+    return from_env(runtime_env)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Flask:
+    """The app on a migrated database with reference data (wards, targets, criteria)."""
+    command.upgrade(alembic_config(settings.database_url), "head")
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    with session_scope(application.extensions["cdht"].engine) as session:
+        seed_reference(session)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.extensions["cdht"].engine.begin() as conn:
+        conn.execute(text("UPDATE application SET decision_id = NULL"))
+        for table in MUTABLE_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture()
+def session(app: Flask) -> Iterator[Session]:
+    """A database session for arranging and checking rows."""
+    with Session(app.extensions["cdht"].engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A test client of the JSON API and pages."""
+    return app.test_client()
+
+
+class Api:
+    """Small helper around the test client: sign in, call with a token, check errors."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def token(self, username: str, password: str = PASSWORD) -> dict[str, str]:
+        rv = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert rv.status_code == 200, rv.json
+        return {"Authorization": f"Bearer {rv.json['token']}"}
+
+    def call(self, method: str, path: str, who: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        return self.client.open(path, method=method, headers=who or {}, **kwargs)
+
+
+@pytest.fixture()
+def api(client: FlaskClient) -> Api:
+    """The API helper."""
+    return Api(client)
+
+
+def pytest_report_header() -> str:
+    """Say which runtime this run uses."""
+    return f"CDHT runtime: {RUNTIME}"
+
+

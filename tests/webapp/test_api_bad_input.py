@@ -1,0 +1,109 @@
+"""Bad input gets a 4xx JSON error naming the field, and nothing is written."""
+
+import pytest
+from factories import citizen_data, make_citizen, scores
+from sqlmodel import Session, func, select
+
+from workflows.models import AuditEvent, Citizen, User
+
+
+def _counts(session: Session) -> tuple[int, int, int]:
+    session.expire_all()
+    return (session.exec(select(func.count()).select_from(Citizen)).one(),
+            session.exec(select(func.count()).select_from(User)).one(),
+            session.exec(select(func.count()).select_from(AuditEvent)).one())
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"cccd": "12345"}, "cccd", "cccd_format"),
+        ({"cccd": "001090ABCDEF"}, "cccd", "cccd_format"),
+        ({"date_of_birth": "1985-05-17"}, "cccd", "cccd_birth_mismatch"),
+        ({"ward_code": "99999"}, "ward_code", "unknown_ward"),
+        ({"full_name": None}, "full_name", "required"),
+        ({"consent": False}, "consent", "consent_required"),
+        ({"date_of_birth": "17/05/1990"}, "date_of_birth", "date_format"),
+        ({"sex": "x"}, "sex", "invalid_choice"),
+        ({"password": "short"}, "password", "password_too_short"),
+    ],
+)
+def test_registration_rejects_field(api, session: Session, change: dict, field: str, code: str) -> None:
+    data = citizen_data(year=1990) | change
+    before = _counts(session)
+    rv = api.call("POST", "/api/v1/citizens", json={k: v for k, v in data.items() if v is not None})
+    assert rv.status_code == 422, rv.json
+    assert rv.json["error"]["field_codes"][field] == code
+    assert rv.json["error"]["fields"][field]  # a translated message
+    assert _counts(session) == before
+
+
+def test_duplicate_cccd_is_409_and_writes_nothing(api, session: Session) -> None:
+    data = citizen_data()
+    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
+    before = _counts(session)
+    rv = api.call("POST", "/api/v1/citizens", json=data | {"full_name": "Người Khác"})
+    assert rv.status_code == 409 and rv.json["error"]["fields"]["cccd"]
+    assert _counts(session) == before
+
+
+def test_not_json_is_400(api) -> None:
+    rv = api.call("POST", "/api/v1/citizens", data="not json", content_type="application/json")
+    assert rv.status_code == 400 and rv.json["error"]["code"] == "bad_json"
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [({"I.1": 11}, "scores.I.1"), ({"I.1": -1}, "scores.I.1"), ({"I.1": "9"}, "scores.I.1"),
+     ({"I.1": 8.5}, "scores.I.1"), ({"X.9": 5}, "scores.X.9")],
+)
+def test_scores_out_of_range_rejected(api, session: Session, bad: dict, field: str) -> None:
+    _actor, username = make_citizen(session)
+    me = api.token(username)
+    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
+    rv = api.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": bad})
+    assert rv.status_code == 422 and field in rv.json["error"]["fields"]
+    assert api.call("GET", f"/api/v1/applications/{aid}", me).json["self_scores"] == {}
+
+
+def test_submit_incomplete_is_422(api, session: Session) -> None:
+    _actor, username = make_citizen(session)
+    me = api.token(username)
+    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
+    partial = {k: v for k, v in scores(9).items() if k != "III.2"}
+    api.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": partial})
+    rv = api.call("POST", f"/api/v1/applications/{aid}/submit", me)
+    assert rv.status_code == 422
+    assert set(rv.json["error"]["fields"]) == {"self_scores", "activities"}
+    assert api.call("GET", f"/api/v1/applications/{aid}", me).json["state"] == "draft"
+
+
+def test_second_application_same_year_is_409(api, session: Session) -> None:
+    _actor, username = make_citizen(session)
+    me = api.token(username)
+    assert api.call("POST", "/api/v1/applications", me, json={"year": 2026}).status_code == 201
+    assert api.call("POST", "/api/v1/applications", me, json={"year": 2026}).status_code == 409
+    assert api.call("POST", "/api/v1/applications", me, json={"year": "abc"}).status_code == 422
+
+
+def test_evidence_checked_by_content(api, session: Session) -> None:
+    import io
+
+    from PIL import Image
+
+    _actor, username = make_citizen(session)
+    me = api.token(username)
+    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
+    form = {"title": "Lớp tiếng Anh", "kind": "course", "hours": "30", "started_on": "2026-01-10"}
+    fake = {**form, "evidence": (io.BytesIO(b"MZ\x90\x00 not an image"), "anh.png")}
+    rv = api.call("POST", f"/api/v1/applications/{aid}/activities", me, data=fake,
+                  content_type="multipart/form-data")
+    assert rv.status_code == 422 and rv.json["error"]["field_codes"]["evidence"] == "file_type"
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, "PNG")
+    buf.seek(0)
+    rv = api.call("POST", f"/api/v1/applications/{aid}/activities", me, data={**form, "evidence": (buf, "a.png")},
+                  content_type="multipart/form-data")
+    assert rv.status_code == 201 and rv.json["evidence"]["content_type"] == "image/png"
+    activities = api.call("GET", f"/api/v1/applications/{aid}", me).json["activities"]
+    assert len(activities) == 1

@@ -1,0 +1,61 @@
+"""The app factory: the web app and the Celery worker build themselves from the same settings."""
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from certificates import storage_from_url
+from workflows.db import make_engine
+
+from . import auth, database, errors
+from .celery_app import init_celery
+from .config import ROOT, Settings, from_env
+from .extensions import csrf, limiter
+from .runtime import Runtime
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app (and its Celery instance) from settings, by default read from the environment."""
+    settings = settings or from_env()
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"),
+                instance_path=str(settings.instance_path))
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    production = settings.env == "production"
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["cdht"] = Runtime(settings=settings, engine=make_engine(settings.database_url),
+                                     storage=storage_from_url(settings.storage_url))
+    database.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_celery(app, settings)
+
+    from .api import bp as api_bp
+    from .api.openapi import bp as openapi_bp
+    from .cli import register as register_cli
+    from .pages import register as register_pages
+    from .security import init_app as init_security
+
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged form to ride on
+    app.register_blueprint(api_bp)
+    app.register_blueprint(openapi_bp)
+    register_pages(app)
+    register_cli(app)
+    init_security(app)
+    logging.getLogger("cdht").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,7 @@
+"""JSON API v1 (contract in shared/API.md); every route calls one domain function."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import applications, auth, certificates, citizens, decisions, review, rollup  # noqa: E402,F401

@@ -1,0 +1,68 @@
+"""A citizen's application: open, read, log activities, self-assess, submit."""
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from workflows import applications as apps
+from workflows.access import visible_application
+
+from ..auth import bearer_actor
+from ..database import db
+from ..evidence import checked_evidence, save_evidence
+from . import bp
+from .io import activity_json, application_json, json_body
+
+
+@bp.post("/applications")
+def open_application() -> ResponseReturnValue:
+    """Open the caller's application for a year."""
+    session = db()
+    app = apps.open_application(session, bearer_actor(), json_body().get("year"))
+    session.commit()
+    return jsonify(application_json(session, app)), 201
+
+
+@bp.get("/applications/<application_id>")
+def get_application(application_id: str) -> ResponseReturnValue:
+    """Read an application (owner, its ward's staff, admin)."""
+    session = db()
+    app = visible_application(session, bearer_actor(), application_id)
+    return jsonify(application_json(session, app))
+
+
+@bp.post("/applications/<application_id>/activities")
+def add_activity(application_id: str) -> ResponseReturnValue:
+    """Log an activity with an optional evidence file (multipart) or as JSON."""
+    actor = bearer_actor()
+    session = db()
+    visible_application(session, actor, application_id)
+    if request.mimetype == "application/json":
+        data, evidence = json_body(), None
+    else:
+        data = request.form.to_dict()
+        if "indicator_codes" in request.form:
+            data["indicator_codes"] = ",".join(request.form.getlist("indicator_codes"))
+        evidence = checked_evidence(request.files.get("evidence"), application_id)
+    activity = apps.add_activity(session, actor, application_id, data, evidence[0] if evidence else None)
+    if evidence:
+        save_evidence(*evidence)  # only once the activity is valid, so a refused form leaves no file behind
+    session.commit()
+    return jsonify(activity_json(activity)), 201
+
+
+@bp.put("/applications/<application_id>/self-assessment")
+def self_assessment(application_id: str) -> ResponseReturnValue:
+    """Record self-scores."""
+    session = db()
+    app = apps.set_self_assessment(session, bearer_actor(), application_id, json_body().get("scores"))
+    session.commit()
+    return jsonify(application_json(session, app))
+
+
+@bp.post("/applications/<application_id>/submit")
+def submit(application_id: str) -> ResponseReturnValue:
+    """Submit for review."""
+    session = db()
+    app = apps.submit(session, bearer_actor(), application_id)
+    session.commit()
+    return jsonify(application_json(session, app))

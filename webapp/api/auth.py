@@ -1,0 +1,56 @@
+"""POST /auth/token and GET /me."""
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
+from workflows import accounts
+from workflows.errors import Invalid
+from workflows.models import Citizen
+from workflows.validation import FieldErrors
+
+from ..auth import Unauthorized, bearer_actor
+from ..database import db
+from ..extensions import limiter
+from ..runtime import runtime
+from . import bp
+from .io import citizen_json, iso, json_body
+
+
+class BadCredentials(Unauthorized):
+    """Wrong username or password (the same answer for both)."""
+
+    code = "bad_credentials"
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: runtime().settings.login_rate_limit)
+def token() -> ResponseReturnValue:
+    """Exchange a username and password for a bearer token."""
+    data = json_body()
+    errors = FieldErrors()
+    username = errors.text(data, "username", 64)
+    password = errors.text(data, "password", 128)
+    if errors:
+        raise Invalid(fields=errors)
+    session = db()
+    user = accounts.authenticate(session, str(username), str(password))
+    if user is None:
+        raise BadCredentials()
+    value, expires_at = accounts.issue_token(session, user)
+    session.commit()
+    return jsonify({"token": value, "expires_at": iso(expires_at), "role": user.role})
+
+
+@bp.get("/me")
+def me() -> ResponseReturnValue:
+    """The caller's profile and role."""
+    actor = bearer_actor()
+    assert actor is not None
+    session = db()
+    body: dict[str, object] = {"id": actor.user_id, "role": actor.role, "ward_code": actor.ward_code}
+    if actor.citizen_id:
+        citizen = session.get(Citizen, actor.citizen_id)
+        body["citizen"] = citizen_json(citizen) if citizen else None
+    return jsonify(body)
+
+

@@ -1,0 +1,179 @@
+"""GET /api/openapi.json: the hand-written OpenAPI 3.1 document of the JSON API (contract in shared/API.md)."""
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from .openapi_schemas import SCHEMAS, Schema, ref
+
+bp = Blueprint("openapi", __name__)
+
+ERRORS = {  # status -> (component name, description)
+    "400": ("BadRequest", "The body is not a JSON object (`bad_json`)."),
+    "401": ("Unauthorized", "No valid bearer token, or wrong username or password."),
+    "403": ("Forbidden", "The caller's role may not do this."),
+    "404": ("NotFound", "No such object, or one of another ward or another citizen."),
+    "409": ("Conflict", "The object's state or version does not allow this, or it already exists."),
+    "413": ("TooLarge", "The request body is larger than 12 MiB."),
+    "415": ("UnsupportedMedia", "The body's media type is not supported."),
+    "422": ("Invalid", "One or more fields are invalid; `fields` names each."),
+    "429": ("RateLimited", "Too many attempts; retry later."),
+}
+PUBLIC: list[dict[str, list[str]]] = []  # `security: []`: no token needed
+
+
+def content(schema: Schema, media: str = "application/json") -> dict[str, Any]:
+    """A content map with one media type."""
+    return {media: {"schema": schema}}
+
+
+def ok(name: str, description: str = "OK") -> dict[str, Any]:
+    """A JSON response carrying a component schema."""
+    return {"description": description, "content": content(ref(name))}
+
+
+def html(description: str) -> dict[str, Any]:
+    """An HTML page."""
+    return {"description": description, "content": content({"type": "string"}, "text/html")}
+
+
+def body(name: str, media: str = "application/json") -> dict[str, Any]:
+    """A required request body."""
+    return {"required": True, "content": content(ref(name), media)}
+
+
+def path_param(name: str, description: str) -> dict[str, Any]:
+    """A string path parameter."""
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+def query(name: str, schema: Schema, description: str) -> dict[str, Any]:
+    """An optional query parameter."""
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+APP_ID = path_param("application_id", "The application's id.")
+CODE = path_param("code", "The certificate code.")
+
+
+def op(op_id: str, tag: str, summary: str, success: dict[str, dict[str, Any]], errors: str = "",
+       **extra: Any) -> dict[str, Any]:
+    """One operation: its success answers plus the shared error responses named by status ("401 404")."""
+    responses = dict(success)
+    for status in errors.split():
+        responses[status] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+    secured = extra.get("security") is not PUBLIC
+    if secured and "401" not in responses:
+        responses["401"] = {"$ref": "#/components/responses/Unauthorized"}
+    return {"operationId": op_id, "tags": [tag], "summary": summary, **extra,
+            "responses": dict(sorted(responses.items()))}
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/auth/token": {"post": op(
+        "createToken", "auth", "Exchange a username and password for a bearer token",
+        {"200": ok("Token")}, "400 401 413 422 429", security=PUBLIC, requestBody=body("TokenRequest"),
+        description="A citizen's username is the CCCD. Tokens expire and can be revoked.")},
+    "/api/v1/me": {"get": op("getMe", "auth", "The caller's profile and role", {"200": ok("Me")})},
+    "/api/v1/citizens": {"post": op(
+        "registerCitizen", "citizens", "Self-registration of a citizen", {"201": ok("Citizen", "Registered")},
+        "400 409 413 422", security=PUBLIC, requestBody=body("CitizenRegistration"),
+        description="409 when the CCCD is already registered; 422 names each invalid field.")},
+    "/api/v1/applications": {"post": op(
+        "openApplication", "applications", "Open the caller's application for a year",
+        {"201": ok("Application", "Opened in state `draft`")}, "400 404 409 413 422",
+        requestBody=body("ApplicationCreate"), description="Citizens only; 409 if one exists for that year.")},
+    "/api/v1/applications/{application_id}": {"get": op(
+        "getApplication", "applications", "Read an application (owner, its ward's staff, admin)",
+        {"200": ok("Application")}, "404", parameters=[APP_ID])},
+    "/api/v1/applications/{application_id}/activities": {"post": op(
+        "addActivity", "applications", "Log a learning activity, optionally with an evidence file",
+        {"201": ok("Activity", "Logged")}, "400 404 409 413 422", parameters=[APP_ID],
+        requestBody={"required": True, "content": {
+            "multipart/form-data": {"schema": ref("ActivityUpload"), "encoding": {
+                "evidence": {"contentType": "application/pdf, image/jpeg, image/png"}}},
+            "application/json": {"schema": ref("ActivityInput")}}},
+        description="Owner only, while the application is `draft` or `returned` (409 otherwise). "
+                    "An evidence file of the wrong type, empty, damaged or too large answers 422 on `evidence`.")},
+    "/api/v1/applications/{application_id}/self-assessment": {"put": op(
+        "setSelfAssessment", "applications", "Record the citizen's own scores (merged into earlier ones)",
+        {"200": ok("Application")}, "400 404 409 413 422", parameters=[APP_ID], requestBody=body("SelfAssessment"))},
+    "/api/v1/applications/{application_id}/submit": {"post": op(
+        "submitApplication", "applications", "Submit for ward review",
+        {"200": ok("Application", "Now `submitted`")}, "404 409 422", parameters=[APP_ID],
+        description="422 (`incomplete`) when an indicator is unscored or no activity is logged.")},
+    "/api/v1/review/queue": {"get": op(
+        "reviewQueue", "review", "One page of the caller's ward queue (own ward only)",
+        {"200": ok("ReviewQueue")}, "404 422", parameters=[
+            query("state", {"type": "string", "enum": ["submitted", "returned", "approved", "rejected", "recognised"],
+                            "default": "submitted"}, "Filter by state; empty for all."),
+            query("q", {"type": "string"}, "Search the citizen's name."),
+            query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "1-based page.")],
+        description="Ward reviewers and chairs; other callers get 404.")},
+    "/api/v1/applications/{application_id}/review": {"post": op(
+        "reviewApplication", "review", "Approve, return or reject a submitted application",
+        {"200": ok("Application")}, "400 403 404 409 413 422", parameters=[APP_ID], requestBody=body("Review"),
+        description="Ward reviewers of its ward; 409 on a stale version; 422 when approving fails the pass rule.")},
+    "/api/v1/decisions": {"post": op(
+        "createDecision", "decisions", "Record a recognition decision and queue its certificates",
+        {"201": ok("DecisionCreated", "Recorded; certificates queued")}, "400 403 404 409 413 422",
+        requestBody=body("DecisionCreate"),
+        description="Ward chairs; only approved applications of the chair's ward and the decision's year.")},
+    "/api/v1/decisions/{decision_id}": {"get": op(
+        "getDecision", "decisions", "A decision with its issuance progress", {"200": ok("Decision")}, "404",
+        parameters=[path_param("decision_id", "The decision's id.")])},
+    "/api/v1/certificates/{code}": {"get": op(
+        "getCertificate", "certificates", "Certificate details (holder, its ward's staff, admin)",
+        {"200": ok("Certificate")}, "404", parameters=[CODE])},
+    "/api/v1/certificates/{code}/pdf": {"get": op(
+        "getCertificatePdf", "certificates", "The certificate PDF once issued",
+        {"200": {"description": "The PDF", "content": content({"type": "string", "format": "binary"},
+                                                              "application/pdf")}},
+        "404 409", parameters=[CODE], description="409 (`not_issued_yet`) while it is queued or rendering.")},
+    "/api/v1/certificates/{code}/revoke": {"post": op(
+        "revokeCertificate", "certificates", "Revoke an issued certificate with a reason",
+        {"200": ok("Certificate", "Revoked")}, "400 403 404 409 413 422", parameters=[CODE],
+        requestBody=body("Revocation"), description="Ward chair of its ward, or a city admin.")},
+    "/api/v1/verify/{code}": {"get": op(
+        "verifyCertificate", "certificates", "Public verification of a certificate code",
+        {"200": ok("Verification", "Always 200; an unknown code has status `unknown`")}, security=PUBLIC,
+        parameters=[CODE])},
+    "/api/v1/rollup": {"get": op(
+        "getRollup", "rollup", "Ward and city figures against the year's targets",
+        {"200": ok("Rollup")}, "404 422",
+        parameters=[query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "Defaults to this year.")],
+        description="City admins see every ward; ward staff see the city line and their ward; others get 404.")},
+    "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health")}, security=PUBLIC)},
+    "/readyz": {"get": op(
+        "readyz", "health", "Database, broker and storage are reachable",
+        {"200": ok("Readiness", "Ready"), "503": ok("Readiness", "Not ready; `checks` names the failures")},
+        security=PUBLIC)},
+    "/verify/{code}": {"get": op(
+        "verifyPage", "certificates", "Public verification page (the QR code on every certificate leads here)",
+        {"200": html("HTML page with the same facts as /api/v1/verify/{code}"),
+         "404": html("HTML page: unknown code")}, security=PUBLIC, parameters=[CODE])},
+}
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "CDHT API", "version": "1",
+             "description": "Applications for the lifelong-learning citizen title (CDHT), their review, recognition "
+                            "decisions and certificates. Dates are ISO 8601; ward codes are 5-digit strings; scores "
+                            "are integers 0-10; error messages follow `Accept-Language` (vi by default, en)."},
+    "servers": [{"url": "/"}],
+    "security": [{"bearerAuth": []}],
+    "tags": [{"name": n} for n in ("auth", "citizens", "applications", "review", "decisions", "certificates",
+                                   "rollup", "health")],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                           "description": "The token from POST /api/v1/auth/token."}},
+        "schemas": SCHEMAS,
+        "responses": {name: {"description": text, "content": content(ref("Error"))} for name, text in ERRORS.values()},
+    },
+}
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI document."""
+    return jsonify(DOCUMENT)

@@ -1,0 +1,134 @@
+"""Component schemas of the OpenAPI document: one per request and response body, named as the code shapes them."""
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+APPLICATION_STATES = ["draft", "submitted", "returned", "approved", "rejected", "recognised"]
+CERTIFICATE_STATUSES = ["queued", "rendering", "issued", "failed", "revoked", "superseded"]
+ROLES = ["citizen", "ward_reviewer", "ward_chair", "city_admin"]
+TARGET_GROUPS = ["resident", "worker", "staff", "learner"]
+ACTIVITY_KINDS = ["course", "self_study", "community", "club", "training", "other"]
+
+
+def ref(name: str) -> Schema:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(props: dict[str, Schema], required: list[str] | None = None, **extra: Any) -> Schema:
+    """An object; every property is required unless a list says otherwise."""
+    return {"type": "object", "properties": props, "required": list(props) if required is None else required,
+            **extra}
+
+
+def t(kind: str, **extra: Any) -> Schema:
+    """A plain typed schema."""
+    return {"type": kind, **extra}
+
+
+def null(schema: Schema) -> Schema:
+    """The schema or null."""
+    if "type" in schema and isinstance(schema["type"], str):
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: Schema) -> Schema:
+    """A list of items."""
+    return {"type": "array", "items": items}
+
+
+STR, INT, BOOL = t("string"), t("integer"), t("boolean")
+ID = t("string", description="Opaque id (never the CCCD).")
+DATE, DATETIME = t("string", format="date"), t("string", format="date-time")
+WARD = t("string", pattern=r"^\d{5}$", examples=["00004"])
+CODE = t("string", description="Certificate code as printed on the certificate.")
+RATE = null(t("number", description="A fraction (0.5 = 50%); null when the population is unknown."))
+SCORES = t("object", propertyNames={"pattern": r"^[IVX]+\.\d+$"},
+           additionalProperties=t("integer", minimum=0, maximum=10), examples=[{"I.1": 9, "III.2": 8}])
+MESSAGES = t("object", additionalProperties=STR)
+ACTIVITY_FIELDS: dict[str, Schema] = {
+    "title": t("string", maxLength=300), "kind": t("string", enum=ACTIVITY_KINDS),
+    "hours": t("integer", minimum=1, maximum=2000), "started_on": DATE, "ended_on": DATE,
+    "provider": t("string", maxLength=200),
+}
+ROLLUP_LINE = obj({"code": STR, "name": STR, "population": null(INT), "cdht": INT, "cdht_rate": RATE,
+                   "cdht_target": null(t("number")), "digital": INT, "digital_rate": RATE,
+                   "digital_target": null(t("number"))})
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj({"error": obj({
+        "code": t("string", description="Stable machine-readable code, e.g. `invalid`, `stale_version`."),
+        "message": t("string", description="In the request's language (Vietnamese by default, `Accept-Language: en`)."),
+        "fields": {**MESSAGES, "description": "Field name → translated message."},
+        "field_codes": {**MESSAGES, "description": "Field name → machine-readable error code."}})}),
+    "TokenRequest": obj({"username": t("string", maxLength=64, description="A citizen's username is the CCCD."),
+                         "password": t("string", maxLength=128)}),
+    "Token": obj({"token": STR, "expires_at": DATETIME, "role": t("string", enum=ROLES)}),
+    "CitizenRegistration": obj({
+        "cccd": t("string", maxLength=20), "full_name": t("string", maxLength=200), "date_of_birth": DATE,
+        "sex": t("string", enum=["male", "female"]), "ward_code": WARD, "target_group": t("string", enum=TARGET_GROUPS),
+        "password": t("string", maxLength=128), "email": t("string", maxLength=254), "phone": t("string", maxLength=20),
+        "consent": t("boolean", const=True)},
+        required=["cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "consent"]),
+    "Citizen": obj({"id": ID, "cccd_masked": STR, "full_name": STR, "ward_code": WARD, "date_of_birth": null(DATE),
+                    "sex": STR, "target_group": STR}),
+    "Me": obj({"id": null(ID), "role": t("string", enum=ROLES), "ward_code": null(WARD),
+               "citizen": {**null(ref("Citizen")), "description": "Present for citizens only."}},
+              required=["id", "role", "ward_code"]),
+    "ApplicationCreate": obj({"year": t("integer", examples=[2026])}),
+    "Evidence": obj({"name": STR, "content_type": t("string", enum=["application/pdf", "image/jpeg", "image/png"]),
+                     "sha256": STR}),
+    "Activity": obj({"id": ID, **ACTIVITY_FIELDS, "ended_on": null(DATE), "provider": null(STR),
+                     "indicator_codes": array(STR), "evidence": null(ref("Evidence"))}),
+    "ActivityInput": obj({**ACTIVITY_FIELDS, "indicator_codes": array(STR)},
+                         required=["title", "kind", "hours", "started_on"]),
+    "ActivityUpload": obj({**ACTIVITY_FIELDS,
+                           "indicator_codes": t("string", description="Comma-separated, or the field repeated."),
+                           "evidence": t("string", format="binary",
+                                         description="PDF, JPEG or PNG (checked by content), at most 10 MiB.")},
+                          required=["title", "kind", "hours", "started_on"]),
+    "CertificateRef": obj({"code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES),
+                           "verify_url": t("string", format="uri"), "pdf_url": STR}),
+    "Application": obj({
+        "id": ID, "year": INT, "state": t("string", enum=APPLICATION_STATES), "version": INT, "title_type": STR,
+        "target_group": STR, "citizen": obj({"id": ID, "full_name": STR, "cccd_masked": STR}), "ward_code": WARD,
+        "activities": array(ref("Activity")), "self_scores": SCORES, "reviewer_scores": SCORES, "total": null(INT),
+        "review_comment": null(STR), "submitted_at": null(DATETIME), "certificate": null(ref("CertificateRef"))}),
+    "SelfAssessment": obj({"scores": SCORES}),
+    "ReviewQueue": obj({"items": array(obj({
+        "id": ID, "state": t("string", enum=APPLICATION_STATES), "version": INT, "citizen_name": STR,
+        "target_group": STR, "submitted_at": null(DATETIME), "total": null(INT)})),
+        "total": INT, "page": INT, "page_size": INT}),
+    "Review": obj({"action": t("string", enum=["approve", "return", "reject"]), "scores": SCORES,
+                   "comment": t("string", maxLength=2000, description="Required when returning or rejecting."),
+                   "version": t("integer", description="The version read; a stale one answers 409.")},
+                  required=["action", "version"]),
+    "DecisionCreate": obj({"year": t("integer", minimum=2024, maximum=2100), "number": t("string", maxLength=40),
+                           "signed_on": DATE, "signer_name": t("string", maxLength=200),
+                           "application_ids": t("array", items=ID, minItems=1, uniqueItems=True)}),
+    "DecisionCreated": obj({"id": ID, "number": STR, "year": INT, "certificates": array(obj({
+        "application_id": ID, "code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES)}))}),
+    "Decision": obj({"id": ID, "ward_code": WARD, "year": INT, "number": STR, "signed_on": null(DATE),
+                     "signer_name": STR, "total": INT, "issued": INT, "failed": INT,
+                     "queued": t("integer", description="Queued or rendering.")}),
+    "Certificate": obj({
+        "code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES), "holder_name": null(STR), "ward_code": WARD,
+        "year": INT, "decision_number": null(STR), "issued_on": null(DATE), "sha256": null(STR),
+        "register_number": null(STR), "signature": null(STR), "key_id": null(STR), "pdf_url": STR,
+        "verify_url": t("string", format="uri"), "revoked_reason": null(STR)}),
+    "Revocation": obj({"reason": t("string", minLength=1)}),
+    "Verification": obj({
+        "valid": BOOL, "status": t("string", enum=["valid", "revoked", "superseded", "pending", "unknown"]),
+        "title": STR, "year": INT, "ward_name": STR, "holder_name": STR, "issued_on": DATE, "decision_number": STR,
+        "reason": STR}, required=["valid", "status"], description="Facts that are unknown are left out."),
+    "RollupLine": ROLLUP_LINE,
+    "Target": obj({"milestone_year": INT, "value": t("number"), "expected_by_now": t("number"), "source": STR}),
+    "Rollup": obj({"year": INT, "targets": obj({"cdht": null(ref("Target")), "digital": null(ref("Target"))}),
+                   "city": ref("RollupLine"), "wards": array(ref("RollupLine")), "wards_without_population": INT}),
+    "Health": obj({"status": t("string", const="ok")}),
+    "Readiness": obj({"status": t("string", enum=["ready", "not_ready"]),
+                      "checks": t("object", additionalProperties=STR,
+                                  description="database, broker, storage: `ok` or the failure's name.")}),
+}

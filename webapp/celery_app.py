@@ -1,0 +1,57 @@
+"""The Celery instance, built from the same settings as the web app; tasks run inside an app context."""
+
+from datetime import timedelta
+
+from celery import Celery, Task
+from flask import Flask
+
+from .config import Settings
+
+SWEEP_EVERY = timedelta(minutes=1)
+
+
+def broker_options(settings: Settings) -> dict[str, object]:
+    """Transport options: the embedded transport keeps its messages in one folder under instance/."""
+    if not settings.embedded_broker:
+        return {"visibility_timeout": 3600}
+    folder = settings.broker_folder
+    for sub in ("queue", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+
+
+def init_celery(app: Flask, settings: Settings) -> Celery:
+    """Create the Celery app for this Flask app and make it the default."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=settings.broker_url,
+        broker_transport_options=broker_options(settings),
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=5,
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,  # bounded by the attempts counter in the database
+        worker_prefetch_multiplier=1,
+        task_always_eager=settings.task_always_eager,
+        task_serializer="json",
+        accept_content=["json"],
+        imports=["webapp.tasks"],
+        beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY}},
+        beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
+        worker_hijack_root_logger=False,
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

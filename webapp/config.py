@@ -1,0 +1,74 @@
+"""The one place configuration is read: environment variables, with safe embedded defaults for `make run`."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when production configuration is missing or unsafe."""
+
+
+def _instance_secret(path: Path) -> str:
+    # Embedded runs keep a generated secret in instance/, so nothing secret lives in the repository.
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class Settings:
+    """Everything the web app, the worker and the CLI need to know about their surroundings."""
+
+    env: str = "embedded"
+    instance_path: Path = ROOT / "instance"
+    database_url: str = ""
+    broker_url: str = ""
+    storage_url: str = ""
+    secret_key: str = ""
+    signing_key_path: Path = ROOT / "instance" / "signing_key.pem"
+    public_base_url: str = "http://127.0.0.1:5000"
+    ratelimit_storage_uri: str = "memory://"
+    login_rate_limit: str = "10 per minute"
+    task_always_eager: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when the Celery transport is the file-based one of `make run`."""
+        return self.broker_url.startswith("filesystem://")
+
+    @property
+    def broker_folder(self) -> Path:
+        """Where the embedded transport keeps its messages."""
+        return self.instance_path / "broker"
+
+
+def from_env(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from environment variables (see README: Configuration)."""
+    e = dict(os.environ if env is None else env)
+    mode = e.get("CDHT_ENV", "embedded")
+    instance = Path(e.get("CDHT_INSTANCE_PATH", str(ROOT / "instance"))).resolve()
+    s = Settings(env=mode, instance_path=instance)
+    s.database_url = e.get("DATABASE_URL", f"sqlite:///{instance / 'cdht.db'}")
+    s.broker_url = e.get("CELERY_BROKER_URL", "filesystem://")
+    s.storage_url = e.get("STORAGE_URL", str(instance / "storage"))
+    s.signing_key_path = Path(e.get("SIGNING_KEY_PATH", str(instance / "signing_key.pem")))
+    s.public_base_url = e.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
+    s.ratelimit_storage_uri = e.get("RATELIMIT_STORAGE_URI", "memory://")
+    s.login_rate_limit = e.get("LOGIN_RATE_LIMIT", s.login_rate_limit)
+    secret = e.get("SECRET_KEY", "")
+    if mode == "production":
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "SIGNING_KEY_PATH")
+                   if not e.get(k)]
+        if missing:
+            raise ConfigError(f"production needs these environment variables: {', '.join(missing)}")
+        if len(secret) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+    s.secret_key = secret or _instance_secret(instance / "secret_key")
+    return s

@@ -1,0 +1,64 @@
+"""Errors answer in the user's language: JSON {"error": {...}} under /api, a page elsewhere; never a 500."""
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from workflows.errors import DomainError
+
+from .i18n import locale, message
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media",
+              429: "rate_limited"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, fields: dict[str, str] | None = None) -> tuple[Response, int]:
+    """The API's error body, with each field's message translated."""
+    lang = locale()
+    body = {"error": {"code": code, "message": message(code, lang),
+                      "fields": {name: message(err, lang) for name, err in (fields or {}).items()},
+                      "field_codes": fields or {}}}
+    return jsonify(body), status
+
+
+def _page(status: int, code: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, text=message(code)), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> ResponseReturnValue:
+        if _wants_json():
+            return error_response(exc.status, exc.code, exc.fields)
+        return _page(exc.status, exc.code)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
+        return _page(400, "csrf")
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> ResponseReturnValue:
+        # Two requests raced past the same uniqueness check: the loser gets a conflict, not a 500.
+        log.info("integrity conflict: %s", type(exc.orig).__name__)
+        return error_response(409, "conflict") if _wants_json() else _page(409, "conflict")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> ResponseReturnValue:
+        status = exc.code or 500
+        code = HTTP_CODES.get(status, "bad_request")
+        if _wants_json():
+            return error_response(status, code)
+        return _page(status, code)

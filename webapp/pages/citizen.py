@@ -1,0 +1,309 @@
+"""The citizen's pages: register, "Năm của tôi", activities with evidence, self-assessment, check and submit."""
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user
+from sqlmodel import Session, col, select
+
+from workflows import applications as apps
+from workflows import issuance, names
+from workflows.access import visible_application
+from workflows.actors import Actor
+from workflows.clock import today
+from workflows.errors import Conflict, Invalid
+from workflows.models import Application, Indicator, User, Ward
+from workflows.registration import register_citizen
+from workflows.states import EDITABLE_STATES
+
+from ..api.certificates import pdf_response
+from ..api.io import application_json
+from ..auth import SessionUser
+from ..database import db
+from ..evidence import checked_evidence, save_evidence
+from ..i18n import pick
+from . import formats
+from .access import require_role
+from .formats import date_from_parts, date_parts, error_messages, parse_score, score_id
+
+bp = Blueprint("citizen", __name__, url_prefix="/citizen")
+formats.register_filters(bp)
+
+REGISTER_ORDER = ("cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "email",
+                  "phone", "consent")
+REGISTER_IDS = {"date_of_birth": "date_of_birth-day", "sex": "sex-male", "target_group": "target_group-resident"}
+ACTIVITY_ORDER = ("title", "kind", "hours", "started_on", "ended_on", "provider", "indicator_codes", "evidence")
+ACTIVITY_IDS = {"kind": "kind-course", "started_on": "started_on-day", "ended_on": "ended_on-day",
+                "indicator_codes": "indicator_codes-0"}
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+def indicators_of(session: Session, app: Application) -> list[Indicator]:
+    """The criteria set's indicators in printed order (their Vietnamese and English wording)."""
+    return list(session.exec(select(Indicator).where(Indicator.criteria_set_id == app.criteria_set_id)
+                             .order_by(col(Indicator.position))))
+
+
+def _editable(session: Session, actor: Actor, app_id: str) -> Application:
+    app = visible_application(session, actor, app_id)
+    if app.state not in EDITABLE_STATES:
+        raise Conflict("not_editable")
+    return app
+
+
+def _form_token(name: str) -> str:
+    """A one-use token: a form posted twice (double click, back and resend) is recognised the second time."""
+    token = secrets.token_urlsafe(16)
+    session[f"once:{name}"] = ([token] + list(session.get(f"once:{name}", [])))[:5]
+    return token
+
+
+def _take_token(name: str, token: str) -> bool:
+    tokens = list(session.get(f"once:{name}", []))
+    if token not in tokens:
+        return False
+    tokens.remove(token)
+    session[f"once:{name}"] = tokens
+    return True
+
+
+def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
+    """The task list of "Năm của tôi" with one status per task."""
+    if view is None:
+        return []
+    editable = view["state"] in EDITABLE_STATES
+    returned = view["state"] == "returned"
+    activities = view["activities"]
+    has_evidence = any(a["evidence"] for a in activities)
+    scored = len(view["self_scores"])
+    ready = bool(activities) and not result.missing
+    app_id = view["id"]
+    if not editable:
+        submit_status = "done"
+    elif returned:
+        submit_status = "needs_fix"
+    else:
+        submit_status = "not_started" if ready else "cannot_start"
+    return [
+        {"id": "activities", "title": ("Ghi hoạt động học tập", "Log your learning activities"),
+         "href": url_for(".activities", app_id=app_id), "status": "done" if activities else "not_started"},
+        {"id": "evidence", "title": ("Tải minh chứng (không bắt buộc)", "Upload evidence (optional)"),
+         "href": url_for(".add_activity", app_id=app_id) if editable else None,
+         "status": "done" if has_evidence else "not_started"},
+        {"id": "self_assessment", "title": ("Tự đánh giá theo 10 tiêu chí", "Assess yourself on the 10 indicators"),
+         "href": url_for(".self_assessment", app_id=app_id) if editable else None,
+         "status": "done" if not result.missing else ("in_progress" if scored else "not_started")},
+        {"id": "submit", "title": ("Kiểm tra và nộp hồ sơ", "Check and submit"),
+         "href": url_for(".check", app_id=app_id) if editable and ready else None, "status": submit_status},
+    ]
+
+
+def _steps(view: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Nộp → Phường xét → Ký quyết định → Cấp chứng nhận, each done, current, problem or to do."""
+    state = view["state"] if view else "none"
+    cert = view["certificate"] if view else None
+    issued = cert is not None and cert["status"] == "issued"
+    by_state = {
+        "none": ("todo", "todo", "todo", "todo"), "draft": ("current", "todo", "todo", "todo"),
+        "submitted": ("done", "current", "todo", "todo"), "returned": ("done", "problem", "todo", "todo"),
+        "rejected": ("done", "problem", "todo", "todo"), "approved": ("done", "done", "current", "todo"),
+        "recognised": ("done", "done", "done", "done" if issued else "current"),
+    }
+    labels = (("Nộp", "Submit"), ("Phường xét", "Ward review"), ("Ký quyết định", "Decision signed"),
+              ("Cấp chứng nhận", "Certificate issued"))
+    return [{"label": label, "status": status} for label, status in zip(labels, by_state[state], strict=True)]
+
+
+# --- registration --------------------------------------------------------------------------------------------------
+
+def _wards(session: Session) -> list[tuple[str, list[Ward]]]:
+    wards = sorted(session.exec(select(Ward).where(col(Ward.active).is_(True))).all(),
+                   key=lambda w: names.fold(w.name))
+    return [(kind, [w for w in wards if w.division_type == kind]) for kind in ("phường", "xã")]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> object:
+    """Create a citizen account with the CCCD, then sign in."""
+    s = db()
+    values: dict[str, Any] = {k: request.form.get(k, "") for k in REGISTER_ORDER if k not in ("password",)}
+    values["dob"] = {p: request.form.get(f"date_of_birth-{p}", "") for p in ("day", "month", "year")}
+    codes: dict[str, str] = {}
+    if request.method == "POST":
+        data = {k: request.form.get(k, "") for k in REGISTER_ORDER}
+        data["date_of_birth"], date_error = date_from_parts(request.form, "date_of_birth")
+        try:
+            citizen = register_citizen(s, data)
+        except (Invalid, Conflict) as exc:
+            codes = dict(exc.fields) or {"cccd": exc.code}
+        if date_error:
+            codes["date_of_birth"] = date_error
+        if not codes:
+            s.commit()
+            user = s.get(User, citizen.user_id)
+            assert user is not None
+            login_user(SessionUser(user))
+            flash(pick("Đã tạo tài khoản. Chào mừng bạn!", "Your account is ready. Welcome!"))
+            return redirect(url_for(".home"))
+        s.rollback()
+    errors = error_messages(codes, REGISTER_ORDER, REGISTER_IDS)
+    return render_template("pages/citizen/register.html", values=values, errors=errors, wards=_wards(s),
+                           groups=formats.TARGET_GROUPS, sexes=formats.SEXES), 422 if errors else 200
+
+
+# --- the year ------------------------------------------------------------------------------------------------------
+
+@bp.get("/")
+@require_role("citizen")
+def home(actor: Actor) -> object:
+    """Năm của tôi: the current year's task list, status steps and any returned banner."""
+    s = db()
+    year = today().year
+    mine = apps.my_applications(s, actor)
+    current = next((a for a in mine if a.year == year), None)
+    view = application_json(s, current) if current else None
+    result = apps.assessment(s, current, current.self_scores) if current else None
+    return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result),
+                           steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year])
+
+
+@bp.post("/applications")
+@require_role("citizen")
+def open_application(actor: Actor) -> object:
+    """Open the application for the current year (a second click finds it already open)."""
+    s = db()
+    try:
+        apps.open_application(s, actor, request.form.get("year", ""))
+        s.commit()
+    except Conflict:
+        s.rollback()
+    return redirect(url_for(".home"))
+
+
+@bp.get("/applications/<app_id>/activities")
+@require_role("citizen")
+def activities(actor: Actor, app_id: str) -> object:
+    """The activities logged so far, as summary cards, with 'add another'."""
+    s = db()
+    view = application_json(s, visible_application(s, actor, app_id))
+    return render_template("pages/citizen/activities.html", app=view, editable=view["state"] in EDITABLE_STATES)
+
+
+@bp.route("/applications/<app_id>/activities/new", methods=["GET", "POST"])
+@require_role("citizen")
+def add_activity(actor: Actor, app_id: str) -> object:
+    """One activity with an optional evidence file (PDF, JPG or PNG up to 10 MB)."""
+    s = db()
+    app = _editable(s, actor, app_id)
+    form = request.form
+    codes: dict[str, str] = {}
+    if request.method == "POST":
+        if not _take_token("activity", form.get("once", "")):
+            return redirect(url_for(".activities", app_id=app.id))  # already saved by the first click
+        data: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "provider")}
+        data["hours"] = "".join(form.get("hours", "").split())
+        data["indicator_codes"] = ",".join(form.getlist("indicator_codes"))
+        date_errors = {}
+        for name in ("started_on", "ended_on"):
+            data[name], problem = date_from_parts(form, name)
+            if problem:
+                date_errors[name] = problem
+        evidence = None
+        try:
+            evidence = checked_evidence(request.files.get("evidence"), app.id)
+        except Invalid as exc:
+            codes.update(exc.fields)
+        try:
+            apps.add_activity(s, actor, app.id, data, evidence[0] if evidence else None)
+        except Invalid as exc:
+            codes = {**exc.fields, **codes}
+        codes.update(date_errors)
+        if not codes:
+            if evidence:
+                save_evidence(*evidence)
+            s.commit()
+            flash(pick("Đã lưu hoạt động.", "The activity is saved."))
+            return redirect(url_for(".activities", app_id=app.id))
+        s.rollback()
+    values = {k: form.get(k, "") for k in ("title", "kind", "hours", "provider")}
+    values["indicator_codes"] = form.getlist("indicator_codes")
+    for name in ("started_on", "ended_on"):
+        values[name] = {p: form.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
+    errors = error_messages(codes, ACTIVITY_ORDER, ACTIVITY_IDS)
+    return render_template("pages/citizen/activity_form.html", app=app, values=values, errors=errors,
+                           kinds=formats.ACTIVITY_KINDS, indicators=indicators_of(s, app),
+                           once=_form_token("activity")), 422 if errors else 200
+
+
+@bp.route("/applications/<app_id>/self-assessment", methods=["GET", "POST"])
+@require_role("citizen")
+def self_assessment(actor: Actor, app_id: str) -> object:
+    """The ten indicators, each scored 0–10, with the pass rule beside them."""
+    s = db()
+    app = _editable(s, actor, app_id)
+    indicators = indicators_of(s, app)
+    codes: dict[str, str] = {}
+    values = {i.code: str(app.self_scores.get(i.code, "")) for i in indicators}
+    if request.method == "POST":
+        values = {i.code: request.form.get(score_id(i.code), "") for i in indicators}
+        scores = {code: score for code, raw in values.items() if (score := parse_score(raw)) is not None}
+        try:
+            apps.set_self_assessment(s, actor, app.id, scores)
+            s.commit()
+            flash(pick("Đã lưu điểm tự đánh giá.", "Your self-assessment is saved."))
+            return redirect(url_for(".home"))
+        except Invalid as exc:
+            s.rollback()
+            codes = dict(exc.fields)
+    order = [f"scores.{i.code}" for i in indicators]
+    errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators})
+    result = apps.assessment(s, app, app.self_scores)
+    return render_template("pages/citizen/self_assessment.html", app=app, indicators=indicators, values=values,
+                           errors=errors, result=result, score_id=score_id), 422 if errors else 200
+
+
+@bp.route("/applications/<app_id>/check", methods=["GET", "POST"])
+@require_role("citizen")
+def check(actor: Actor, app_id: str) -> object:
+    """Check your answers, then submit; a second submit lands on the confirmation."""
+    s = db()
+    codes: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            apps.submit(s, actor, app_id)
+            s.commit()
+            return redirect(url_for(".submitted", app_id=app_id))
+        except Invalid as exc:
+            s.rollback()
+            codes = dict(exc.fields)
+        except Conflict:
+            s.rollback()
+            if visible_application(s, actor, app_id).state not in EDITABLE_STATES:
+                return redirect(url_for(".submitted", app_id=app_id))
+            raise
+    app = visible_application(s, actor, app_id)
+    if app.state not in EDITABLE_STATES:
+        return redirect(url_for(".submitted", app_id=app.id))
+    errors = error_messages(codes, ("activities", "self_scores"))
+    return render_template("pages/citizen/check.html", app=application_json(s, app), indicators=indicators_of(s, app),
+                           result=apps.assessment(s, app, app.self_scores), errors=errors), 422 if errors else 200
+
+
+@bp.get("/applications/<app_id>/submitted")
+@require_role("citizen")
+def submitted(actor: Actor, app_id: str) -> object:
+    """The confirmation panel and receipt (safe to revisit)."""
+    s = db()
+    app = visible_application(s, actor, app_id)
+    if app.state in EDITABLE_STATES:
+        return redirect(url_for(".check", app_id=app.id))
+    return render_template("pages/citizen/submitted.html", app=application_json(s, app))
+
+
+@bp.get("/certificates/<code>.pdf")
+@require_role("citizen")
+def certificate_pdf(actor: Actor, code: str) -> object:
+    """The holder downloads their certificate."""
+    return pdf_response(issuance.certificate_for(db(), actor, code.strip().upper()))

@@ -1,0 +1,90 @@
+"""Pages anyone can open: start, sign in and out, certificate verification."""
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+
+from workflows import accounts, issuance
+from workflows.clock import now
+
+from ..auth import SessionUser, page_actor
+from ..database import db
+from ..extensions import limiter
+from ..i18n import message
+from ..runtime import runtime
+
+bp = Blueprint("public", __name__)
+
+HOME_BY_ROLE = {"citizen": "citizen.home", "ward_reviewer": "reviewer.queue", "ward_chair": "chair.home",
+                "city_admin": "admin.dashboard"}
+
+
+def home_for(role: str) -> str:
+    """The landing page of a role."""
+    return url_for(HOME_BY_ROLE.get(role, "public.start"))
+
+
+@bp.get("/")
+def start() -> ResponseReturnValue:
+    """What CDHT is, what you need, and the ways in."""
+    actor = page_actor()
+    return render_template("pages/start.html", actor=actor)
+
+
+@bp.get("/language/<code>")
+def language(code: str) -> ResponseReturnValue:
+    """Switch language and come back to the same page."""
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = make_response(redirect(target))
+    if code in ("vi", "en"):
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: runtime().settings.login_rate_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """Sign in with a CCCD (citizens) or a username (staff)."""
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = "".join(request.form.get("username", "").split())
+        session = db()
+        user = accounts.authenticate(session, username, request.form.get("password", ""))
+        if user is not None:
+            session.commit()
+            login_user(SessionUser(user))
+            return redirect(home_for(user.role))
+        error = message("bad_credentials")
+    return render_template("pages/login.html", error=error, username=username), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("public.start"))
+
+
+@bp.get("/verify/<code>")
+def verify(code: str) -> ResponseReturnValue:
+    """Public verification reached by the certificate's QR code."""
+    result = issuance.verify(db(), code.strip().upper())
+    return render_template("pages/verify.html", result=result, code=code, checked_at=now()), (
+        200 if result.status != "unknown" else 404)
+
+
+@bp.get("/verify")
+def verify_form() -> ResponseReturnValue:
+    """Type a code printed on a certificate."""
+    code = request.args.get("code", "").strip()
+    if code:
+        from certificates import normalise_code
+
+        try:
+            return redirect(url_for("public.verify", code=normalise_code(code)))
+        except ValueError:
+            return render_template("pages/verify_form.html", error=message("not_found"), code=code), 422
+    return render_template("pages/verify_form.html", error=None, code="")

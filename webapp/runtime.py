@@ -1,0 +1,52 @@
+"""What one process holds for its whole life: settings, the engine, storage and the signing key."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from certificates import Storage, generate_private_key_pem, key_id, public_key_pem
+
+from .config import Settings
+
+
+@dataclass
+class Runtime:
+    """Shared by the web app and the worker, built once by the app factory."""
+
+    settings: Settings
+    engine: Engine
+    storage: Storage
+    _cache: dict[str, bytes] = field(default_factory=dict)
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        """The Ed25519 private key (PEM); an embedded run creates one under instance/ on first use."""
+        path = self.settings.signing_key_path
+        if not path.exists():
+            if self.settings.env == "production":
+                raise RuntimeError(f"signing key not found at {path}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(generate_private_key_pem())
+            path.chmod(0o600)
+        return path.read_bytes()
+
+    @cached_property
+    def public_key(self) -> bytes:
+        """The public half, published for offline verification."""
+        return public_key_pem(self.signing_key)
+
+    @cached_property
+    def key_id(self) -> str:
+        """A short name for the key, stored beside each signature."""
+        return key_id(self.public_key)
+
+    def verify_url(self, code: str) -> str:
+        """The public address printed in the QR code."""
+        return f"{self.settings.public_base_url}/verify/{code}"
+
+
+def runtime() -> Runtime:
+    """The current application's runtime."""
+    return current_app.extensions["cdht"]  # type: ignore[no-any-return]

@@ -1,0 +1,77 @@
+"""Celery tasks: render → sign → store a certificate, and the sweeper that re-sends what was lost."""
+
+import hashlib
+import logging
+
+from celery import shared_task
+
+from certificates import CertificateData, StorageConflict, canonical_payload, default_renderer, sign
+from workflows import issuance
+from workflows.db import session_scope
+from workflows.models import Certificate
+
+from .runtime import runtime
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (5, 30, 120, 600)
+
+
+def storage_key(cert: Certificate) -> str:
+    """Where a certificate's PDF lives: one key per certificate, written once."""
+    return f"certificates/{cert.year}/{cert.ward_code}/{cert.code}.pdf"
+
+
+def signed_payload(snapshot: dict[str, object], sha256: str) -> bytes:
+    """What the Ed25519 signature covers: the printed facts and the PDF's hash."""
+    return canonical_payload({**snapshot, "sha256": sha256})
+
+
+@shared_task(name="cdht.render_certificate", acks_late=True)
+def render_certificate(certificate_id: str) -> str:
+    """Claim, render, store, sign and mark issued; safe to run twice, a lost run is swept up later."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        cert = issuance.claim(session, certificate_id)
+        if cert is None:
+            return "skipped"
+        snapshot, key = dict(cert.snapshot), storage_key(cert)
+    try:
+        # A crash after storing but before committing leaves the file: adopt it instead of rendering anew.
+        if rt.storage.exists(key):
+            pdf = rt.storage.get(key)
+        else:
+            pdf = default_renderer().render(CertificateData.from_payload(snapshot))
+            try:
+                rt.storage.put(key, pdf)
+            except StorageConflict:
+                pdf = rt.storage.get(key)
+        sha256 = hashlib.sha256(pdf).hexdigest()
+        signature = sign(rt.signing_key, signed_payload(snapshot, sha256))
+    except Exception as exc:  # noqa: BLE001 - any render or storage failure goes back to the database
+        log.exception("certificate %s failed to render", certificate_id)
+        with session_scope(rt.engine) as session:
+            cert = session.get(Certificate, certificate_id)
+            again = cert is not None and issuance.give_back(session, cert, f"{type(exc).__name__}: {exc}")
+            attempts = cert.attempts if cert else 0
+        if again:
+            delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+            render_certificate.apply_async((certificate_id,), countdown=delay)
+        return "failed"
+    with session_scope(rt.engine) as session:
+        cert = session.get(Certificate, certificate_id)
+        assert cert is not None
+        issuance.complete(session, cert, storage_key=key, sha256=sha256, signature=signature, key_id=rt.key_id)
+    return "issued"
+
+
+@shared_task(name="cdht.sweep_certificates")
+def sweep_certificates() -> int:
+    """Re-enqueue certificates stuck in queued (lost message) or rendering (dead worker)."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        ids = issuance.sweep(session)
+    for certificate_id in ids:
+        render_certificate.delay(certificate_id)
+    if ids:
+        log.info("sweeper re-enqueued %d certificates", len(ids))
+    return len(ids)

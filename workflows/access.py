@@ -1,0 +1,31 @@
+"""Who may see what: every staff query is filtered by ward; anything else is 'not found'."""
+
+from sqlmodel import Session
+
+from .actors import CITY_ADMIN, Actor
+from .errors import NotFound
+from .models import Application, Certificate
+
+
+def can_see(actor: Actor, ward_code: str, citizen_id: str) -> bool:
+    """Owner, the ward's own staff, or a city administrator."""
+    if actor.role == CITY_ADMIN:
+        return True
+    if actor.is_ward_staff and actor.ward_code == ward_code:
+        return True
+    return actor.citizen_id is not None and actor.citizen_id == citizen_id
+
+
+def visible_application(session: Session, actor: Actor, application_id: str) -> Application:
+    """Load an application the actor may see, or raise NotFound."""
+    app = session.get(Application, application_id)
+    if app is None or not can_see(actor, app.ward_code, app.citizen_id):
+        raise NotFound()
+    return app
+
+
+def visible_certificate(session: Session, actor: Actor, cert: Certificate | None) -> Certificate:
+    """Return the certificate if the actor may see it, else raise NotFound."""
+    if cert is None or not can_see(actor, cert.ward_code, cert.citizen_id):
+        raise NotFound()
+    return cert

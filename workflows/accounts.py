@@ -1,0 +1,87 @@
+"""Accounts: creation, password sign-in with rehash, bearer tokens stored hashed."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from .actors import ROLES, WARD_STAFF
+from .clock import now
+from .errors import Conflict, Invalid
+from .models import ApiToken, AuditEvent, User, Ward
+from .passwords import DUMMY_HASH, MIN_LENGTH, hash_password, needs_rehash, verify_password
+
+TOKEN_LIFETIME = timedelta(hours=12)
+
+
+def create_user(
+    session: Session, *, username: str, password: str, role: str, ward_code: str | None = None,
+    display_name: str = "",
+) -> User:
+    """Create a login; ward staff must name an existing ward."""
+    errors: dict[str, str] = {}
+    if role not in ROLES:
+        errors["role"] = "invalid_choice"
+    if role in WARD_STAFF and (not ward_code or session.get(Ward, ward_code) is None):
+        errors["ward"] = "unknown_ward"
+    if len(password) < MIN_LENGTH:
+        errors["password"] = "password_too_short"
+    if not username or len(username) > 64:
+        errors["username"] = "required"
+    if errors:
+        raise Invalid(fields=errors)
+    if session.exec(select(User.id).where(User.username == username)).first():
+        raise Conflict("username_exists", fields={"username": "username_exists"})
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                ward_code=ward_code if role in WARD_STAFF else None, display_name=display_name or username)
+    session.add(user)
+    session.flush()
+    session.add(AuditEvent(actor_id=None, actor_role="system", entity_type="user", entity_id=user.id,
+                           event="create", detail={"role": role, "ward_code": user.ward_code}))
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the active user whose password matches, rehashing stale hashes; None otherwise."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        verify_password(DUMMY_HASH, password)  # same work either way
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User) -> tuple[str, datetime]:
+    """Create a bearer token; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = now() + TOKEN_LIFETIME
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=expires_at))
+    return token, expires_at
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Resolve a bearer token to its active user, or None when unknown, expired or revoked."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Revoke a bearer token; True if it existed."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    session.add(row)
+    return True

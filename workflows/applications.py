@@ -1,0 +1,194 @@
+"""A citizen's year: open the application, log activities, self-assess, submit."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from . import criteria
+from .access import visible_application
+from .actors import Actor
+from .clock import now
+from .errors import Conflict, Invalid, NotFound
+from .models import Activity, Application, Citizen, CriteriaSet
+from .states import EDITABLE_STATES, apply_event, record_creation
+from .validation import FieldErrors
+
+ACTIVITY_KINDS = ("course", "self_study", "community", "club", "training", "other")
+FIRST_YEAR, LAST_YEAR = 2024, 2100
+
+
+def _citizen(session: Session, actor: Actor) -> Citizen:
+    if actor.citizen_id is None:
+        raise NotFound()
+    citizen = session.get(Citizen, actor.citizen_id)
+    if citizen is None:
+        raise NotFound()
+    return citizen
+
+
+def open_application(session: Session, actor: Actor, year: Any) -> Application:
+    """Open the citizen's application for a year (one per title and year)."""
+    errors = FieldErrors()
+    number = errors.integer({"year": year}, "year", FIRST_YEAR, LAST_YEAR)
+    if errors or number is None:
+        raise Invalid(fields=errors)
+    citizen = _citizen(session, actor)
+    cset = criteria.current_set(session, criteria.CDHT, number)
+    if cset is None:
+        raise Invalid("no_criteria_for_year", fields={"year": "no_criteria_for_year"})
+    exists = session.exec(
+        select(Application.id).where(
+            Application.citizen_id == citizen.id, Application.year == number,
+            Application.title_type == criteria.CDHT,
+        )
+    ).first()
+    if exists:
+        raise Conflict("application_exists", fields={"year": "application_exists"})
+    app = Application(
+        citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
+        year=number, target_group=citizen.target_group, state="draft",
+    )
+    session.add(app)
+    session.flush()
+    record_creation(session, app, actor)
+    return app
+
+
+def _editable_own(session: Session, actor: Actor, application_id: str) -> Application:
+    app = visible_application(session, actor, application_id)
+    if actor.citizen_id != app.citizen_id:
+        raise NotFound()
+    if app.state not in EDITABLE_STATES:
+        raise Conflict("not_editable", state=app.state)
+    return app
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An evidence file already checked by content and stored write-once."""
+
+    key: str
+    name: str
+    content_type: str
+    sha256: str
+
+
+def add_activity(
+    session: Session, actor: Actor, application_id: str, data: Mapping[str, Any], evidence: Evidence | None = None
+) -> Activity:
+    """Log a learning activity on a draft or returned application."""
+    app = _editable_own(session, actor, application_id)
+    errors = FieldErrors()
+    title = errors.text(data, "title", 300)
+    kind = errors.choice(data, "kind", ACTIVITY_KINDS)
+    hours = errors.integer(data, "hours", 1, 2000)
+    started_on = errors.iso_date(data, "started_on")
+    ended_on = errors.iso_date(data, "ended_on", required=False)
+    provider = errors.text(data, "provider", 200, required=False)
+    codes = _indicator_codes(session, app, data.get("indicator_codes"), errors)
+    if started_on and started_on.year != app.year and not (ended_on and ended_on.year == app.year):
+        errors["started_on"] = "outside_year"
+    if started_on and ended_on and ended_on < started_on:
+        errors["ended_on"] = "before_start"
+    if errors:
+        raise Invalid(fields=errors)
+    assert title and kind and hours and started_on
+    activity = Activity(
+        application_id=app.id, title=title, kind=kind, hours=hours, started_on=started_on, ended_on=ended_on,
+        provider=provider, indicator_codes=codes,
+        evidence_key=evidence.key if evidence else None, evidence_name=evidence.name if evidence else None,
+        evidence_type=evidence.content_type if evidence else None,
+        evidence_sha256=evidence.sha256 if evidence else None,
+    )
+    session.add(activity)
+    app.updated_at = now()
+    session.add(app)
+    session.flush()
+    return activity
+
+
+def _indicator_codes(session: Session, app: Application, raw: Any, errors: FieldErrors) -> list[str]:
+    if raw in (None, "", []):
+        return []
+    values = [c.strip() for c in raw.split(",")] if isinstance(raw, str) else raw
+    if not isinstance(values, list):
+        errors["indicator_codes"] = "invalid_choice"
+        return []
+    known = criteria.indicator_codes(session, _criteria_set(session, app))
+    if any(v not in known for v in values):
+        errors["indicator_codes"] = "unknown_indicator"
+        return []
+    return [str(v) for v in values]
+
+
+def _criteria_set(session: Session, app: Application) -> CriteriaSet:
+    cset = session.get(CriteriaSet, app.criteria_set_id)
+    assert cset is not None
+    return cset
+
+
+def parse_scores(session: Session, app: Application, raw: Any, field: str = "scores") -> dict[str, int]:
+    """Check a {code: score} mapping against the application's criteria set."""
+    if not isinstance(raw, dict):
+        raise Invalid(fields={field: "required" if raw is None else "invalid_scores"})
+    cset = _criteria_set(session, app)
+    errors = criteria.check_scores(cset, criteria.indicator_codes(session, cset), raw)
+    if errors:
+        raise Invalid(fields=errors)
+    return {k: int(v) for k, v in raw.items()}
+
+
+def set_self_assessment(session: Session, actor: Actor, application_id: str, raw_scores: Any) -> Application:
+    """Record the citizen's own scores (all or some indicators; submit needs all)."""
+    app = _editable_own(session, actor, application_id)
+    scores = parse_scores(session, app, raw_scores)
+    app.self_scores = {**app.self_scores, **scores}
+    app.updated_at = now()
+    session.add(app)
+    session.flush()
+    return app
+
+
+def assessment(session: Session, app: Application, scores: Mapping[str, int]) -> criteria.Assessment:
+    """Apply the application's criteria set to some scores."""
+    cset = _criteria_set(session, app)
+    return criteria.assess(cset, criteria.indicator_codes(session, cset), scores)
+
+
+def submit(session: Session, actor: Actor, application_id: str) -> Application:
+    """Submit for ward review; every indicator must be self-scored and one activity logged."""
+    app = visible_application(session, actor, application_id)
+    errors: dict[str, str] = {}
+    result = assessment(session, app, app.self_scores)
+    if result.missing:
+        errors["self_scores"] = "incomplete_scores"
+    has_activity = session.exec(select(Activity.id).where(Activity.application_id == app.id)).first()
+    if not has_activity:
+        errors["activities"] = "no_activity"
+    if errors and app.state in EDITABLE_STATES and actor.citizen_id == app.citizen_id:
+        raise Invalid("incomplete", fields=errors)
+    apply_event(session, app, "submit", actor)
+    app.submitted_at = now()
+    app.total = result.total
+    session.add(app)
+    session.flush()
+    return app
+
+
+def activities_of(session: Session, app: Application) -> list[Activity]:
+    """Return an application's activities, oldest first."""
+    return list(
+        session.exec(select(Activity).where(Activity.application_id == app.id).order_by(col(Activity.created_at)))
+    )
+
+
+def my_applications(session: Session, actor: Actor) -> list[Application]:
+    """Return the citizen's applications, newest year first."""
+    if actor.citizen_id is None:
+        return []
+    stmt = select(Application).where(Application.citizen_id == actor.citizen_id).order_by(
+        col(Application.year).desc()
+    )
+    return list(session.exec(stmt))

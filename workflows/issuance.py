@@ -1,0 +1,149 @@
+"""Certificate issuance as the database sees it: claim, complete, release or fail, sweep, revoke, verify."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from .access import visible_certificate
+from .actors import SYSTEM_ACTOR, Actor
+from .clock import now
+from .errors import Conflict, Invalid
+from .models import Certificate, Ward
+from .states import apply_event
+
+MAX_ATTEMPTS = 5
+QUEUED_GRACE = timedelta(minutes=2)
+RENDERING_TIMEOUT = timedelta(minutes=10)
+
+
+def claim(session: Session, certificate_id: str) -> Certificate | None:
+    """Take a queued certificate for rendering; None if it is gone, taken or already done (safe to run twice)."""
+    cert = session.get(Certificate, certificate_id)
+    if cert is None or cert.status != "queued":
+        return None
+    try:
+        apply_event(session, cert, "claim", SYSTEM_ACTOR, expected_version=cert.version,
+                    detail={"attempt": cert.attempts + 1})
+    except Conflict:
+        return None
+    cert.attempts += 1
+    cert.claimed_at = now()
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def complete(
+    session: Session, cert: Certificate, *, storage_key: str, sha256: str, signature: str, key_id: str
+) -> None:
+    """Mark a claimed certificate issued with what was stored and signed."""
+    apply_event(session, cert, "complete", SYSTEM_ACTOR, detail={"sha256": sha256, "key_id": key_id})
+    cert.storage_key, cert.sha256, cert.signature, cert.key_id = storage_key, sha256, signature, key_id
+    cert.issued_at = now()
+    cert.last_error = None
+    session.add(cert)
+    session.flush()
+
+
+def give_back(session: Session, cert: Certificate, error: str) -> bool:
+    """After a failed render: back to queued for another try (True), or failed once attempts run out (False)."""
+    event = "release" if cert.attempts < MAX_ATTEMPTS else "fail"
+    apply_event(session, cert, event, SYSTEM_ACTOR, detail={"error": error[:300]})
+    cert.last_error = error[:500]
+    cert.queued_at = now()
+    session.add(cert)
+    session.flush()
+    return event == "release"
+
+
+def sweep(session: Session) -> list[str]:
+    """Find certificates a lost message or a dead worker left behind; return the ids to enqueue again."""
+    moment = now()
+    stuck = session.exec(
+        select(Certificate).where(Certificate.status == "rendering",
+                                  col(Certificate.claimed_at) < moment - RENDERING_TIMEOUT)
+    ).all()
+    for cert in stuck:
+        give_back(session, cert, "worker lost while rendering")
+    waiting = session.exec(
+        select(Certificate).where(Certificate.status == "queued", col(Certificate.queued_at) < moment - QUEUED_GRACE)
+        .limit(10_000)
+    ).all()
+    for cert in waiting:
+        cert.queued_at = moment  # space out re-sends of the same row
+        session.add(cert)
+    session.flush()
+    return [c.id for c in waiting] + [c.id for c in stuck if c.status == "queued"]
+
+
+def retry(session: Session, actor: Actor, code: str) -> Certificate:
+    """Put a failed certificate back in the queue (staff action)."""
+    cert = visible_certificate(session, actor, by_code(session, code))
+    cert.attempts = 0
+    apply_event(session, cert, "retry", actor)
+    cert.queued_at = now()
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def revoke(session: Session, actor: Actor, code: str, reason: Any) -> Certificate:
+    """Revoke an issued certificate with a reason; it stays verifiable as revoked."""
+    cert = visible_certificate(session, actor, by_code(session, code))
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise Invalid(fields={"reason": "required"})
+    if len(text) > 500:
+        raise Invalid(fields={"reason": "too_long"})
+    apply_event(session, cert, "revoke", actor, detail={"reason": text})
+    cert.revoked_at = now()
+    cert.revoke_reason = text
+    cert.live_key = None
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def by_code(session: Session, code: str) -> Certificate | None:
+    """Find a certificate by its printed code."""
+    return session.exec(select(Certificate).where(Certificate.code == code)).first()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page and API say about a code."""
+
+    valid: bool
+    status: str  # valid, revoked, superseded, pending, unknown
+    title: str | None = None
+    year: int | None = None
+    ward_name: str | None = None
+    holder_name: str | None = None
+    issued_on: str | None = None
+    decision_number: str | None = None
+    reason: str | None = None
+
+
+def verify(session: Session, code: str) -> Verification:
+    """Tell anyone whether a code belongs to a valid certificate (minimal facts, no identifiers)."""
+    cert = by_code(session, code)
+    if cert is None:
+        return Verification(valid=False, status="unknown")
+    ward = session.get(Ward, cert.ward_code)
+    status = {"issued": "valid", "revoked": "revoked", "superseded": "superseded"}.get(cert.status, "pending")
+    snap = cert.snapshot
+    return Verification(
+        valid=status == "valid", status=status, title=snap.get("title"), year=cert.year,
+        ward_name=ward.name if ward else None, holder_name=snap.get("holder_name"),
+        issued_on=cert.issued_at.date().isoformat() if cert.issued_at else None,
+        decision_number=snap.get("decision_number"), reason=cert.revoke_reason,
+    )
+
+
+def certificate_for(session: Session, actor: Actor, code: str) -> Certificate:
+    """Load a certificate the actor may see, or raise NotFound."""
+    return visible_certificate(session, actor, by_code(session, code))
+
+

@@ -1,0 +1,37 @@
+"""All tables; importing this package registers every table on SQLModel.metadata."""
+
+from sqlmodel import SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from .applications import Activity, Application  # noqa: E402
+from .audit import AuditEvent  # noqa: E402
+from .certificates import Certificate, Decision  # noqa: E402
+from .criteria import CriteriaSet, Indicator  # noqa: E402
+from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
+from .rollup import Population, Target  # noqa: E402
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Activity",
+    "ApiToken",
+    "Application",
+    "AuditEvent",
+    "Certificate",
+    "Citizen",
+    "CriteriaSet",
+    "Decision",
+    "Indicator",
+    "Population",
+    "Target",
+    "User",
+    "Ward",
+    "metadata",
+]

@@ -1,0 +1,57 @@
+"""A citizen's yearly application for a title, and the learning activities logged in it."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..clock import now
+from .ids import new_id
+
+
+class Application(SQLModel, table=True):
+    """One citizen, one title, one year; its state changes only through workflows.states.apply_event."""
+
+    __table_args__ = (UniqueConstraint("citizen_id", "title_type", "year", name="uq_application_citizen_year"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    citizen_id: str = Field(foreign_key="citizen.id", max_length=32, index=True)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5)
+    criteria_set_id: str = Field(foreign_key="criteriaset.id", max_length=32)
+    title_type: str = Field(max_length=20)
+    year: int
+    target_group: str = Field(max_length=20)
+    state: str = Field(max_length=20)
+    version: int = 1
+    self_scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reviewer_scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    total: int | None = None
+    review_comment: str | None = Field(default=None, max_length=2000)
+    reviewed_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    submitted_at: datetime | None = None
+    reviewed_at: datetime | None = None
+    decision_id: str | None = Field(default=None, foreign_key="decision.id", max_length=32)
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+
+
+
+
+class Activity(SQLModel, table=True):
+    """A learning activity with optional evidence (stored write-once, checked by content)."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    application_id: str = Field(foreign_key="application.id", max_length=32, index=True)
+    title: str = Field(max_length=300)
+    kind: str = Field(max_length=30)
+    hours: int
+    started_on: date
+    ended_on: date | None = None
+    provider: str | None = Field(default=None, max_length=200)
+    indicator_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    evidence_key: str | None = Field(default=None, max_length=200)
+    evidence_name: str | None = Field(default=None, max_length=200)
+    evidence_type: str | None = Field(default=None, max_length=60)
+    evidence_sha256: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=now)

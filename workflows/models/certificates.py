@@ -1,0 +1,61 @@
+"""Recognition decisions and the certificates they earn."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..clock import now
+from .ids import new_id
+
+
+class Decision(SQLModel, table=True):
+    """A ward chair's 'Quyết định công nhận' for a year."""
+
+    __table_args__ = (UniqueConstraint("ward_code", "number", name="uq_decision_ward_number"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5, index=True)
+    year: int
+    number: str = Field(max_length=40)
+    signed_on: date
+    signer_name: str = Field(max_length=200)
+    created_by: str = Field(foreign_key="app_user.id", max_length=32)
+    created_at: datetime = Field(default_factory=now)
+
+
+class Certificate(SQLModel, table=True):
+    """One 'Giấy công nhận'; written in the decision's transaction, rendered by a worker."""
+
+    __table_args__ = (
+        Index("ix_certificate_status_queued_at", "status", "queued_at"),
+        Index("ix_certificate_ward_year_status", "ward_code", "year", "status"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    code: str = Field(max_length=16, unique=True)
+    register_number: str = Field(max_length=40)
+    application_id: str = Field(foreign_key="application.id", max_length=32, index=True)
+    citizen_id: str = Field(foreign_key="citizen.id", max_length=32, index=True)
+    decision_id: str = Field(foreign_key="decision.id", max_length=32, index=True)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5)
+    title_type: str = Field(max_length=20)
+    year: int
+    status: str = Field(max_length=20)
+    version: int = 1
+    # "citizen:title:year" while the certificate is live, NULL once revoked or superseded: the unique
+    # constraint then allows exactly one live certificate per citizen, title and year on both databases.
+    live_key: str | None = Field(default=None, max_length=80, unique=True)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    storage_key: str | None = Field(default=None, max_length=200)
+    sha256: str | None = Field(default=None, max_length=64)
+    signature: str | None = Field(default=None, max_length=200)
+    key_id: str | None = Field(default=None, max_length=32)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    queued_at: datetime = Field(default_factory=now)
+    claimed_at: datetime | None = None
+    issued_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,66 @@
+"""Wards, accounts, citizens' profiles and API tokens."""
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from ..clock import now
+from .ids import new_id
+
+
+class Ward(SQLModel, table=True):
+    """A commune-level unit (phường/xã) with its official 5-digit code."""
+
+    code: str = Field(primary_key=True, max_length=5)
+    name: str = Field(max_length=120)
+    division_type: str = Field(max_length=20)  # "phường" or "xã"
+    province_code: str = Field(max_length=2, index=True)
+    active: bool = True
+
+
+class User(SQLModel, table=True):
+    """A login: citizen (username = CCCD), ward reviewer, ward chair or city administrator."""
+
+    __tablename__ = "app_user"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20, index=True)
+    ward_code: str | None = Field(default=None, foreign_key="ward.code", max_length=5, index=True)
+    display_name: str = Field(default="", max_length=200)
+    active: bool = True
+    # Bumped to invalidate every cookie session of this user (password change, lock-out).
+    session_version: int = 1
+    created_at: datetime = Field(default_factory=now)
+
+
+class Citizen(SQLModel, table=True):
+    """A citizen's profile, one per person, keyed by CCCD."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="app_user.id", unique=True, max_length=32)
+    cccd: str = Field(max_length=12, unique=True)
+    full_name: str = Field(max_length=200)
+    # Lower-case, diacritics removed: lets "Nguyen Van An" find "Nguyễn Văn An".
+    name_folded: str = Field(max_length=200, index=True)
+    date_of_birth: date
+    sex: str = Field(max_length=6)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5, index=True)
+    target_group: str = Field(max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    consent_at: datetime
+    consent_version: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=now)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, stored as its SHA-256 only."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="app_user.id", max_length=32, index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    revoked_at: datetime | None = None

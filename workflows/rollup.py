@@ -1,0 +1,103 @@
+"""Ward → city roll-ups against Plan 52 milestones: city = Σ numerators / Σ denominators, never a mean of rates."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from .actors import CITY_ADMIN, Actor
+from .errors import NotFound
+from .models import Certificate, Population, Target, Ward
+
+INDICATORS = ("cdht", "digital")
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """The milestone a year is judged against, and the straight-line value expected by that year."""
+
+    milestone_year: int
+    value: float
+    expected_by_now: float
+    source_document: str
+
+
+@dataclass
+class Figures:
+    """Counts and rates of one ward or of the city."""
+
+    code: str
+    name: str
+    population: int | None
+    cdht: int = 0
+    digital: int = 0
+
+    def rate(self, numerator: int) -> float | None:
+        """Numerator over population; None when the denominator is unknown or zero."""
+        return numerator / self.population if self.population else None
+
+
+@dataclass
+class Rollup:
+    """A year's roll-up: targets, the city line and one line per ward."""
+
+    year: int
+    targets: dict[str, TargetView | None]
+    city: Figures
+    wards: list[Figures] = field(default_factory=list)
+    wards_without_population: int = 0
+
+
+def target_for(session: Session, indicator: str, year: int) -> TargetView | None:
+    """Judge a year against the next milestone; expected-by-now follows the line from the previous one."""
+    rows = session.exec(select(Target).where(Target.indicator == indicator).order_by(col(Target.year))).all()
+    if not rows:
+        return None
+    upcoming = [t for t in rows if t.year >= year]
+    previous = [t for t in rows if t.year < year]
+    goal = upcoming[0] if upcoming else rows[-1]
+    if not upcoming or not previous:
+        expected = goal.value
+    else:
+        prev = previous[-1]
+        expected = prev.value + (goal.value - prev.value) * (year - prev.year) / (goal.year - prev.year)
+    return TargetView(goal.year, goal.value, round(expected, 6), goal.source_document)
+
+
+def _populations(session: Session, year: int) -> dict[str, int]:
+    # The newest figure at or before the year stands for the year until a newer one is imported.
+    rows = session.exec(
+        select(Population).where(col(Population.year) <= year).order_by(col(Population.year))
+    ).all()
+    return {p.ward_code: p.population for p in rows}
+
+
+def _cdht_counts(session: Session, year: int) -> dict[str, int]:
+    # A live certificate (not revoked or superseded) means "recognised for this year" from the decision on.
+    stmt = (
+        select(Certificate.ward_code, func.count(func.distinct(Certificate.citizen_id)))
+        .where(Certificate.year == year, Certificate.title_type == "cdht", col(Certificate.live_key).is_not(None))
+        .group_by(col(Certificate.ward_code))
+    )
+    return {code: int(n) for code, n in session.exec(stmt).all()}
+
+
+def rollup(session: Session, actor: Actor, year: int) -> Rollup:
+    """Compute the roll-up a city admin (all wards) or ward staff (own ward only) may see."""
+    if actor.role != CITY_ADMIN and not actor.is_ward_staff:
+        raise NotFound()
+    wards = session.exec(select(Ward).where(Ward.active == True).order_by(col(Ward.code))).all()  # noqa: E712
+    populations = _populations(session, year)
+    counts = _cdht_counts(session, year)
+    lines = [Figures(w.code, w.name, populations.get(w.code), cdht=counts.get(w.code, 0)) for w in wards]
+    city_population = sum(f.population or 0 for f in lines)
+    city = Figures("01", "Thành phố Hà Nội", city_population or None, cdht=sum(f.cdht for f in lines))
+    if actor.role != CITY_ADMIN:
+        lines = [f for f in lines if f.code == actor.ward_code]
+    return Rollup(
+        year=year,
+        targets={i: target_for(session, i, year) for i in INDICATORS},
+        city=city,
+        wards=lines,
+        wards_without_population=sum(1 for f in lines if not f.population),
+    )

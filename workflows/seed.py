@@ -1,0 +1,90 @@
+"""Reference data every installation needs (wards, targets, criteria) and the demo data of `make run`."""
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+from vietnam_provinces import Ward as OfficialWard
+
+from .accounts import create_user
+from .actors import CITY_ADMIN, WARD_CHAIR, WARD_REVIEWER
+from .criteria import seed_qd_324
+from .models import Citizen, Population, Target, User, Ward
+from .registration import register_citizen
+
+HANOI = 1
+PLAN_52 = "Kế hoạch 52/KH-UBND (2024) của UBND thành phố Hà Nội"
+MILESTONES = (("cdht", 2025, 0.5), ("cdht", 2030, 0.7), ("digital", 2025, 0.5), ("digital", 2030, 0.7))
+
+
+def seed_wards(session: Session) -> int:
+    """Insert or update Hà Nội's wards from the vietnam-provinces package; return how many there are."""
+    count = 0
+    for official in OfficialWard.iter_by_province(HANOI):  # type: ignore[arg-type]
+        code = f"{int(official.code):05d}"
+        ward = session.get(Ward, code) or Ward(code=code, name="", division_type="", province_code="01")
+        ward.name = official.name
+        ward.division_type = str(official.division_type.value)
+        session.add(ward)
+        count += 1
+    session.flush()
+    return count
+
+
+def seed_targets(session: Session) -> None:
+    """Insert the Plan 52 milestones that are missing."""
+    for indicator, year, value in MILESTONES:
+        exists = session.exec(select(Target).where(Target.indicator == indicator, Target.year == year)).first()
+        if not exists:
+            session.add(Target(indicator=indicator, year=year, value=value, source_document=PLAN_52))
+    session.flush()
+
+
+def seed_reference(session: Session) -> int:
+    """Everything a fresh installation needs before its first user."""
+    wards = seed_wards(session)
+    seed_targets(session)
+    seed_qd_324(session)
+    return wards
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account printed by `make run`."""
+
+    role: str
+    username: str
+    password: str
+    ward: str | None
+
+
+DEMO_WARDS = ("00004", "00070")  # Phường Ba Đình, Phường Hoàn Kiếm
+
+
+def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2026)) -> list[DemoLogin]:
+    """Create demo denominators and accounts once; later runs change nothing."""
+    for ward in session.exec(select(Ward)).all():
+        for year in years:
+            if session.get(Population, (ward.code, year, "residents_15_plus")) is None:
+                # Illustrative only: no official per-ward figures exist for the new units.
+                size = 20_000 + int(hashlib.sha256(ward.code.encode()).hexdigest(), 16) % 60_000
+                session.add(Population(ward_code=ward.code, year=year, population=size,
+                                       source="Số liệu minh họa (demo), không phải số liệu chính thức"))
+    logins = [DemoLogin(CITY_ADMIN, "admin", password, None)]
+    for code in DEMO_WARDS:
+        logins += [DemoLogin(WARD_REVIEWER, f"reviewer{code}", password, code),
+                   DemoLogin(WARD_CHAIR, f"chair{code}", password, code)]
+    for login in logins:
+        if not session.exec(select(User.id).where(User.username == login.username)).first():
+            create_user(session, username=login.username, password=password, role=login.role,
+                        ward_code=login.ward)
+    citizen_cccd = "001190012345"
+    if not session.exec(select(Citizen.id).where(Citizen.cccd == citizen_cccd)).first():
+        register_citizen(session, {
+            "cccd": citizen_cccd, "full_name": "Lê Hoàng Yến", "date_of_birth": "1990-05-17", "sex": "female",
+            "ward_code": DEMO_WARDS[0], "target_group": "resident", "password": password, "consent": True,
+        })
+    session.flush()
+    return [DemoLogin("citizen", citizen_cccd, password, DEMO_WARDS[0]), *logins]
+
+
