@@ -24,7 +24,7 @@ RUNTIME = os.environ.get("CDHT_TEST_RUNTIME", "embedded")
 PG_ADMIN_URL = os.environ.get("CDHT_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CDHT_TEST_REDIS", "redis://127.0.0.1:6379/14")
 PASSWORD = "test-password-1"
-MUTABLE_TABLES = ("audit_event", "certificate", "activity", "application", "decision", "apitoken", "citizen",
+MUTABLE_TABLES = ("population", "audit_event", "certificate", "activity", "application", "decision", "apitoken", "citizen",
                   "app_user")
 
 
@@ -56,6 +56,10 @@ def runtime_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "PUBLIC_BASE_URL": "http://cdht.test",
         "LOGIN_RATE_LIMIT": "1000 per minute",
     }
+    # Made before any process starts, so the web app and the worker never race to create two keys.
+    from certificates import generate_private_key_pem
+
+    (instance / "signing_key.pem").write_bytes(generate_private_key_pem())
     database = None
     if RUNTIME == "production":
         database = _create_pg_database()

@@ -15,13 +15,14 @@ def broker_options(settings: Settings) -> dict[str, object]:
     if not settings.embedded_broker:
         return {"visibility_timeout": 3600}
     folder = settings.broker_folder
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
         "store_processed": False,
+        "control_folder": str(folder / "control"),
     }
 
 

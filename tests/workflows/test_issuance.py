@@ -1,0 +1,87 @@
+"""Issuance as the database sees it: claims are exclusive, failures are bounded, sweeps find the lost."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from factories import make_citizen, make_staff, scores, submitted_application
+from workflows import decisions, issuance, review
+from workflows.clock import now
+from workflows.errors import Conflict, Invalid, NotFound
+from workflows.models import Certificate
+
+
+def _queued_certificate(session: Session) -> tuple[Certificate, object]:
+    citizen, _ = make_citizen(session)
+    aid = submitted_application(session, citizen)
+    reviewer = make_staff(session, "ward_reviewer")
+    review.review(session, reviewer, aid, "approve", scores=scores(9), version=2)
+    chair = make_staff(session, "ward_chair")
+    _decision, certs = decisions.record_decision(
+        session, chair, {"year": 2026, "number": f"{aid[:6]}/QĐ", "signed_on": "2026-11-02",
+                         "signer_name": "Nguyễn Văn Thắng", "application_ids": [aid]},
+        new_code=lambda: aid[:5].upper() + "-" + aid[5:10].upper(), verify_url=lambda c: f"https://x/verify/{c}")
+    session.commit()
+    return certs[0], chair
+
+
+def test_claim_is_exclusive_and_repeatable(session: Session) -> None:
+    cert, _ = _queued_certificate(session)
+    assert issuance.claim(session, cert.id) is not None
+    session.commit()
+    assert issuance.claim(session, cert.id) is None  # a second delivery of the same message does nothing
+    assert cert.attempts == 1
+
+
+def test_failures_retry_then_stop(session: Session) -> None:
+    cert, _ = _queued_certificate(session)
+    for attempt in range(1, issuance.MAX_ATTEMPTS + 1):
+        claimed = issuance.claim(session, cert.id)
+        assert claimed is not None and claimed.attempts == attempt
+        again = issuance.give_back(session, claimed, "boom")
+        session.commit()
+        assert again is (attempt < issuance.MAX_ATTEMPTS)
+    assert cert.status == "failed" and cert.last_error == "boom"
+
+
+def test_sweep_releases_dead_renders_and_resends_old_queued(session: Session) -> None:
+    cert, _ = _queued_certificate(session)
+    issuance.claim(session, cert.id)
+    cert.claimed_at = now() - issuance.RENDERING_TIMEOUT - timedelta(minutes=1)
+    session.add(cert)
+    session.commit()
+    assert issuance.sweep(session) == [cert.id]
+    session.commit()
+    assert cert.status == "queued"
+    assert issuance.sweep(session) == []  # just re-sent: not again until the grace period passes
+
+
+def test_revoke_needs_reason_and_shows_on_verification(session: Session) -> None:
+    cert, chair = _queued_certificate(session)
+    with pytest.raises(Conflict):
+        issuance.revoke(session, chair, cert.code, "sai thông tin")  # not issued yet
+    issuance.claim(session, cert.id)
+    issuance.complete(session, cert, storage_key="k", sha256="0" * 64, signature="s", key_id="kid")
+    session.commit()
+    assert issuance.verify(session, cert.code).status == "valid"
+    with pytest.raises(Invalid):
+        issuance.revoke(session, chair, cert.code, "  ")
+    other_ward_chair = make_staff(session, "ward_chair", ward="00070")
+    with pytest.raises(NotFound):
+        issuance.revoke(session, other_ward_chair, cert.code, "x")
+    issuance.revoke(session, chair, cert.code, "Cấp nhầm người")
+    session.commit()
+    result = issuance.verify(session, cert.code)
+    assert (result.valid, result.status, result.reason) == (False, "revoked", "Cấp nhầm người")
+    assert issuance.verify(session, "ZZZZZ-ZZZZZ").status == "unknown"
+
+
+def test_one_live_certificate_per_citizen_and_year(session: Session) -> None:
+    cert, chair = _queued_certificate(session)
+    # The application is recognised now: a second decision over it is refused by the state table.
+    with pytest.raises(Invalid):
+        decisions.record_decision(
+            session, chair, {"year": 2026, "number": "dup/QĐ", "signed_on": "2026-11-03", "signer_name": "A",
+                             "application_ids": [cert.application_id]},
+            new_code=lambda: "AAAAA-BBBBB", verify_url=lambda c: c)

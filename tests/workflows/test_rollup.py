@@ -1,0 +1,86 @@
+"""Roll-up arithmetic: next milestone, straight-line expectation, city = Σ numerators / Σ denominators."""
+
+from datetime import date
+
+from sqlmodel import Session
+
+from factories import cccd_for, make_staff
+from workflows import rollup
+from workflows.clock import now
+from workflows.criteria import current_set
+from workflows.models import Application, Certificate, Citizen, Decision, Population, User
+from workflows.passwords import DUMMY_HASH
+
+YEAR = 2031
+
+
+def test_year_between_milestones_is_judged_against_the_next(session: Session) -> None:
+    t2026 = rollup.target_for(session, "cdht", 2026)
+    assert t2026 is not None and (t2026.milestone_year, t2026.value) == (2030, 0.7)
+    assert abs(t2026.expected_by_now - 0.54) < 1e-9
+    t2025 = rollup.target_for(session, "cdht", 2025)
+    assert t2025 is not None and (t2025.value, t2025.expected_by_now) == (0.5, 0.5)
+
+
+def _citizen(session: Session, ward: str) -> Citizen:
+    cccd = cccd_for(1970)
+    user = User(username=cccd, password_hash=DUMMY_HASH, role="citizen")
+    session.add(user)
+    session.flush()
+    citizen = Citizen(user_id=user.id, cccd=cccd, full_name="A", name_folded="a", date_of_birth=date(1970, 1, 1),
+                      sex="male", ward_code=ward, target_group="resident", consent_at=now(), consent_version="t")
+    session.add(citizen)
+    session.flush()
+    return citizen
+
+
+def _holders(session: Session, ward: str, count: int, revoked: int = 0) -> None:
+    """`count` live certificates in the ward, plus `revoked` ones that must not count."""
+    chair = make_staff(session, "ward_chair", ward=ward)
+    decision = Decision(ward_code=ward, year=YEAR, number=f"T-{ward}", signed_on=date(YEAR, 11, 1),
+                        signer_name="X", created_by=chair.user_id)
+    session.add(decision)
+    cset = current_set(session, "cdht", YEAR)
+    assert cset is not None
+    for i in range(count + revoked):
+        citizen = _citizen(session, ward)
+        app = Application(citizen_id=citizen.id, ward_code=ward, criteria_set_id=cset.id, title_type="cdht",
+                          year=YEAR, target_group="resident", state="recognised")
+        session.add(app)
+        session.flush()
+        live = i < count
+        session.add(Certificate(code=f"T{ward}{i:05d}", register_number=f"R-{ward}-{i}", application_id=app.id,
+                                citizen_id=citizen.id, decision_id=decision.id, ward_code=ward, title_type="cdht",
+                                year=YEAR, status="issued" if live else "revoked",
+                                live_key=f"{citizen.id}:cdht:{YEAR}" if live else None))
+    session.commit()
+
+
+def test_city_rate_is_ratio_of_sums_not_mean_of_rates(session: Session) -> None:
+    for ward, population in (("00004", 100), ("00070", 900)):
+        session.add(Population(ward_code=ward, year=YEAR, population=population, source="test"))
+    session.commit()
+    _holders(session, "00004", 50, revoked=3)
+    _holders(session, "00070", 90)
+    admin = make_staff(session, "city_admin", ward=None)
+    result = rollup.rollup(session, admin, YEAR)
+    lines = {w.code: w for w in result.wards}
+    assert (lines["00004"].cdht, lines["00004"].rate(lines["00004"].cdht)) == (50, 0.5)
+    assert (lines["00070"].cdht, lines["00070"].rate(lines["00070"].cdht)) == (90, 0.1)
+    assert result.city.cdht == 140
+    assert result.city.population == sum(w.population or 0 for w in result.wards)
+    # Only these two wards have denominators here: the city rate is 140/1000, not the mean (0.5+0.1)/2.
+    assert result.city.rate(result.city.cdht) == 0.14
+    reviewer = make_staff(session, "ward_reviewer", ward="00070")
+    assert [w.code for w in rollup.rollup(session, reviewer, YEAR).wards] == ["00070"]
+
+
+def test_citizens_cannot_see_rollups(session: Session) -> None:
+    import pytest
+
+    from factories import make_citizen
+    from workflows.errors import NotFound
+
+    citizen, _ = make_citizen(session)
+    with pytest.raises(NotFound):
+        rollup.rollup(session, citizen, YEAR)
