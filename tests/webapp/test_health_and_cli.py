@@ -1,0 +1,62 @@
+"""Health endpoints, operator commands and security headers."""
+
+from sqlmodel import Session, select
+
+from workflows.models import User
+
+
+def test_healthz_and_readyz(client) -> None:
+    assert client.get("/healthz").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.json
+    assert ready.json["checks"] == {"database": "ok", "broker": "ok", "storage": "ok"}
+
+
+def test_readyz_reports_a_broken_storage(client, app, tmp_path) -> None:
+    runtime = app.extensions["cdht"]
+    original = runtime.storage
+    from certificates import FileStorage
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    runtime.storage = FileStorage(blocker / "sub")
+    try:
+        rv = client.get("/readyz")
+        assert rv.status_code == 503 and rv.json["checks"]["storage"] != "ok"
+    finally:
+        runtime.storage = original
+
+
+def test_users_create_and_bad_ward_exits_2(app, session: Session) -> None:
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["users", "create", "--username", "rv1", "--password", "long-enough-1",
+                             "--role", "ward_reviewer", "--ward", "00004"])
+    assert ok.exit_code == 0, ok.output
+    assert session.exec(select(User.ward_code).where(User.username == "rv1")).one() == "00004"
+    bad = runner.invoke(args=["users", "create", "--username", "rv2", "--password", "long-enough-1",
+                              "--role", "ward_reviewer", "--ward", "12345"])
+    assert bad.exit_code == 2 and "ward" in bad.output
+    assert session.exec(select(User).where(User.username == "rv2")).first() is None
+
+
+def test_security_headers(client) -> None:
+    rv = client.get("/healthz")
+    assert "default-src 'self'" in rv.headers["Content-Security-Policy"]
+    assert rv.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_api_path_is_json_404(client) -> None:
+    rv = client.get("/api/v1/nothing-here")
+    assert rv.status_code == 404 and rv.json["error"]["code"] == "not_found"
+
+
+def test_login_is_rate_limited(client, app) -> None:
+    settings = app.extensions["cdht"].settings
+    original = settings.login_rate_limit
+    settings.login_rate_limit = "3 per minute"
+    try:
+        codes = [client.post("/api/v1/auth/token", json={"username": "x", "password": "wrong-password"}).status_code
+                 for _ in range(4)]
+    finally:
+        settings.login_rate_limit = original
+    assert codes == [401, 401, 401, 429]
