@@ -55,4 +55,6 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    from . import tasks  # noqa: F401  (registers the shared tasks on this instance for the web process too)
+
     return celery

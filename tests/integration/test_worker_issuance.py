@@ -11,9 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from factories import cccd_for, citizen_data, make_staff, scores
 from sqlmodel import Session, select
 
-from factories import cccd_for, citizen_data, make_staff, scores
 from workflows.clock import now
 from workflows.models import AuditEvent, Certificate
 

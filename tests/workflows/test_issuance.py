@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from factories import make_citizen, make_staff, scores, submitted_application
 from sqlmodel import Session
 
-from factories import make_citizen, make_staff, scores, submitted_application
 from workflows import decisions, issuance, review
 from workflows.clock import now
 from workflows.errors import Conflict, Invalid, NotFound

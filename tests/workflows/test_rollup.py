@@ -2,9 +2,9 @@
 
 from datetime import date
 
+from factories import cccd_for, make_staff
 from sqlmodel import Session
 
-from factories import cccd_for, make_staff
 from workflows import rollup
 from workflows.clock import now
 from workflows.criteria import current_set
@@ -77,8 +77,8 @@ def test_city_rate_is_ratio_of_sums_not_mean_of_rates(session: Session) -> None:
 
 def test_citizens_cannot_see_rollups(session: Session) -> None:
     import pytest
-
     from factories import make_citizen
+
     from workflows.errors import NotFound
 
     citizen, _ = make_citizen(session)

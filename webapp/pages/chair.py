@@ -1,14 +1,106 @@
-"""Pages for the chair (placeholder until the pages are written)."""
+"""The ward chair's pages: choose approved applications, check before signing, record, watch issuance."""
 
-from flask import Blueprint
+from typing import Any
 
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from certificates import new_code
+from workflows import decisions
+from workflows.actors import Actor
+from workflows.clock import today
+from workflows.errors import Conflict, Invalid
+
+from ..database import db
+from ..dispatch import enqueue_renders
+from ..runtime import runtime
+from . import formats
 from .access import require_role
+from .formats import date_from_parts, date_parts, error_messages
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
+formats.register_filters(bp)
+
+ORDER = ("application_ids", "number", "signed_on", "signer_name", "year")
+LABELS = {"number": ("Số quyết định", "Decision number"), "signed_on-day": ("Ngày ký", "Signed on"),
+          "signer_name": ("Người ký", "Signer")}
+IDS = {"application_ids": "applications", "signed_on": "signed_on-day", "year": "year"}
+
+
+def _year(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 2024 <= int(raw) <= 2100 else today().year
+
+
+def _data(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The decision as record_decision reads it, and the errors found while joining the date fields."""
+    signed_on, problem = date_from_parts(form, "signed_on")
+    data = {"year": form.get("year", ""), "number": form.get("number", ""), "signed_on": signed_on,
+            "signer_name": form.get("signer_name", ""), "application_ids": form.getlist("application_ids")}
+    return data, ({"signed_on": problem} if problem else {})
+
+
+def _form(actor: Actor, year: int, form: MultiDict[str, str] | None, codes: dict[str, str]) -> tuple[str, int]:
+    rows = decisions.approved_in_ward(db(), actor, year)
+    if codes.get("application_ids") == "required":
+        codes = {**codes, "application_ids": "no_selection"}
+    chosen = set(form.getlist("application_ids")) if form else {a.id for a, _ in rows}
+    values = {"number": form.get("number", "") if form else "", "signer_name": form.get("signer_name", "") if form
+              else "", "signed_on": ({p: form.get(f"signed_on-{p}", "") for p in ("day", "month", "year")} if form
+                                     else date_parts(today()))}
+    ids = IDS | {k: f"app-{k.split('.', 1)[1]}" for k in codes if k.startswith("application_ids.")}
+    errors = error_messages(codes, ORDER, ids)
+    return render_template("pages/chair/home.html", rows=rows, year=year, chosen=chosen, values=values,
+                           errors=errors, labels=LABELS), 422 if errors else 200
 
 
 @bp.get("/")
 @require_role("ward_chair")
-def home(actor: object) -> str:
-    """Landing page."""
-    return "ok"
+def home(actor: Actor) -> object:
+    """Approved applications of the ward for a year, all ticked, and the decision's details."""
+    return _form(actor, _year(request.args.get("year")), None, {})
+
+
+@bp.post("/decisions/check")
+@require_role("ward_chair")
+def check(actor: Actor) -> object:
+    """Check before signing: the same rules as recording, tried and rolled back."""
+    s = db()
+    data, codes = _data(request.form)
+    try:
+        decisions.record_decision(s, actor, data, new_code=new_code, verify_url=runtime().verify_url)
+    except (Invalid, Conflict) as exc:
+        codes = {**(dict(exc.fields) or {"application_ids": exc.code}), **codes}
+    finally:
+        s.rollback()  # a rehearsal: nothing is recorded until the chair confirms
+    if codes:
+        return _form(actor, _year(data["year"]), request.form, codes)
+    rows = [(a, c) for a, c in decisions.approved_in_ward(s, actor, int(data["year"]))
+            if a.id in set(data["application_ids"])]
+    return render_template("pages/chair/check.html", data=data, rows=rows)
+
+
+@bp.post("/decisions")
+@require_role("ward_chair")
+def record(actor: Actor) -> object:
+    """Record the decision; its certificates are rendered after the commit."""
+    s = db()
+    data, codes = _data(request.form)
+    if codes:
+        return _form(actor, _year(data["year"]), request.form, codes)
+    try:
+        decision, certs = decisions.record_decision(s, actor, data, new_code=new_code,
+                                                    verify_url=runtime().verify_url)
+    except (Invalid, Conflict) as exc:  # e.g. the confirm button pressed twice: the number is already used
+        s.rollback()
+        return _form(actor, _year(data["year"]), request.form, dict(exc.fields) or {"application_ids": exc.code})
+    s.commit()
+    enqueue_renders(c.id for c in certs)
+    return redirect(url_for(".decision", decision_id=decision.id))
+
+
+@bp.get("/decisions/<decision_id>")
+@require_role("ward_chair")
+def decision(actor: Actor, decision_id: str) -> object:
+    """Issuance progress: a native progress bar and a refresh link."""
+    found, progress = decisions.decision_progress(db(), actor, decision_id)
+    return render_template("pages/chair/decision.html", decision=found, progress=progress)

@@ -25,7 +25,7 @@ from ..evidence import checked_evidence, save_evidence
 from ..i18n import pick
 from . import formats
 from .access import require_role
-from .formats import date_from_parts, date_parts, error_messages, parse_score, score_id
+from .formats import date_from_parts, error_messages, parse_score, score_id
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
 formats.register_filters(bp)
@@ -33,9 +33,18 @@ formats.register_filters(bp)
 REGISTER_ORDER = ("cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "email",
                   "phone", "consent")
 REGISTER_IDS = {"date_of_birth": "date_of_birth-day", "sex": "sex-male", "target_group": "target_group-resident"}
+REGISTER_LABELS = {"cccd": ("Số CCCD", "CCCD"), "full_name": ("Họ và tên", "Full name"),
+                   "date_of_birth-day": ("Ngày sinh", "Date of birth"), "sex-male": ("Giới tính", "Sex"),
+                   "ward_code": ("Phường/xã", "Ward"), "target_group-resident": ("Nhóm đối tượng", "Group"),
+                   "password": ("Mật khẩu", "Password"), "email": ("Email", "E-mail"),
+                   "phone": ("Số điện thoại", "Phone")}
 ACTIVITY_ORDER = ("title", "kind", "hours", "started_on", "ended_on", "provider", "indicator_codes", "evidence")
 ACTIVITY_IDS = {"kind": "kind-course", "started_on": "started_on-day", "ended_on": "ended_on-day",
                 "indicator_codes": "indicator_codes-0"}
+ACTIVITY_LABELS = {"title": ("Tên hoạt động", "Name"), "kind-course": ("Loại hoạt động", "Kind"),
+                   "hours": ("Số giờ", "Hours"), "started_on-day": ("Ngày bắt đầu", "Start date"),
+                   "ended_on-day": ("Ngày kết thúc", "End date"), "provider": ("Nơi tổ chức", "Provider"),
+                   "indicator_codes-0": ("Tiêu chí", "Indicators"), "evidence": ("Minh chứng", "Evidence")}
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -44,6 +53,11 @@ def indicators_of(session: Session, app: Application) -> list[Indicator]:
     """The criteria set's indicators in printed order (their Vietnamese and English wording)."""
     return list(session.exec(select(Indicator).where(Indicator.criteria_set_id == app.criteria_set_id)
                              .order_by(col(Indicator.position))))
+
+
+def score_labels(indicators: list[Indicator]) -> dict[str, tuple[str, str]]:
+    """Name each score input by its indicator code in an error summary."""
+    return {score_id(i.code): (i.code, i.code) for i in indicators}
 
 
 def _editable(session: Session, actor: Actor, app_id: str) -> Application:
@@ -125,7 +139,7 @@ def _wards(session: Session) -> list[tuple[str, list[Ward]]]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register() -> object:
+def register() -> Any:
     """Create a citizen account with the CCCD, then sign in."""
     s = db()
     values: dict[str, Any] = {k: request.form.get(k, "") for k in REGISTER_ORDER if k not in ("password",)}
@@ -149,7 +163,8 @@ def register() -> object:
             return redirect(url_for(".home"))
         s.rollback()
     errors = error_messages(codes, REGISTER_ORDER, REGISTER_IDS)
-    return render_template("pages/citizen/register.html", values=values, errors=errors, wards=_wards(s),
+    return render_template("pages/citizen/register.html", values=values, errors=errors, labels=REGISTER_LABELS,
+                           wards=_wards(s),
                            groups=formats.TARGET_GROUPS, sexes=formats.SEXES), 422 if errors else 200
 
 
@@ -227,13 +242,14 @@ def add_activity(actor: Actor, app_id: str) -> object:
             flash(pick("Đã lưu hoạt động.", "The activity is saved."))
             return redirect(url_for(".activities", app_id=app.id))
         s.rollback()
-    values = {k: form.get(k, "") for k in ("title", "kind", "hours", "provider")}
+    values: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "hours", "provider")}
     values["indicator_codes"] = form.getlist("indicator_codes")
     for name in ("started_on", "ended_on"):
         values[name] = {p: form.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
     errors = error_messages(codes, ACTIVITY_ORDER, ACTIVITY_IDS)
     return render_template("pages/citizen/activity_form.html", app=app, values=values, errors=errors,
-                           kinds=formats.ACTIVITY_KINDS, indicators=indicators_of(s, app),
+                           labels=ACTIVITY_LABELS, kinds=formats.ACTIVITY_KINDS,
+                           indicators=indicators_of(s, app),
                            once=_form_token("activity")), 422 if errors else 200
 
 
@@ -261,7 +277,8 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators})
     result = apps.assessment(s, app, app.self_scores)
     return render_template("pages/citizen/self_assessment.html", app=app, indicators=indicators, values=values,
-                           errors=errors, result=result, score_id=score_id), 422 if errors else 200
+                           errors=errors, labels=score_labels(indicators), result=result,
+                           score_id=score_id), 422 if errors else 200
 
 
 @bp.route("/applications/<app_id>/check", methods=["GET", "POST"])

@@ -57,9 +57,11 @@ def vn_number(value: int | float | None) -> str:
 
 
 def vn_percent(fraction: float | None, digits: int = 1) -> str:
-    """0.583 → '58,3 %', 0.7 → '70 %' (comma decimals, no trailing ',0'); None → '—'."""
+    """0.583 → '58,3 %', 0.7 → '70 %' (comma decimals, no trailing ',0'), 0.00002 → '< 0,1 %'; None → '—'."""
     if fraction is None:
         return "—"
+    if 0 < fraction * 100 < 10 ** -digits:
+        return f"< {vn_percent(10 ** -digits / 100, digits)}"  # 1 in 55.038 is not "0 %"
     text = f"{fraction * 100:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     if "," in text:
         text = text.rstrip("0").rstrip(",")
@@ -72,9 +74,10 @@ def vn_date(value: date | datetime | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            parsed: date = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     if isinstance(value, datetime):
         return (value + HANOI_OFFSET).strftime("%H:%M %d/%m/%Y")  # stored in UTC, naive or aware
     return value.strftime("%d/%m/%Y")

@@ -1,14 +1,107 @@
-"""Pages for the reviewer (placeholder until the pages are written)."""
+"""The ward's review pages: the queue, and one application with its scores and the decision question."""
 
-from flask import Blueprint
+from typing import Any
 
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from workflows import review as reviewing
+from workflows.access import visible_application
+from workflows.actors import WARD_REVIEWER, Actor
+from workflows.errors import Conflict, Invalid, NotFound
+
+from ..api.io import application_json
+from ..database import db
+from ..i18n import message
+from . import formats
 from .access import require_role
+from .citizen import indicators_of, score_labels
+from .formats import error_messages, parse_score, score_id
 
 bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
+formats.register_filters(bp)
+
+STAFF = ("ward_reviewer", "ward_chair")
+
+
+def _filters() -> dict[str, Any]:
+    """The queue's filters from the query string or the form (state may be '' for every state)."""
+    source = request.values
+    state = source.get("state", "submitted")
+    if state and state not in reviewing.QUEUE_STATES:
+        raise NotFound()
+    page = source.get("page", "1")
+    return {"state": state, "q": source.get("q", "").strip()[:100], "page": int(page) if page.isdigit() else 1}
 
 
 @bp.get("/")
-@require_role("ward_reviewer")
-def queue(actor: object) -> str:
-    """Landing page."""
-    return "ok"
+@require_role(*STAFF)
+def queue(actor: Actor) -> object:
+    """The ward's queue: filters, counts per state, a table, 25 rows a page."""
+    s = db()
+    f = _filters()
+    rows, total = reviewing.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"])
+    counts = {st: reviewing.queue(s, actor, state=st, q=f["q"] or None, page_size=1)[1]
+              for st in reviewing.QUEUE_STATES}
+    pages = max(1, -(-total // reviewing.PAGE_SIZE))
+    return render_template("pages/reviewer/queue.html", rows=rows, total=total, counts=counts, f=f, pages=pages,
+                           states=reviewing.QUEUE_STATES)
+
+
+def _next_id(actor: Actor, current: str, f: dict[str, Any]) -> str | None:
+    rows, _ = reviewing.queue(db(), actor, state=f["state"] or None, q=f["q"] or None, page=1)
+    return next((r.id for r in rows if r.id != current and r.state == "submitted"), None)
+
+
+@bp.route("/applications/<app_id>", methods=["GET", "POST"])
+@require_role(*STAFF)
+def application(actor: Actor, app_id: str) -> object:
+    """One application: citizen, activities and evidence, self and ward scores, and the decision."""
+    s = db()
+    f = _filters()
+    app = visible_application(s, actor, app_id)  # another ward's application: 404
+    indicators = indicators_of(s, app)
+    codes: dict[str, str] = {}
+    banner: str | None = None
+    form = request.form
+    if request.method == "POST":
+        scores = {i.code: v for i in indicators if (v := parse_score(form.get(score_id(i.code)))) is not None}
+        version = form.get("version", "")
+        try:
+            reviewing.review(s, actor, app.id, form.get("action"), scores=scores, comment=form.get("comment"),
+                             version=int(version) if version.isdigit() else version or None)
+            s.commit()
+            return redirect(url_for(".application", app_id=app.id, saved=form.get("action"), **_keep(f)))
+        except Invalid as exc:
+            s.rollback()
+            codes = dict(exc.fields) or {"action": exc.code}
+        except Conflict as exc:  # a second click, or someone else decided first
+            s.rollback()
+            banner = message(exc.code)
+    view = application_json(s, app)
+    first = score_id(indicators[0].code) if indicators else "action"
+    ids = {f"scores.{i.code}": score_id(i.code) for i in indicators} | {
+        "scores": first, "action": "action-approve", "comment": "comment", "version": "action-approve"}
+    order = [f"scores.{i.code}" for i in indicators] + ["scores", "action", "comment", "version"]
+    errors = error_messages(codes, order, ids)
+    posted = request.method == "POST" and not banner
+    values = {i.code: (form.get(score_id(i.code), "") if posted else
+                       str(view["reviewer_scores"].get(i.code, view["self_scores"].get(i.code, ""))))
+              for i in indicators}
+    saved = request.args.get("saved")
+    context = {
+        "app": view, "indicators": indicators, "errors": errors, "labels": score_labels(indicators) | {
+            "action-approve": ("Quyết định", "Decision"), "comment": ("Ý kiến", "Comment")},
+        "values": values, "banner": banner, "f": f,
+        "keep": _keep(f), "can_decide": actor.role == WARD_REVIEWER and view["state"] == "submitted",
+        "action": form.get("action", "") if posted else "", "comment": form.get("comment", "") if posted else "",
+        "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
+        "next_id": _next_id(actor, app.id, f) if saved else None,
+    }
+    status = 422 if errors else 409 if banner else 200
+    return render_template("pages/reviewer/application.html", **context), status
+
+
+def _keep(f: dict[str, Any]) -> dict[str, Any]:
+    """The queue filters to carry through links and redirects."""
+    return {k: v for k, v in f.items() if v not in ("", None) and not (k == "page" and v == 1)} | (
+        {"state": ""} if f["state"] == "" else {})

@@ -1,0 +1,341 @@
+"""The server-rendered pages, driven like a browser: fetch a form, take its CSRF token, post it."""
+
+import dataclasses
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from webapp import create_app
+from webapp.pages.formats import date_from_parts, vn_number, vn_percent
+from workflows.clock import today
+from workflows.db import session_scope
+from workflows.seed import seed_demo
+
+PASSWORD = "demo-cdht-2026"
+YEAR = today().year
+
+
+@pytest.fixture()
+def pages_app(app, settings):
+    """An app on this run's database that renders certificates in-process, with the demo accounts."""
+    eager = dataclasses.replace(settings, task_always_eager=True, login_rate_limit="1000 per minute")
+    application = create_app(eager)
+    with session_scope(application.extensions["cdht"].engine) as session:
+        seed_demo(session, PASSWORD)
+    return application
+
+
+def token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found
+    return found.group(1).strip()
+
+
+def login(client, username: str) -> None:
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": token(text(page)), "username": username,
+                                           "password": PASSWORD})
+    assert response.status_code == 302, text(response)
+
+
+def logout(client) -> None:
+    page = client.get("/")
+    client.post("/logout", data={"csrf_token": token(text(page))})
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 112, 60)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+REGISTRATION = {
+    "cccd": "001 0 95 123456", "full_name": "Nguyễn Văn An", "date_of_birth-day": "3",
+    "date_of_birth-month": "4", "date_of_birth-year": "1995", "sex": "male", "ward_code": "00070",
+    "target_group": "worker", "password": "mat-khau-dai", "email": "", "phone": "", "consent": "yes",
+}
+
+
+# --- formats -------------------------------------------------------------------------------------------------------
+
+def test_vietnamese_number_formats():
+    assert vn_number(1234567) == "1.234.567"
+    assert vn_number(None) == "—"
+    assert vn_percent(0.583) == "58,3 %"
+    assert vn_percent(0.7) == "70 %"
+    assert vn_percent(0.005) == "0,5 %"
+    assert vn_percent(1 / 55038) == "< 0,1 %"
+    assert vn_percent(0) == "0 %"
+    assert vn_percent(None) == "—"
+
+
+def test_date_parts_are_joined_and_checked():
+    from werkzeug.datastructures import MultiDict
+
+    assert date_from_parts(MultiDict({"d-day": " 7", "d-month": "5", "d-year": "1990"}), "d") == ("1990-05-07", None)
+    assert date_from_parts(MultiDict({}), "d") == ("", None)
+    assert date_from_parts(MultiDict({"d-day": "x", "d-month": "5", "d-year": "1990"}), "d")[1] == "date_parts"
+    assert date_from_parts(MultiDict({"d-day": "31", "d-month": "2", "d-year": "2026"}), "d")[1] == "date_invalid"
+
+
+# --- registration --------------------------------------------------------------------------------------------------
+
+def test_register_signs_in_and_lands_on_my_year(pages_app):
+    app = pages_app
+    client = app.test_client()
+    form = client.get("/citizen/register")
+    assert form.status_code == 200
+    html = text(form)
+    assert 'inputmode="numeric"' in html and "91/2025/QH15" in html and "(không bắt buộc)" in html
+    assert len(re.findall(r'<option value="\d{5}"', html)) == 126  # every ward of Hà Nội
+    response = client.post("/citizen/register", data={**REGISTRATION, "csrf_token": token(html)})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/citizen/")
+    home = client.get("/citizen/")
+    assert home.status_code == 200
+    assert "Năm của tôi" in text(home)
+
+
+def test_register_with_a_bad_cccd_keeps_the_answers(pages_app):
+    app = pages_app
+    client = app.test_client()
+    html = text(client.get("/citizen/register"))
+    response = client.post("/citizen/register", data={**REGISTRATION, "cccd": "12345", "csrf_token": token(html)})
+    assert response.status_code == 422
+    page = text(response)
+    assert title(page).startswith("Lỗi: ")
+    assert "Có vấn đề" in page
+    assert 'href="#cccd"' in page
+    assert page.count("Số CCCD phải gồm đúng 12 chữ số.") == 2  # in the summary and beside the field
+    assert 'value="Nguyễn Văn An"' in page and 'value="00070" selected' in page
+    assert "mat-khau-dai" not in page  # the password is never echoed
+
+
+def test_register_errors_list_every_field(pages_app):
+    app = pages_app
+    client = app.test_client()
+    html = text(client.get("/citizen/register"))
+    response = client.post("/citizen/register", data={"csrf_token": token(html), "date_of_birth-day": "31",
+                                                      "date_of_birth-month": "2", "date_of_birth-year": "1990"})
+    page = text(response)
+    assert response.status_code == 422
+    for anchor in ("#cccd", "#full_name", "#date_of_birth-day", "#sex-male", "#ward_code", "#target_group-resident",
+                   "#password", "#consent"):
+        assert f'href="{anchor}"' in page
+    assert "Ngày này không có trên lịch" in page
+
+
+def test_register_without_csrf_is_refused(pages_app):
+    app = pages_app
+    response = app.test_client().post("/citizen/register", data=REGISTRATION)
+    assert response.status_code == 400
+
+
+def test_staff_pages_need_a_sign_in_and_the_right_role(pages_app):
+    app = pages_app
+    client = app.test_client()
+    assert client.get("/reviewer/").status_code == 302
+    login(client, "001190012345")
+    assert client.get("/reviewer/").status_code == 404
+    assert client.get("/admin/").status_code == 404
+
+
+# --- the whole path ------------------------------------------------------------------------------------------------
+
+def _activity_form(client, app_id: str) -> str:
+    page = client.get(f"/citizen/applications/{app_id}/activities/new")
+    assert page.status_code == 200
+    return text(page)
+
+
+def _activity(html: str, **extra) -> dict:
+    once = re.search(r'name="once" value="([^"]+)"', html)
+    assert once
+    return {"csrf_token": token(html), "once": once.group(1), "title": "Lớp tin học văn phòng", "kind": "course",
+            "hours": "12", "started_on-day": "10", "started_on-month": "3", "started_on-year": str(YEAR),
+            "provider": "Trung tâm học tập cộng đồng", "indicator_codes": ["II.1"], **extra}
+
+
+def test_citizen_to_certificate(pages_app):
+    app = pages_app
+    citizen = app.test_client()
+    login(citizen, "001190012345")
+    home = text(citizen.get("/citizen/"))
+    assert "Mở hồ sơ" in home
+    citizen.post("/citizen/applications", data={"csrf_token": token(home), "year": str(YEAR)})
+    home = text(citizen.get("/citizen/"))
+    for status in ("Chưa bắt đầu", "Chưa thể bắt đầu"):
+        assert status in home
+    assert "Phường xét" in home and "Cấp chứng nhận" in home
+    app_id = re.search(r"/citizen/applications/([\w-]+)/activities", home).group(1)
+
+    # A text file renamed .png is refused by its content, with the answers kept.
+    html = _activity_form(citizen, app_id)
+    assert "tối đa 10 MB" in html.split('type="file"')[0]
+    bad = citizen.post(f"/citizen/applications/{app_id}/activities/new", content_type="multipart/form-data",
+                       data=_activity(html, evidence=(io.BytesIO(b"just some text"), "giay-chung-nhan.png")))
+    assert bad.status_code == 422
+    assert title(text(bad)).startswith("Lỗi: ")
+    assert "Chỉ nhận tệp PDF, JPG hoặc PNG." in text(bad) and 'href="#evidence"' in text(bad)
+    assert 'value="Lớp tin học văn phòng"' in text(bad)
+
+    # A real PNG is accepted; posting the same form twice saves it once.
+    html = _activity_form(citizen, app_id)
+    data = _activity(html, evidence=(io.BytesIO(png_bytes()), "giay-chung-nhan.png"))
+    ok = citizen.post(f"/citizen/applications/{app_id}/activities/new", content_type="multipart/form-data",
+                      data=data)
+    assert ok.status_code == 302
+    again = citizen.post(f"/citizen/applications/{app_id}/activities/new", content_type="multipart/form-data",
+                         data=_activity(html))
+    assert again.status_code == 302
+    listing = text(citizen.get(f"/citizen/applications/{app_id}/activities"))
+    assert listing.count("Lớp tin học văn phòng") == 1 and "giay-chung-nhan.png" in listing
+
+    # Self-assessment: a bad score is named; then all ten.
+    form = citizen.get(f"/citizen/applications/{app_id}/self-assessment")
+    html = text(form)
+    assert "Tổng điểm từ 80 trở lên và không tiêu chí nào dưới 5" in html
+    assert html.count('inputmode="numeric"') == 10
+    codes = re.findall(r'name="(score-[^"]+)"', html)
+    assert len(codes) == 10
+    wrong = citizen.post(f"/citizen/applications/{app_id}/self-assessment",
+                         data={"csrf_token": token(html), **{c: "9" for c in codes}, codes[0]: "11"})
+    assert wrong.status_code == 422 and f'href="#{codes[0]}"' in text(wrong)
+    assert "Điểm phải từ 0 đến 10." in text(wrong)
+    saved = citizen.post(f"/citizen/applications/{app_id}/self-assessment",
+                         data={"csrf_token": token(html), **{c: "9" for c in codes}})
+    assert saved.status_code == 302
+
+    # Check and submit; a second submit lands on the same confirmation.
+    check = citizen.get(f"/citizen/applications/{app_id}/check")
+    assert check.status_code == 200 and "90/100" in text(check)
+    submitted = citizen.post(f"/citizen/applications/{app_id}/check", data={"csrf_token": token(text(check))})
+    assert submitted.status_code == 302 and submitted.headers["Location"].endswith("/submitted")
+    twice = citizen.post(f"/citizen/applications/{app_id}/check", data={"csrf_token": token(text(check))})
+    assert twice.status_code == 302 and twice.headers["Location"].endswith("/submitted")
+    receipt = text(citizen.get(f"/citizen/applications/{app_id}/submitted"))
+    assert app_id in receipt and "001******345" in receipt
+
+    # The reviewer of ward 00004 finds it and approves; the chair may look but not decide.
+    reviewer = app.test_client()
+    login(reviewer, "reviewer00004")
+    queue = reviewer.get("/reviewer/?state=submitted&q=le hoang")
+    assert queue.status_code == 200 and "Lê Hoàng Yến" in text(queue) and "<caption>" in text(queue)
+    page = reviewer.get(f"/reviewer/applications/{app_id}?state=submitted")
+    html = text(page)
+    assert "001******345" in html and "giay-chung-nhan.png" in html
+    assert "Công nhận đạt" in html and "Trả lại để bổ sung" in html and "Không công nhận" in html
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    no_reason = reviewer.post(f"/reviewer/applications/{app_id}",
+                              data={"csrf_token": token(html), "version": version, "action": "return",
+                                    "comment": " ", "state": "submitted"})
+    assert no_reason.status_code == 422 and 'href="#comment"' in text(no_reason)
+    assert "Cần ghi lý do." in text(no_reason)
+    scores = {c: "8" for c in codes}
+    approve = reviewer.post(f"/reviewer/applications/{app_id}",
+                            data={"csrf_token": token(html), "version": version, "action": "approve",
+                                  "state": "submitted", **scores})
+    assert approve.status_code == 302
+    after = text(reviewer.get(approve.headers["Location"]))
+    assert "Đã lưu:" in after and "Công nhận đạt" in after
+    repeat = reviewer.post(f"/reviewer/applications/{app_id}",
+                           data={"csrf_token": token(html), "version": version, "action": "approve", **scores})
+    assert repeat.status_code == 409  # a second click does not crash
+
+    chair_view = app.test_client()
+    login(chair_view, "chair00004")
+    assert chair_view.get("/reviewer/").status_code == 200
+
+    # Another ward's staff cannot know it exists.
+    other = app.test_client()
+    login(other, "reviewer00070")
+    assert other.get(f"/reviewer/applications/{app_id}").status_code == 404
+
+    # The chair records a decision after checking it.
+    chair = chair_view
+    home = text(chair.get(f"/chair/?year={YEAR}"))
+    assert "Lê Hoàng Yến" in home and f'value="{app_id}" checked' in home
+    decision = {"csrf_token": token(home), "year": str(YEAR), "number": "12/QĐ-UBND", "signed_on-day": "20",
+                "signed_on-month": "11", "signed_on-year": str(YEAR), "signer_name": "Trần Văn Bình",
+                "application_ids": [app_id]}
+    empty = chair.post("/chair/decisions/check", data={**decision, "application_ids": []})
+    assert empty.status_code == 422 and "Chọn ít nhất một hồ sơ." in text(empty)
+    check = chair.post("/chair/decisions/check", data=decision)
+    assert check.status_code == 200 and "Kiểm tra trước khi ký" in text(check) and "20/11/" in text(check)
+    recorded = chair.post("/chair/decisions", data={**decision, "csrf_token": token(text(check))})
+    assert recorded.status_code == 302
+    progress = text(chair.get(recorded.headers["Location"]))
+    assert "<progress" in progress and "Đã cấp 1/1" in progress and "Cập nhật tiến độ" in progress
+    twice = chair.post("/chair/decisions", data={**decision, "csrf_token": token(text(check))})
+    assert twice.status_code in (409, 422)
+
+    # The citizen downloads the PDF; the code verifies.
+    home = text(citizen.get("/citizen/"))
+    link = re.search(r'href="(/citizen/certificates/([A-Z0-9-]+)\.pdf)"', home)
+    assert link, home
+    pdf = citizen.get(link.group(1))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    verify = app.test_client().get(f"/verify/{link.group(2)}")
+    assert verify.status_code == 200 and "Hợp lệ" in text(verify)
+    assert other.get(link.group(1)).status_code == 404
+
+
+def test_returned_application_shows_the_comment(pages_app):
+    app = pages_app
+    citizen = app.test_client()
+    login(citizen, "001190012345")
+    home = text(citizen.get("/citizen/"))
+    citizen.post("/citizen/applications", data={"csrf_token": token(home), "year": str(YEAR)})
+    app_id = re.search(r"/citizen/applications/([\w-]+)/activities", text(citizen.get("/citizen/"))).group(1)
+    html = _activity_form(citizen, app_id)
+    citizen.post(f"/citizen/applications/{app_id}/activities/new", data=_activity(html))
+    html = text(citizen.get(f"/citizen/applications/{app_id}/self-assessment"))
+    codes = re.findall(r'name="(score-[^"]+)"', html)
+    citizen.post(f"/citizen/applications/{app_id}/self-assessment",
+                 data={"csrf_token": token(html), **{c: "9" for c in codes}})
+    citizen.post(f"/citizen/applications/{app_id}/check", data={"csrf_token": token(html)})
+
+    reviewer = app.test_client()
+    login(reviewer, "reviewer00004")
+    html = text(reviewer.get(f"/reviewer/applications/{app_id}"))
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    response = reviewer.post(f"/reviewer/applications/{app_id}",
+                             data={"csrf_token": token(html), "version": version, "action": "return",
+                                   "comment": "Bổ sung ảnh giấy chứng nhận lớp tin học."})
+    assert response.status_code == 302
+    home = text(citizen.get("/citizen/"))
+    assert "Bổ sung ảnh giấy chứng nhận lớp tin học." in home and "Cần sửa" in home
+
+
+def test_queue_pages_carry_the_page_number_in_the_title(pages_app):
+    app = pages_app
+    client = app.test_client()
+    login(client, "reviewer00004")
+    response = client.get("/reviewer/?state=&page=1")
+    assert response.status_code == 200
+    assert "Hồ sơ cần xét" in title(text(response))
+    assert client.get("/reviewer/?state=nonsense").status_code == 404
+
+
+def test_admin_dashboard_states_the_city_line_first(pages_app):
+    app = pages_app
+    client = app.test_client()
+    login(client, "admin")
+    response = client.get(f"/admin/?year={YEAR}&sort=rate")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Toàn thành phố:" in page and "mục tiêu 70 % năm 2030" in page
+    assert "<caption>" in page and "Phường Ba Đình" in page
+    assert re.search(r"\d{1,3}\.\d{3}", page)  # populations in Vietnamese format
