@@ -42,10 +42,12 @@ lint: install
 	$(BIN)/lint-imports
 
 test-embedded: install
+	@echo "== embedded runtime: SQLite + file transport =="
 	CDHT_TEST_RUNTIME=embedded $(BIN)/pytest -q
 
 test-production: install
 	@if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_up; then \
+	  echo "== production runtime: PostgreSQL + Redis =="; \
 	  CDHT_TEST_RUNTIME=production $(BIN)/pytest -q; \
 	else echo "PostgreSQL or Redis not reachable: production run skipped (required under CI=true)"; fi
 

@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from factories import sample_certificate
 
-from certificates.model import CertificateData
 from certificates.render import (
     DEFAULT_TEMPLATE_DIR,
     CertificateRenderer,
@@ -20,24 +20,7 @@ from certificates.render import (
     short_date,
 )
 
-DATA = CertificateData(
-    code="7K3QW-M9TXA",
-    register_number="HN-00004-2025-000001",
-    title="Công dân học tập",
-    year=2025,
-    holder_name="Lê Hoàng Yến",
-    date_of_birth=date(1990, 3, 7),
-    residence="Phường Ba Đình, thành phố Hà Nội",
-    issuer_name="PHƯỜNG BA ĐÌNH",
-    issuer_display="Phường Ba Đình",
-    decision_number="125/QĐ-UBND",
-    decision_date=date(2025, 7, 30),
-    place="Hà Nội",
-    signed_on=date(2025, 8, 4),
-    signer_title="CHỦ TỊCH",
-    signer_name="Nguyễn Văn Thắng",
-    verify_url="https://cdht.example.vn/xac-thuc/7K3QW-M9TXA",
-)
+DATA = sample_certificate()
 RARE = replace(
     DATA,
     code="ABCDE-FGHJK",

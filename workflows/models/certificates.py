@@ -35,7 +35,7 @@ class Certificate(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     code: str = Field(max_length=16, unique=True)
-    register_number: str = Field(max_length=40)
+    register_number: str = Field(max_length=40, unique=True)
     application_id: str = Field(foreign_key="application.id", max_length=32, index=True)
     citizen_id: str = Field(foreign_key="citizen.id", max_length=32, index=True)
     decision_id: str = Field(foreign_key="decision.id", max_length=32, index=True)
