@@ -86,16 +86,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def locale() -> str:
-    """Pick the language: ?lang=, then the cookie, then Accept-Language; Vietnamese by default."""
+    """Pick the language: ?lang=, then the cookie; the API also honours Accept-Language. Vietnamese by default."""
     if "locale" in g:
         return str(g.locale)
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen not in LANGUAGES:
-        chosen = request.accept_languages.best_match(LANGUAGES, default="vi") or "vi"
-        # A client asking for English first gets English; anything else stays Vietnamese.
-        first = request.accept_languages[0][0] if request.accept_languages else "vi"
-        if not first.lower().startswith("en"):
-            chosen = "vi"
+        chosen = "vi"
+        # Pages stay Vietnamese until the visitor picks English (many phones here run an English UI);
+        # API clients ask explicitly with Accept-Language.
+        if request.path.startswith("/api/") and request.accept_languages:
+            first = request.accept_languages[0][0].lower()
+            chosen = "en" if first.startswith("en") else "vi"
     g.locale = chosen
     return chosen
 

@@ -8,9 +8,10 @@ from sqlmodel import Session, col, select
 
 from .access import visible_certificate
 from .actors import SYSTEM_ACTOR, Actor
+from .cccd import mask
 from .clock import now
 from .errors import Conflict, Invalid
-from .models import Certificate, Ward
+from .models import Certificate, Citizen, Ward
 from .states import apply_event
 
 MAX_ATTEMPTS = 5
@@ -121,6 +122,7 @@ class Verification:
     year: int | None = None
     ward_name: str | None = None
     holder_name: str | None = None
+    cccd_masked: str | None = None
     issued_on: str | None = None
     decision_number: str | None = None
     reason: str | None = None
@@ -132,11 +134,13 @@ def verify(session: Session, code: str) -> Verification:
     if cert is None:
         return Verification(valid=False, status="unknown")
     ward = session.get(Ward, cert.ward_code)
+    citizen = session.get(Citizen, cert.citizen_id)
     status = {"issued": "valid", "revoked": "revoked", "superseded": "superseded"}.get(cert.status, "pending")
     snap = cert.snapshot
     return Verification(
         valid=status == "valid", status=status, title=snap.get("title"), year=cert.year,
         ward_name=ward.name if ward else None, holder_name=snap.get("holder_name"),
+        cccd_masked=mask(citizen.cccd) if citizen else None,
         issued_on=cert.issued_at.date().isoformat() if cert.issued_at else None,
         decision_number=snap.get("decision_number"), reason=cert.revoke_reason,
     )

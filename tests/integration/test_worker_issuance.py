@@ -1,6 +1,7 @@
 """A real Celery worker process on this run's runtime: registration → issued PDF, QR decoded and followed."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,7 +113,9 @@ def test_registration_to_verified_pdf(api, session: Session, worker, tmp_path: P
                          check=True).stdout.strip()
     assert url == f"http://cdht.test/verify/{code}"
     html = api.call("GET", url.removeprefix("http://cdht.test"))
-    assert html.status_code == 200 and "Hợp lệ" in html.get_data(as_text=True)
+    page_text = html.get_data(as_text=True)
+    assert html.status_code == 200 and "Hợp lệ" in page_text
+    assert re.search(r"\b001\*{6}\d{3}\b", page_text) and not re.search(r"\d{12}", page_text)  # masked only
     assert api.call("GET", f"/api/v1/verify/{code}").json["valid"] is True
 
     session.expire_all()

@@ -60,3 +60,13 @@ def test_login_is_rate_limited(client, app) -> None:
     finally:
         settings.login_rate_limit = original
     assert codes == [401, 401, 401, 429]
+
+
+def test_pages_are_vietnamese_until_english_is_chosen(client) -> None:
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="vi">' in page and "Tạo tài khoản" in page
+    switched = client.get("/language/en?next=/")
+    assert switched.status_code == 302 and switched.headers["Location"].endswith("/")
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Create an account" in page
+    assert client.get("/language/en?next=//evil.example").headers["Location"] == "/"

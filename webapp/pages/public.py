@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 
 from workflows import accounts, issuance
-from workflows.clock import now
+from workflows.clock import HANOI_OFFSET, now
 
 from ..auth import SessionUser, page_actor
 from ..database import db
@@ -28,7 +28,7 @@ def home_for(role: str) -> str:
 def start() -> ResponseReturnValue:
     """What CDHT is, what you need, and the ways in."""
     actor = page_actor()
-    return render_template("pages/start.html", actor=actor)
+    return render_template("pages/start.html", actor=actor, home=home_for(actor.role) if actor else None)
 
 
 @bp.get("/language/<code>")
@@ -72,7 +72,8 @@ def logout() -> ResponseReturnValue:
 def verify(code: str) -> ResponseReturnValue:
     """Public verification reached by the certificate's QR code."""
     result = issuance.verify(db(), code.strip().upper())
-    return render_template("pages/verify.html", result=result, code=code, checked_at=now()), (
+    checked_at = now() + HANOI_OFFSET
+    return render_template("pages/verify.html", result=result, code=code, checked_at=checked_at), (
         200 if result.status != "unknown" else 404)
 
 
