@@ -161,3 +161,11 @@ def test_errors_speak_english_when_asked(api) -> None:
     assert rv.json["error"]["fields"]["cccd"] == "This field is required."
     rv = api.call("POST", "/api/v1/citizens", json={})
     assert rv.json["error"]["fields"]["cccd"] == "Trường này là bắt buộc."
+
+
+def test_revoked_token_stops_working(api, session: Session) -> None:
+    _actor, username = make_citizen(session)
+    me = api.token(username)
+    assert api.call("GET", "/api/v1/me", me).status_code == 200
+    assert api.call("DELETE", "/api/v1/auth/token", me).status_code == 204
+    assert api.call("GET", "/api/v1/me", me).status_code == 401

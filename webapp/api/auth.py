@@ -1,6 +1,6 @@
 """POST /auth/token and GET /me."""
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from workflows import accounts
@@ -39,6 +39,16 @@ def token() -> ResponseReturnValue:
     value, expires_at = accounts.issue_token(session, user)
     session.commit()
     return jsonify({"token": value, "expires_at": iso(expires_at), "role": user.role})
+
+
+@bp.delete("/auth/token")
+def revoke_token() -> ResponseReturnValue:
+    """Revoke the bearer token this request carries (sign out of the API)."""
+    bearer_actor()
+    session = db()
+    accounts.revoke_token(session, request.headers["Authorization"].partition(" ")[2].strip())
+    session.commit()
+    return "", 204
 
 
 @bp.get("/me")
