@@ -1,10 +1,8 @@
 """A real Celery worker process on this run's runtime: registration → issued PDF, QR decoded and followed."""
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -13,40 +11,24 @@ from pathlib import Path
 
 import pytest
 from factories import cccd_for, citizen_data, make_staff, scores
+from processes import start_worker, stop_worker
 from sqlmodel import Session, select
 
 from workflows.clock import now
 from workflows.models import AuditEvent, Certificate
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
 TOOLS = ("pdftoppm", "pdffonts", "pdftotext", "zbarimg")
 
 
 @pytest.fixture(scope="module")
 def worker(runtime_env: dict[str, str], app, tmp_path_factory) -> Iterator[subprocess.Popen]:
-    """Start `celery -A worker worker` with the same environment as the app under test."""
+    """A real worker with the same environment as the app under test."""
     missing = [t for t in TOOLS if shutil.which(t) is None]
     assert not missing, f"system tools missing (make test installs them): {missing}"
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, **runtime_env}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork", "--concurrency=1",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", "test@%h"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 90
-    while b"ready." not in log.read_bytes():
-        assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
-        time.sleep(0.3)
+    proc = start_worker(runtime_env, tmp_path_factory.mktemp("worker") / "worker.log", "issuance")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_worker(proc)
 
 
 def _approved_application(api, session: Session, name: str) -> tuple[dict[str, str], str]:

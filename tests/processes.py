@@ -1,0 +1,44 @@
+"""Real worker processes for integration tests: started with the app's environment, killed like a crash."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_worker(env: dict[str, str], log: Path, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
+    """Start `celery -A worker worker` in its own process group and wait until it is ready."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
+             f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+             "-n", f"{name}@%h"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    deadline = time.monotonic() + 90
+    while b"ready." not in log.read_bytes():
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+        time.sleep(0.2)
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """Ask the worker to finish and wait; kill it if it will not."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        kill_worker(proc)
+
+
+def kill_worker(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its pool children at once, as a crash or an OOM kill would."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
