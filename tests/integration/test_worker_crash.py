@@ -5,11 +5,11 @@ import time
 from datetime import timedelta
 
 import pytest
+from factories import make_citizen, make_staff, scores, submitted_application
+from processes import kill_worker, start_worker, stop_worker
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from factories import make_citizen, make_staff, scores, submitted_application
-from processes import kill_worker, start_worker, stop_worker
 from workflows import review
 from workflows.clock import now
 from workflows.models import AuditEvent, Certificate
