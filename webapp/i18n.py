@@ -66,6 +66,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "incomplete_scores": ("Chưa tự chấm đủ 10 tiêu chí.", "Not all ten indicators are self-scored."),
     "no_activity": ("Cần ghi ít nhất một hoạt động học tập.", "Log at least one learning activity."),
     "outside_year": ("Hoạt động phải thuộc năm của hồ sơ.", "The activity must fall in the application's year."),
+    "date_in_future": ("Ngày này chưa đến.", "This date is in the future."),
     "before_start": ("Ngày kết thúc trước ngày bắt đầu.", "The end date is before the start date."),
     "comment_required": ("Cần ghi lý do.", "A reason is required."),
     "not_approved": ("Hồ sơ chưa được duyệt.", "The application is not approved."),

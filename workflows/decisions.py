@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from .access import visible_application
 from .actors import WARD_CHAIR, Actor
+from .clock import today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .models import Application, Certificate, Citizen, Decision, Ward
 from .states import apply_event, record_creation
@@ -36,6 +37,8 @@ def record_decision(
         errors["application_ids"] = "required"
     elif len(ids) > MAX_APPLICATIONS or len(set(ids)) != len(ids):
         errors["application_ids"] = "invalid_list"
+    if signed_on is not None and signed_on > today():
+        errors["signed_on"] = "date_in_future"
     if errors:
         raise Invalid(fields=errors)
     assert year and number and signed_on and signer_name and isinstance(ids, list)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from .access import visible_certificate
 from .actors import SYSTEM_ACTOR, Actor
 from .cccd import mask
-from .clock import now
+from .clock import HANOI_OFFSET, now
 from .errors import Conflict, Invalid
 from .models import Certificate, Citizen, Ward
 from .states import apply_event
@@ -141,9 +141,14 @@ def verify(session: Session, code: str) -> Verification:
         valid=status == "valid", status=status, title=snap.get("title"), year=cert.year,
         ward_name=ward.name if ward else None, holder_name=snap.get("holder_name"),
         cccd_masked=mask(citizen.cccd) if citizen else None,
-        issued_on=cert.issued_at.date().isoformat() if cert.issued_at else None,
+        issued_on=issued_on(cert),
         decision_number=snap.get("decision_number"), reason=cert.revoke_reason,
     )
+
+
+def issued_on(cert: Certificate) -> str | None:
+    """The issue date as people in Hà Nội count days (ISO), or None before issuance."""
+    return (cert.issued_at + HANOI_OFFSET).date().isoformat() if cert.issued_at else None
 
 
 def certificate_for(session: Session, actor: Actor, code: str) -> Certificate:

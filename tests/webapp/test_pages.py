@@ -267,8 +267,8 @@ def test_citizen_to_certificate(pages_app):
     chair = chair_view
     home = text(chair.get(f"/chair/?year={YEAR}"))
     assert "Lê Hoàng Yến" in home and f'value="{app_id}" checked' in home
-    decision = {"csrf_token": token(home), "year": str(YEAR), "number": "12/QĐ-UBND", "signed_on-day": "20",
-                "signed_on-month": "11", "signed_on-year": str(YEAR), "signer_name": "Trần Văn Bình",
+    decision = {"csrf_token": token(home), "year": str(YEAR), "number": "12/QĐ-UBND", "signed_on-day": str(today().day),
+                "signed_on-month": str(today().month), "signed_on-year": str(YEAR), "signer_name": "Trần Văn Bình",
                 "application_ids": [app_id]}
     empty = chair.post("/chair/decisions/check", data={**decision, "application_ids": []})
     assert empty.status_code == 422 and "Chọn ít nhất một hồ sơ." in text(empty)

@@ -12,7 +12,7 @@ from ..auth import bearer_actor
 from ..database import db
 from ..runtime import runtime
 from . import bp
-from .io import iso, json_body
+from .io import json_body
 
 
 def certificate_json(cert: Certificate) -> dict[str, object]:
@@ -20,7 +20,7 @@ def certificate_json(cert: Certificate) -> dict[str, object]:
     snap = cert.snapshot
     return {"code": cert.code, "status": cert.status, "holder_name": snap.get("holder_name"),
             "ward_code": cert.ward_code, "year": cert.year, "decision_number": snap.get("decision_number"),
-            "issued_on": iso(cert.issued_at.date()) if cert.issued_at else None, "sha256": cert.sha256,
+            "issued_on": issuance.issued_on(cert), "sha256": cert.sha256,
             "register_number": cert.register_number, "signature": cert.signature, "key_id": cert.key_id,
             "pdf_url": f"/api/v1/certificates/{cert.code}/pdf", "verify_url": runtime().verify_url(cert.code),
             "revoked_reason": cert.revoke_reason}

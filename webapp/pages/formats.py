@@ -1,5 +1,6 @@
 """Vietnamese formats for pages (1.234; 58,3 %; 17/05/1990), the labels of codes, and form-error helpers."""
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
@@ -109,7 +110,7 @@ def date_from_parts(form: MultiDict[str, str], name: str) -> tuple[str, str | No
 
     Returns (value, error code): ("", None) when all three are blank (the domain decides if that is allowed).
     """
-    parts = ["".join(form.get(f"{name}-{p}", "").split()) for p in ("day", "month", "year")]
+    parts = [re.sub(r"[\s.\-]", "", form.get(f"{name}-{p}", "")) for p in ("day", "month", "year")]
     if not any(parts):
         return "", None
     if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:

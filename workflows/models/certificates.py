@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -31,6 +31,9 @@ class Certificate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_certificate_status_queued_at", "status", "queued_at"),
         Index("ix_certificate_ward_year_status", "ward_code", "year", "status"),
+        # Only live certificates count in roll-ups: a partial index the count can be answered from alone.
+        Index("ix_certificate_live_rollup", "year", "title_type", "ward_code",
+              sqlite_where=text("live_key IS NOT NULL"), postgresql_where=text("live_key IS NOT NULL")),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
