@@ -175,7 +175,8 @@ def test_decision_cannot_be_signed_in_the_future(api, session: Session) -> None:
     make_staff(session, "ward_reviewer", username="rev-fut")
     make_staff(session, "ward_chair", username="chair-fut")
     _me, aid = _register_and_submit(api)
-    api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-fut"), json={"action": "approve", "version": 2})
+    body = {"action": "approve", "version": 2}
+    api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-fut"), json=body)
     rv = api.call("POST", "/api/v1/decisions", api.token("chair-fut"), json={
         "year": 2026, "number": "1/QĐ", "signed_on": "2099-01-01", "signer_name": "A", "application_ids": [aid]})
     assert rv.status_code == 422 and rv.json["error"]["field_codes"] == {"signed_on": "date_in_future"}
