@@ -29,7 +29,7 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     sex = errors.choice(data, "sex", SEXES)
     ward_code = errors.text(data, "ward_code", 5)
     target_group = errors.choice(data, "target_group", TARGET_GROUPS)
-    password = errors.text(data, "password", 128)
+    password = errors.secret(data, "password")
     email = errors.text(data, "email", 254, required=False)
     phone = errors.text(data, "phone", 20, required=False)
     if data.get("consent") not in (True, "true", "on", "1", "yes"):

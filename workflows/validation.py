@@ -41,6 +41,19 @@ class FieldErrors(dict[str, str]):
             self[name] = "date_format"
             return None
 
+    def secret(self, data: Mapping[str, Any], name: str, max_length: int = 128) -> str | None:
+        """Return a password exactly as typed (never stripped: spaces are part of it)."""
+        value = self.require(data, name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self[name] = "not_text"
+            return None
+        if len(value) > max_length:
+            self[name] = "too_long"
+            return None
+        return value
+
     def integer(self, data: Mapping[str, Any], name: str, low: int, high: int, required: bool = True) -> int | None:
         """Return an int within [low, high]; strings of digits are accepted (forms send text)."""
         value = self.require(data, name) if required else data.get(name)

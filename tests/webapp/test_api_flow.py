@@ -182,3 +182,11 @@ def test_decision_cannot_be_signed_in_the_future(api, session: Session) -> None:
     assert rv.status_code == 422 and rv.json["error"]["field_codes"] == {"signed_on": "date_in_future"}
     session.expire_all()
     assert session.exec(select(Application.state).where(Application.id == aid)).one() == "approved"
+
+
+def test_password_is_kept_exactly_as_typed(api, client) -> None:
+    data = citizen_data(password="  spaced out  ")
+    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
+    assert api.call("POST", "/api/v1/auth/token",
+                    json={"username": data["cccd"], "password": "spaced out"}).status_code == 401
+    assert api.token(data["cccd"], "  spaced out  ")

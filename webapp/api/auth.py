@@ -29,7 +29,7 @@ def token() -> ResponseReturnValue:
     data = json_body()
     errors = FieldErrors()
     username = errors.text(data, "username", 64)
-    password = errors.text(data, "password", 128)
+    password = errors.secret(data, "password")
     if errors:
         raise Invalid(fields=errors)
     session = db()
