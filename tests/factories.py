@@ -40,10 +40,11 @@ def make_citizen(session: Session, ward: str = "00004", **overrides: Any) -> tup
     return actor_for(session, user), data["cccd"]
 
 
-def make_staff(session: Session, role: str, ward: str | None = "00004", username: str | None = None) -> Actor:
+def make_staff(session: Session, role: str, ward: str | None = "00004", username: str | None = None,
+               cccd: str | None = None) -> Actor:
     """Create a staff account; return its actor."""
     user = accounts.create_user(session, username=username or f"{role}-{next(_serial)}", password=PASSWORD,
-                                role=role, ward_code=ward)
+                                role=role, ward_code=ward, cccd=cccd)
     session.commit()
     return actor_for(session, user)
 

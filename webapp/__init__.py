@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from certificates import storage_from_url
 from workflows.db import make_engine
@@ -21,6 +22,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"),
                 instance_path=str(settings.instance_path))
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    if settings.proxy_hops:
+        # Behind N trusted proxies the client address (used by the login limit) comes from X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_host=settings.proxy_hops)
     production = settings.env == "production"
     app.config.update(
         SECRET_KEY=settings.secret_key,

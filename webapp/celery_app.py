@@ -23,6 +23,8 @@ def broker_options(settings: Settings) -> dict[str, object]:
         "processed_folder": str(folder / "processed"),
         "store_processed": False,
         "control_folder": str(folder / "control"),
+        # kombu polls a virtual transport once a second by default: one render a second per worker process.
+        "polling_interval": 0.1,
     }
 
 

@@ -71,12 +71,13 @@ def register(app: Flask) -> None:
     @click.option("--password", required=True, prompt=True, hide_input=True)
     @click.option("--role", required=True, type=click.Choice(["ward_reviewer", "ward_chair", "city_admin"]))
     @click.option("--ward", default=None, help="5-digit ward code (ward staff only)")
-    def create(username: str, password: str, role: str, ward: str | None) -> None:
+    @click.option("--cccd", default=None, help="the staff member's own CCCD, so they never review themselves")
+    def create(username: str, password: str, role: str, ward: str | None, cccd: str | None) -> None:
         """Create a staff account."""
         try:
             with session_scope(runtime().engine) as session:
                 user = accounts.create_user(session, username=username, password=password, role=role,
-                                            ward_code=ward)
+                                            ward_code=ward, cccd=cccd)
         except DomainError as exc:
             _fail(exc)
         click.echo(f"created {user.role} {user.username}")
@@ -89,6 +90,15 @@ def register(app: Flask) -> None:
         with session_scope(runtime().engine) as session:
             ids = issuance.sweep(session)
         click.echo(f"re-enqueued {enqueue_renders(ids)} of {len(ids)} certificates")
+
+    @app.cli.command("retry-failed")
+    def retry_failed() -> None:
+        """Queue every failed certificate again (after fixing what made them fail)."""
+        from workflows import issuance
+
+        with session_scope(runtime().engine) as session:
+            ids = issuance.retry_failed(session)
+        click.echo(f"re-enqueued {enqueue_renders(ids)} of {len(ids)} failed certificates")
 
     @app.cli.command("public-key")
     @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), required=False)

@@ -35,6 +35,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
     login_rate_limit: str = "10 per minute"
+    proxy_hops: int = 0
     task_always_eager: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -62,13 +63,20 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.public_base_url = e.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
     s.ratelimit_storage_uri = e.get("RATELIMIT_STORAGE_URI", "memory://")
     s.login_rate_limit = e.get("LOGIN_RATE_LIMIT", s.login_rate_limit)
+    hops = e.get("PROXY_HOPS", "0")
+    if not hops.isascii() or not hops.isdigit():
+        raise ConfigError("PROXY_HOPS must be a whole number (reverse proxies in front of the web app)")
+    s.proxy_hops = int(hops)
     secret = e.get("SECRET_KEY", "")
     if mode == "production":
-        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "SIGNING_KEY_PATH")
-                   if not e.get(k)]
+        required = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "SIGNING_KEY_PATH",
+                    "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI")
+        missing = [k for k in required if not e.get(k)]
         if missing:
             raise ConfigError(f"production needs these environment variables: {', '.join(missing)}")
         if len(secret) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        if s.ratelimit_storage_uri.startswith("memory://"):
+            raise ConfigError("RATELIMIT_STORAGE_URI must be shared storage (redis://…) in production")
     s.secret_key = secret or _instance_secret(instance / "secret_key")
     return s

@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
-        code = HTTP_CODES.get(status, "bad_request")
+        code = HTTP_CODES.get(status, "server_error" if status >= 500 else "bad_request")
         if _wants_json():
             return error_response(status, code)
         return _page(status, code)

@@ -1,10 +1,10 @@
-"""Evidence files: checked by their content (not their name), size-limited, stored write-once by hash."""
+"""Evidence files: checked by their content (not their name), images re-encoded, size-limited, stored write-once."""
 
 import hashlib
 import io
 
 import pikepdf
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from werkzeug.datastructures import FileStorage as Upload
 
 from workflows.applications import Evidence
@@ -13,6 +13,7 @@ from workflows.errors import Invalid
 from .runtime import runtime
 
 MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; larger claims are refused before decoding
 SIGNATURES = ((b"%PDF-", "application/pdf", "pdf"), (b"\xff\xd8\xff", "image/jpeg", "jpg"),
               (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
 
@@ -24,18 +25,37 @@ def _kind(data: bytes) -> tuple[str, str]:
     raise Invalid(fields={"evidence": "file_type"})
 
 
-def _check_content(data: bytes, content_type: str) -> None:
+def _checked_pdf(data: bytes) -> bytes:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) < 1:
+            raise Invalid(fields={"evidence": "file_damaged"})
+    return data
+
+
+def _reencoded_image(data: bytes, fmt: str) -> bytes:
+    """Decode and encode the picture again, so only pixels are kept (no trailing script, no metadata)."""
+    with Image.open(io.BytesIO(data)) as probe:
+        if probe.width * probe.height > MAX_PIXELS:
+            raise Invalid(fields={"evidence": "file_too_large"})
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        pixels = image.convert("RGB") if fmt == "JPEG" and image.mode not in ("RGB", "L") else image
+        pixels.save(out, fmt)
+    return out.getvalue()
+
+
+def _clean_content(data: bytes, content_type: str) -> bytes:
+    """Open the file with a real parser; images come back re-encoded."""
     try:
         if content_type == "application/pdf":
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                if len(pdf.pages) < 1:
-                    raise Invalid(fields={"evidence": "file_damaged"})
-        else:
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
+            return _checked_pdf(data)
+        return _reencoded_image(data, "PNG" if content_type == "image/png" else "JPEG")
     except pikepdf.PasswordError as exc:
         raise Invalid(fields={"evidence": "file_encrypted"}) from exc
-    except (pikepdf.PdfError, UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except Invalid:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure (damaged, bomb, truncated) means unreadable
         raise Invalid(fields={"evidence": "file_damaged"}) from exc
 
 
@@ -49,7 +69,7 @@ def checked_evidence(upload: Upload | None, application_id: str) -> tuple[Eviden
     if len(data) > MAX_BYTES:
         raise Invalid(fields={"evidence": "file_too_large"})
     content_type, ext = _kind(data)
-    _check_content(data, content_type)
+    data = _clean_content(data, content_type)
     sha256 = hashlib.sha256(data).hexdigest()
     name = "".join(ch for ch in upload.filename if ch.isprintable())[-200:]
     key = f"evidence/{application_id}/{sha256}.{ext}"

@@ -1,13 +1,56 @@
-"""Response headers every page and answer carries."""
+"""Request hygiene and response headers for every page and answer."""
 
-from flask import Flask, Response
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+
+from workflows.errors import DomainError
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses surrogates): refuse them early.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnsafeText(DomainError):
+    """The request carries characters no text field may hold."""
+
+    status = 400
+    code = "invalid_characters"
+
+
+def _has_unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_unstorable(k) or _has_unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable(v) for v in value)
+    return False
+
+
+def safe_local_path(target: str | None, default: str = "/") -> str:
+    """A same-site path to redirect to, or the default (no scheme, no host, no control characters)."""
+    if not target or any(ord(ch) < 32 or ch == "\\" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
 
 
 def init_app(app: Flask) -> None:
-    """Add a strict CSP and the usual hardening headers."""
+    """Refuse unstorable text before any view runs; add a strict CSP and the usual hardening headers."""
+
+    @app.before_request
+    def _refuse_unstorable_text() -> None:
+        values: list[Any] = [*request.args.values(), *request.form.values(), request.path]
+        if request.is_json:
+            values.append(request.get_json(silent=True))
+        if any(_has_unstorable(v) for v in values):
+            raise UnsafeText()
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -2,12 +2,14 @@
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 
 from certificates import CertificateData, StorageConflict, canonical_payload, default_renderer, sign
 from workflows import issuance
 from workflows.db import session_scope
+from workflows.errors import Conflict
 from workflows.models import Certificate
 
 from .runtime import runtime
@@ -34,7 +36,7 @@ def render_certificate(certificate_id: str) -> str:
         cert = issuance.claim(session, certificate_id)
         if cert is None:
             return "skipped"
-        snapshot, key = dict(cert.snapshot), storage_key(cert)
+        snapshot, key, claimed_version = dict(cert.snapshot), storage_key(cert), cert.version
     try:
         # A crash after storing but before committing leaves the file: adopt it instead of rendering anew.
         if rt.storage.exists(key):
@@ -49,19 +51,36 @@ def render_certificate(certificate_id: str) -> str:
         signature = sign(rt.signing_key, signed_payload(snapshot, sha256))
     except Exception as exc:  # noqa: BLE001 - any render or storage failure goes back to the database
         log.exception("certificate %s failed to render", certificate_id)
+        return _give_back(certificate_id, claimed_version, f"{type(exc).__name__}: {exc}")
+    try:
         with session_scope(rt.engine) as session:
             cert = session.get(Certificate, certificate_id)
-            again = cert is not None and issuance.give_back(session, cert, f"{type(exc).__name__}: {exc}")
-            attempts = cert.attempts if cert else 0
-        if again:
-            delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-            render_certificate.apply_async((certificate_id,), countdown=delay)
-        return "failed"
-    with session_scope(rt.engine) as session:
-        cert = session.get(Certificate, certificate_id)
-        assert cert is not None
-        issuance.complete(session, cert, storage_key=key, sha256=sha256, signature=signature, key_id=rt.key_id)
+            assert cert is not None
+            issuance.complete(session, cert, claimed_version=claimed_version, storage_key=key, sha256=sha256,
+                              signature=signature, key_id=rt.key_id)
+    except Conflict:
+        # The sweeper released this claim (we were too slow) and another run owns the row now; the file we
+        # stored is the one it will adopt, so nothing is lost and nothing is issued twice.
+        return "claim lost"
     return "issued"
+
+
+def _give_back(certificate_id: str, claimed_version: int, error: str) -> str:
+    """Hand a failed render back to the queue with a growing delay, or mark it failed after the last attempt."""
+    rt = runtime()
+    try:
+        with session_scope(rt.engine) as session:
+            cert = session.get(Certificate, certificate_id)
+            if cert is None:
+                return "gone"
+            delay = RETRY_DELAYS[min(cert.attempts, len(RETRY_DELAYS)) - 1]
+            again = issuance.give_back(session, cert, error, claimed_version=claimed_version,
+                                       retry_in=timedelta(seconds=delay))
+    except Conflict:
+        return "claim lost"
+    if again:
+        render_certificate.apply_async((certificate_id,), countdown=delay)
+    return "failed"
 
 
 @shared_task(name="cdht.sweep_certificates")

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from .actors import ROLES, WARD_STAFF
+from . import cccd as cccd_rules
+from .actors import CITIZEN, ROLES, WARD_STAFF
 from .clock import now
 from .errors import Conflict, Invalid
 from .models import ApiToken, AuditEvent, User, Ward
@@ -17,10 +18,17 @@ TOKEN_LIFETIME = timedelta(hours=12)
 
 def create_user(
     session: Session, *, username: str, password: str, role: str, ward_code: str | None = None,
-    display_name: str = "",
+    display_name: str = "", cccd: str | None = None,
 ) -> User:
-    """Create a login; ward staff must name an existing ward."""
+    """Create a login; ward staff must name an existing ward; staff may give their own CCCD."""
     errors: dict[str, str] = {}
+    if cccd is not None:
+        cccd = cccd_rules.clean(cccd)
+        problem = cccd_rules.check(cccd)
+        if problem:
+            errors["cccd"] = problem
+        elif role != CITIZEN and session.exec(select(User.id).where(User.cccd == cccd)).first():
+            errors["cccd"] = "cccd_exists"
     if role not in ROLES:
         errors["role"] = "invalid_choice"
     if role in WARD_STAFF and (not ward_code or session.get(Ward, ward_code) is None):
@@ -34,7 +42,8 @@ def create_user(
     if session.exec(select(User.id).where(User.username == username)).first():
         raise Conflict("username_exists", fields={"username": "username_exists"})
     user = User(username=username, password_hash=hash_password(password), role=role,
-                ward_code=ward_code if role in WARD_STAFF else None, display_name=display_name or username)
+                ward_code=ward_code if role in WARD_STAFF else None, display_name=display_name or username,
+                cccd=cccd if role != CITIZEN else None)
     session.add(user)
     session.flush()
     session.add(AuditEvent(actor_id=None, actor_role="system", entity_type="user", entity_id=user.id,

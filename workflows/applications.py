@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from . import criteria
@@ -62,6 +63,14 @@ def _editable_own(session: Session, actor: Actor, application_id: str) -> Applic
         raise NotFound()
     if app.state not in EDITABLE_STATES:
         raise Conflict("not_editable", state=app.state)
+    # Lock the row while it is still editable: an edit racing a submit or a review either lands before it
+    # or is refused, never written into an application that has moved on.
+    touched = session.execute(
+        update(Application).where(col(Application.id) == app.id, col(Application.state).in_(EDITABLE_STATES))
+        .values(updated_at=now())
+    )
+    if touched.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("not_editable")
     return app
 
 

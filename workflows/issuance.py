@@ -15,7 +15,9 @@ from .models import Certificate, Citizen, Ward
 from .states import apply_event
 
 MAX_ATTEMPTS = 5
-QUEUED_GRACE = timedelta(minutes=2)
+# A row queued longer than this is presumed lost by the broker. Generous, so that a long but healthy queue
+# (5,000 certificates at ~40/s is two minutes) is not sent twice.
+QUEUED_GRACE = timedelta(minutes=15)
 RENDERING_TIMEOUT = timedelta(minutes=10)
 
 
@@ -37,10 +39,12 @@ def claim(session: Session, certificate_id: str) -> Certificate | None:
 
 
 def complete(
-    session: Session, cert: Certificate, *, storage_key: str, sha256: str, signature: str, key_id: str
+    session: Session, cert: Certificate, *, claimed_version: int, storage_key: str, sha256: str, signature: str,
+    key_id: str,
 ) -> None:
-    """Mark a claimed certificate issued with what was stored and signed."""
-    apply_event(session, cert, "complete", SYSTEM_ACTOR, detail={"sha256": sha256, "key_id": key_id})
+    """Mark a claimed certificate issued; Conflict if the claim was lost meanwhile (released and re-claimed)."""
+    apply_event(session, cert, "complete", SYSTEM_ACTOR, expected_version=claimed_version,
+                detail={"sha256": sha256, "key_id": key_id})
     cert.storage_key, cert.sha256, cert.signature, cert.key_id = storage_key, sha256, signature, key_id
     cert.issued_at = now()
     cert.last_error = None
@@ -48,12 +52,19 @@ def complete(
     session.flush()
 
 
-def give_back(session: Session, cert: Certificate, error: str) -> bool:
-    """After a failed render: back to queued for another try (True), or failed once attempts run out (False)."""
+def give_back(
+    session: Session, cert: Certificate, error: str, *, claimed_version: int | None = None,
+    retry_in: timedelta = timedelta(0),
+) -> bool:
+    """After a failed render: back to queued for another try (True), or failed once attempts run out (False).
+
+    `retry_in` moves queued_at ahead, so the sweeper does not resend before the task's own retry is due.
+    """
     event = "release" if cert.attempts < MAX_ATTEMPTS else "fail"
-    apply_event(session, cert, event, SYSTEM_ACTOR, detail={"error": error[:300]})
+    apply_event(session, cert, event, SYSTEM_ACTOR, expected_version=claimed_version,
+                detail={"error": error[:300]})
     cert.last_error = error[:500]
-    cert.queued_at = now()
+    cert.queued_at = now() + retry_in
     session.add(cert)
     session.flush()
     return event == "release"
@@ -77,6 +88,18 @@ def sweep(session: Session) -> list[str]:
         session.add(cert)
     session.flush()
     return [c.id for c in waiting] + [c.id for c in stuck if c.status == "queued"]
+
+
+def retry_failed(session: Session) -> list[str]:
+    """Put every failed certificate back in the queue (operator command after an outage); return their ids."""
+    failed = session.exec(select(Certificate).where(Certificate.status == "failed")).all()
+    for cert in failed:
+        cert.attempts = 0
+        apply_event(session, cert, "retry", SYSTEM_ACTOR)
+        cert.queued_at = now()
+        session.add(cert)
+    session.flush()
+    return [c.id for c in failed]
 
 
 def retry(session: Session, actor: Actor, code: str) -> Certificate:
@@ -129,13 +152,15 @@ class Verification:
 
 
 def verify(session: Session, code: str) -> Verification:
-    """Tell anyone whether a code belongs to a valid certificate (minimal facts, no identifiers)."""
+    """Tell anyone whether a code belongs to a valid certificate: minimal facts, the CCCD only masked."""
     cert = by_code(session, code)
     if cert is None:
         return Verification(valid=False, status="unknown")
+    status = {"issued": "valid", "revoked": "revoked", "superseded": "superseded"}.get(cert.status, "pending")
+    if status == "pending":
+        return Verification(valid=False, status="pending")  # nothing about a person until it is issued
     ward = session.get(Ward, cert.ward_code)
     citizen = session.get(Citizen, cert.citizen_id)
-    status = {"issued": "valid", "revoked": "revoked", "superseded": "superseded"}.get(cert.status, "pending")
     snap = cert.snapshot
     return Verification(
         valid=status == "valid", status=status, title=snap.get("title"), year=cert.year,

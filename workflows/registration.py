@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from . import cccd as cccd_rules
 from . import names
@@ -74,5 +74,8 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
 
 def actor_for(session: Session, user: User) -> Actor:
     """Build the Actor for a user, with their citizen profile when they have one."""
-    citizen_id = session.exec(select(Citizen.id).where(Citizen.user_id == user.id)).first()
+    # A citizen's own profile, or for staff the profile registered with their CCCD (the same person).
+    person = Citizen.user_id == user.id if user.cccd is None else or_(Citizen.user_id == user.id,
+                                                                     Citizen.cccd == user.cccd)
+    citizen_id = session.exec(select(Citizen.id).where(person)).first()
     return Actor(user_id=user.id, role=user.role, ward_code=user.ward_code, citizen_id=citizen_id)

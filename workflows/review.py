@@ -29,7 +29,7 @@ def review(
         raise Forbidden("role_not_allowed")
     app = visible_application(session, actor, application_id)
     errors: dict[str, str] = {}
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         errors["action"] = "invalid_choice"
     if version is None:
         errors["version"] = "required"

@@ -30,11 +30,11 @@ class Figures:
     name: str
     population: int | None
     cdht: int = 0
-    digital: int = 0
+    digital: int | None = None  # unknown until digital-skill attainments are recorded
 
-    def rate(self, numerator: int) -> float | None:
-        """Numerator over population; None when the denominator is unknown or zero."""
-        return numerator / self.population if self.population else None
+    def rate(self, numerator: int | None) -> float | None:
+        """Numerator over population; None when either is unknown or the denominator is zero."""
+        return numerator / self.population if self.population and numerator is not None else None
 
 
 @dataclass
@@ -64,10 +64,11 @@ def target_for(session: Session, indicator: str, year: int) -> TargetView | None
     return TargetView(goal.year, goal.value, round(expected, 6), goal.source_document)
 
 
-def _populations(session: Session, year: int) -> dict[str, int]:
+def _populations(session: Session, year: int, mode: str) -> dict[str, int]:
     # The newest figure at or before the year stands for the year until a newer one is imported.
     rows = session.exec(
-        select(Population).where(col(Population.year) <= year).order_by(col(Population.year))
+        select(Population).where(col(Population.year) <= year, Population.mode == mode)
+        .order_by(col(Population.year))
     ).all()
     return {p.ward_code: p.population for p in rows}
 
@@ -88,17 +89,22 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     if actor.role != CITY_ADMIN and not actor.is_ward_staff:
         raise NotFound()
     wards = session.exec(select(Ward).where(Ward.active == True).order_by(col(Ward.code))).all()  # noqa: E712
-    populations = _populations(session, year)
+    targets = {i: target_for(session, i, year) for i in INDICATORS}
+    populations = _populations(session, year, _denominator_mode(session, "cdht", year))
     counts = _cdht_counts(session, year)
     lines = [Figures(w.code, w.name, populations.get(w.code), cdht=counts.get(w.code, 0)) for w in wards]
-    city_population = sum(f.population or 0 for f in lines)
-    city = Figures("01", "Thành phố Hà Nội", city_population or None, cdht=sum(f.cdht for f in lines))
+    # Ratio of sums over the wards that have a denominator; a ward without one cannot raise the city rate.
+    measured = [f for f in lines if f.population]
+    city = Figures("01", "Thành phố Hà Nội", sum(f.population or 0 for f in measured) or None,
+                   cdht=sum(f.cdht for f in measured))
+    without = len(lines) - len(measured)
     if actor.role != CITY_ADMIN:
         lines = [f for f in lines if f.code == actor.ward_code]
-    return Rollup(
-        year=year,
-        targets={i: target_for(session, i, year) for i in INDICATORS},
-        city=city,
-        wards=lines,
-        wards_without_population=sum(1 for f in lines if not f.population),
-    )
+    return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without)
+
+
+def _denominator_mode(session: Session, indicator: str, year: int) -> str:
+    """The denominator the indicator's target is measured against (residents aged 15+ by default)."""
+    rows = session.exec(select(Target).where(Target.indicator == indicator).order_by(col(Target.year))).all()
+    upcoming = [t for t in rows if t.year >= year] or rows
+    return upcoming[0].denominator_mode if upcoming else "residents_15_plus"

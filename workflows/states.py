@@ -31,7 +31,7 @@ def _ward_staff_not_owner(actor: Actor, app: Application) -> None:
 
 
 def _ward_staff(actor: Actor, obj: Entity) -> None:
-    if actor.role != actors.CITY_ADMIN and actor.ward_code != obj.ward_code:
+    if actor.role not in (actors.CITY_ADMIN, actors.SYSTEM) and actor.ward_code != obj.ward_code:
         raise NotFound()
 
 

@@ -1,8 +1,22 @@
 """Small parsers that turn raw input into typed values or field error codes."""
 
+import math
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+_ASCII_INT = re.compile(r"[0-9]{1,9}")
+
+
+def parse_int(raw: object, low: int, high: int) -> int | None:
+    """Parse a whole number typed as ASCII digits (not '²' or '１') within [low, high]; None otherwise."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not _ASCII_INT.fullmatch(text):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 class FieldErrors(dict[str, str]):
@@ -17,14 +31,14 @@ class FieldErrors(dict[str, str]):
         return value
 
     def text(self, data: Mapping[str, Any], name: str, max_length: int, required: bool = True) -> str | None:
-        """Return a stripped string within max_length."""
+        """Return a stripped, NFC-normalised string within max_length (measured after normalising)."""
         value = self.require(data, name) if required else data.get(name)
         if value is None or value == "":
             return None
         if not isinstance(value, str):
             self[name] = "not_text"
             return None
-        value = value.strip()
+        value = unicodedata.normalize("NFC", value).strip()
         if len(value) > max_length:
             self[name] = "too_long"
             return None
@@ -62,9 +76,17 @@ class FieldErrors(dict[str, str]):
         if isinstance(value, bool):
             self[name] = "not_integer"
             return None
-        try:
-            number = int(str(value).strip()) if isinstance(value, str) else int(value)
-        except (TypeError, ValueError):
+        if isinstance(value, str):
+            parsed = parse_int(value, -(10**9), 10**9)
+            if parsed is None:
+                self[name] = "not_integer"
+                return None
+            number = parsed
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            number = int(value)
+        else:
             self[name] = "not_integer"
             return None
         if isinstance(value, float) and value != number:

@@ -14,6 +14,7 @@ from factories import cccd_for, citizen_data, make_staff, scores
 from processes import start_worker, stop_worker
 from sqlmodel import Session, select
 
+from workflows import issuance
 from workflows.clock import now
 from workflows.models import AuditEvent, Certificate
 
@@ -117,7 +118,7 @@ def test_lost_message_is_swept_and_issued_once(api, session: Session, worker, ap
     session.expire_all()
     cert = session.exec(select(Certificate).where(Certificate.decision_id == decision["id"])).one()
     assert cert.status == "queued"
-    cert.queued_at = now() - timedelta(minutes=5)
+    cert.queued_at = now() - issuance.QUEUED_GRACE - timedelta(minutes=1)
     session.add(cert)
     session.commit()
     result = app.test_cli_runner().invoke(args=["sweep"])

@@ -107,3 +107,89 @@ def test_evidence_checked_by_content(api, session: Session) -> None:
     assert rv.status_code == 201 and rv.json["evidence"]["content_type"] == "image/png"
     activities = api.call("GET", f"/api/v1/applications/{aid}", me).json["activities"]
     assert len(activities) == 1
+
+
+@pytest.mark.parametrize("cccd", ["００１０９０１２３４５６", "٠٠١٠٩٠١٢٣٤٥٦"])
+def test_cccd_digits_are_ascii_after_normalising(api, session: Session, cccd: str) -> None:
+    data = citizen_data(cccd=cccd)
+    rv = api.call("POST", "/api/v1/citizens", json=data)
+    if rv.status_code == 201:  # full-width digits are the same number: stored as ASCII, and only once
+        assert rv.json["cccd_masked"] == "001******456"
+        again = api.call("POST", "/api/v1/citizens", json=data | {"cccd": "001090123456"})
+        assert again.status_code == 409
+    else:
+        assert rv.status_code == 422 and rv.json["error"]["field_codes"]["cccd"] == "cccd_format"
+
+
+@pytest.mark.parametrize(
+    ("path", "raw_json"),
+    [
+        ("/api/v1/applications", '{"year": 1e999}'),
+        ("/api/v1/applications", '{"year": "\u00b2"}'),
+        ("/api/v1/applications", '{"year": [2026]}'),
+        ("/api/v1/citizens", '{"full_name": "\\ud800"}'),
+        ("/api/v1/citizens", '{"full_name": "A\\u0000B"}'),
+        ("/api/v1/auth/token", '{"username": "a\\u0000", "password": "x"}'),
+    ],
+)
+def test_strange_values_are_4xx_not_500(api, session: Session, path: str, raw_json: str) -> None:
+    _actor, username = make_citizen(session)
+    rv = api.call("POST", path, api.token(username), data=raw_json, content_type="application/json")
+    assert 400 <= rv.status_code < 500, rv.get_data(as_text=True)
+    assert rv.json["error"]["message"]
+
+
+def test_review_action_of_wrong_type_is_422(api, session: Session) -> None:
+    from factories import make_staff, submitted_application
+
+    citizen, _ = make_citizen(session)
+    aid = submitted_application(session, citizen)
+    make_staff(session, "ward_reviewer", username="rev-type")
+    rv = api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-type"),
+                  json={"action": ["approve"], "version": 2})
+    assert rv.status_code == 422 and rv.json["error"]["field_codes"]["action"] == "invalid_choice"
+
+
+@pytest.mark.parametrize("query", ["?page=%C2%B2", "?page=0", "?page=99999999999999999999999"])
+def test_queue_page_parameter_is_checked(api, session: Session, query: str) -> None:
+    from factories import make_staff
+
+    make_staff(session, "ward_reviewer", username="rev-page")
+    rv = api.call("GET", f"/api/v1/review/queue{query}", api.token("rev-page"))
+    assert rv.status_code == 422
+
+
+def test_name_longer_after_nfc_is_refused_not_truncated(api, session: Session) -> None:
+    rv = api.call("POST", "/api/v1/citizens", json=citizen_data(full_name="\\u0958" * 200))
+    assert rv.status_code == 422 and rv.json["error"]["field_codes"]["full_name"] == "too_long"
+
+
+def test_decompression_bomb_and_polyglot_images(api, session: Session) -> None:
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    _actor, username = make_citizen(session)
+    me = api.token(username)
+    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
+    form = {"title": "Lớp", "kind": "course", "hours": "3", "started_on": "2026-01-10"}
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    bomb = (b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    rv = api.call("POST", f"/api/v1/applications/{aid}/activities", me,
+                  data={**form, "evidence": (io.BytesIO(bomb), "bomb.png")}, content_type="multipart/form-data")
+    assert rv.status_code == 422, rv.get_data(as_text=True)
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buf, "PNG")
+    polyglot = buf.getvalue() + b"<script>alert(1)</script>"
+    rv = api.call("POST", f"/api/v1/applications/{aid}/activities", me,
+                  data={**form, "evidence": (io.BytesIO(polyglot), "p.png")}, content_type="multipart/form-data")
+    assert rv.status_code == 201
+    stored = api.client.application.extensions["cdht"].storage
+    key = f"evidence/{aid}/{rv.json['evidence']['sha256']}.png"
+    assert b"<script>" not in stored.get(key)  # only the re-encoded pixels were kept

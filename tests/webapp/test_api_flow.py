@@ -1,9 +1,9 @@
 """The citizen → reviewer → chair path through the JSON API, and who may not do what."""
 
-from factories import PASSWORD, citizen_data, make_citizen, make_staff, scores, submitted_application
+from factories import PASSWORD, citizen_data, make_citizen, make_staff, scores
 from sqlmodel import Session, func, select
 
-from workflows.models import Application, AuditEvent, Certificate, Citizen
+from workflows.models import Application, AuditEvent, Certificate
 
 
 def _register_and_submit(api, ward: str = "00004") -> tuple[dict, str]:
@@ -92,18 +92,21 @@ def test_another_citizen_cannot_read_application(api, session: Session) -> None:
 
 
 def test_reviewer_cannot_approve_own_application(api, session: Session) -> None:
-    reviewer = make_staff(session, "ward_reviewer", username="rev-self")
-    citizen_actor, _ = make_citizen(session)
-    aid = submitted_application(session, citizen_actor)
-    # The reviewer is also this citizen: link the profile to the reviewer's login.
-    profile = session.get(Citizen, citizen_actor.citizen_id)
-    profile.user_id = reviewer.user_id
-    session.add(profile)
-    session.commit()
+    # The reviewer's account carries their own CCCD; they also register as a citizen with it, as anyone would.
+    data = citizen_data()
+    make_staff(session, "ward_reviewer", username="rev-self", cccd=data["cccd"])
+    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
+    me = api.token(data["cccd"])
+    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
+    api.call("POST", f"/api/v1/applications/{aid}/activities", me,
+             json={"title": "Lớp tin học", "kind": "course", "hours": 10, "started_on": "2026-03-01"})
+    api.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": scores(9)})
+    assert api.call("POST", f"/api/v1/applications/{aid}/submit", me).status_code == 200
     rv = api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-self"),
                   json={"action": "approve", "version": 2})
     assert rv.status_code == 403
     assert rv.json["error"]["code"] == "own_application"
+    assert api.call("GET", f"/api/v1/applications/{aid}", me).json["state"] == "submitted"
 
 
 def test_approving_a_failing_score_answers_422(api, session: Session) -> None:

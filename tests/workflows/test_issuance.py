@@ -39,7 +39,7 @@ def test_failures_retry_then_stop(session: Session) -> None:
     for attempt in range(1, issuance.MAX_ATTEMPTS + 1):
         claimed = issuance.claim(session, cert.id)
         assert claimed is not None and claimed.attempts == attempt
-        again = issuance.give_back(session, claimed, "boom")
+        again = issuance.give_back(session, claimed, "boom", claimed_version=claimed.version)
         session.commit()
         assert again is (attempt < issuance.MAX_ATTEMPTS)
     assert cert.status == "failed" and cert.last_error == "boom"
@@ -61,8 +61,9 @@ def test_revoke_needs_reason_and_shows_on_verification(session: Session) -> None
     cert, chair = _queued_certificate(session)
     with pytest.raises(Conflict):
         issuance.revoke(session, chair, cert.code, "sai thông tin")  # not issued yet
-    issuance.claim(session, cert.id)
-    issuance.complete(session, cert, storage_key="k", sha256="0" * 64, signature="s", key_id="kid")
+    claimed = issuance.claim(session, cert.id)
+    issuance.complete(session, cert, claimed_version=claimed.version, storage_key="k", sha256="0" * 64,
+                      signature="s", key_id="kid")
     session.commit()
     assert issuance.verify(session, cert.code).status == "valid"
     with pytest.raises(Invalid):
@@ -85,3 +86,39 @@ def test_one_live_certificate_per_citizen_and_year(session: Session) -> None:
             session, chair, {"year": 2026, "number": "dup/QĐ", "signed_on": "2026-11-03", "signer_name": "A",
                              "application_ids": [cert.application_id]},
             new_code=lambda: "AAAAA-BBBBB", verify_url=lambda c: c)
+
+
+def test_pending_certificate_tells_nothing_about_its_holder(session: Session) -> None:
+    cert, _ = _queued_certificate(session)
+    result = issuance.verify(session, cert.code)
+    assert (result.status, result.holder_name, result.cccd_masked) == ("pending", None, None)
+
+
+def test_failed_certificates_can_be_retried_after_an_outage(session: Session) -> None:
+    cert, _ = _queued_certificate(session)
+    for _ in range(issuance.MAX_ATTEMPTS):
+        claimed = issuance.claim(session, cert.id)
+        issuance.give_back(session, claimed, "storage down", claimed_version=claimed.version)
+        session.commit()
+    assert cert.status == "failed"
+    assert issuance.retry_failed(session) == [cert.id]
+    session.commit()
+    assert (cert.status, cert.attempts) == ("queued", 0)
+
+
+def test_a_lost_claim_cannot_complete(session: Session) -> None:
+    cert, _ = _queued_certificate(session)
+    first = issuance.claim(session, cert.id)
+    slow_version = first.version
+    session.commit()
+    issuance.give_back(session, cert, "worker lost while rendering")  # what the sweeper does after the timeout
+    second = issuance.claim(session, cert.id)
+    session.commit()
+    with pytest.raises(Conflict):
+        issuance.complete(session, cert, claimed_version=slow_version, storage_key="k", sha256="0" * 64,
+                          signature="s", key_id="kid")
+    session.rollback()
+    issuance.complete(session, cert, claimed_version=second.version, storage_key="k", sha256="0" * 64,
+                      signature="s", key_id="kid")
+    session.commit()
+    assert cert.status == "issued"

@@ -84,3 +84,16 @@ def test_citizens_cannot_see_rollups(session: Session) -> None:
     citizen, _ = make_citizen(session)
     with pytest.raises(NotFound):
         rollup.rollup(session, citizen, YEAR)
+
+
+def test_ward_without_denominator_cannot_raise_the_city_rate(session: Session) -> None:
+    session.add(Population(ward_code="00004", year=YEAR, population=1000, source="test"))
+    session.commit()
+    _holders(session, "00004", 5)
+    _holders(session, "00070", 7)  # no population figure for this ward
+    admin = make_staff(session, "city_admin", ward=None)
+    result = rollup.rollup(session, admin, YEAR)
+    assert (result.city.cdht, result.city.population) == (5, 1000)
+    assert result.wards_without_population == 125
+    assert {w.code: w.cdht for w in result.wards}["00070"] == 7  # still shown for the ward itself
+    assert result.city.digital is None  # not measured yet: unknown, never a false 0 %

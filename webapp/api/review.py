@@ -5,6 +5,7 @@ from flask.typing import ResponseReturnValue
 
 from workflows import review as reviewing
 from workflows.errors import Invalid
+from workflows.validation import parse_int
 
 from ..auth import bearer_actor
 from ..database import db
@@ -18,13 +19,13 @@ def queue() -> ResponseReturnValue:
     state = request.args.get("state", "submitted") or None
     if state and state not in reviewing.QUEUE_STATES:
         raise Invalid(fields={"state": "invalid_choice"})
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    page = parse_int(request.args.get("page", "1"), 1, 100_000)
+    if page is None:
         raise Invalid(fields={"page": "out_of_range"})
-    rows, total = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=int(page))
+    rows, total = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page)
     items = [{"id": r.id, "state": r.state, "version": r.version, "citizen_name": r.citizen_name,
               "target_group": r.target_group, "submitted_at": iso(r.submitted_at), "total": r.total} for r in rows]
-    return jsonify({"items": items, "total": total, "page": int(page), "page_size": reviewing.PAGE_SIZE})
+    return jsonify({"items": items, "total": total, "page": page, "page_size": reviewing.PAGE_SIZE})
 
 
 @bp.post("/applications/<application_id>/review")

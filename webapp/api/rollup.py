@@ -6,6 +6,7 @@ from flask.typing import ResponseReturnValue
 from workflows import rollup as rollups
 from workflows.clock import today
 from workflows.errors import Invalid
+from workflows.validation import parse_int
 
 from ..auth import bearer_actor
 from ..database import db
@@ -32,7 +33,7 @@ def rollup_json(r: rollups.Rollup) -> dict[str, object]:
 @bp.get("/rollup")
 def rollup() -> ResponseReturnValue:
     """The year's roll-up (admin: all wards; ward staff: their ward and the city line)."""
-    raw = request.args.get("year", str(today().year))
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    year = parse_int(request.args.get("year", str(today().year)), 2000, 2100)
+    if year is None:
         raise Invalid(fields={"year": "out_of_range"})
-    return jsonify(rollup_json(rollups.rollup(db(), bearer_actor(), int(raw))))
+    return jsonify(rollup_json(rollups.rollup(db(), bearer_actor(), year)))

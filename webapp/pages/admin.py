@@ -6,6 +6,7 @@ from workflows import names
 from workflows import rollup as rollups
 from workflows.actors import Actor
 from workflows.clock import now, today
+from workflows.validation import parse_int
 
 from ..database import db
 from . import formats
@@ -24,7 +25,7 @@ def dashboard(actor: Actor) -> object:
     """City and ward figures for a year against the Plan 52 targets."""
     raw = request.args.get("year", "")
     current = today().year
-    year = int(raw) if raw.isdigit() and FIRST_YEAR <= int(raw) <= current + 1 else current
+    year = parse_int(raw, FIRST_YEAR, current + 1) or current
     sort = request.args.get("sort", "code")
     sort = sort if sort in SORTS else "code"
     result = rollups.rollup(db(), actor, year)

@@ -10,6 +10,7 @@ from workflows import decisions
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
+from workflows.validation import parse_int
 
 from ..database import db
 from ..dispatch import enqueue_renders
@@ -28,7 +29,7 @@ IDS = {"application_ids": "applications", "signed_on": "signed_on-day", "year": 
 
 
 def _year(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 2024 <= int(raw) <= 2100 else today().year
+    return parse_int(raw, 2024, 2100) or today().year
 
 
 def _data(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

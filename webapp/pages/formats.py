@@ -8,6 +8,7 @@ from flask import Blueprint
 from werkzeug.datastructures import MultiDict
 
 from workflows.clock import HANOI_OFFSET
+from workflows.validation import parse_int
 
 from ..i18n import message, pick
 
@@ -113,9 +114,10 @@ def date_from_parts(form: MultiDict[str, str], name: str) -> tuple[str, str | No
     parts = [re.sub(r"[\s.\-]", "", form.get(f"{name}-{p}", "")) for p in ("day", "month", "year")]
     if not any(parts):
         return "", None
-    if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+    numbers = [parse_int(p, 0, 9999) for p in parts]
+    if None in numbers or len(parts[2]) != 4:
         return "", "date_parts"
-    day, month, year = (int(p) for p in parts)
+    day, month, year = (n or 0 for n in numbers)
     try:
         return date(year, month, day).isoformat(), None
     except ValueError:
@@ -153,5 +155,6 @@ def parse_score(raw: str | None) -> int | str | None:
     text = "".join((raw or "").split())
     if not text:
         return None
-    return int(text) if text.isdigit() else text
+    number = parse_int(text, 0, 10**6)
+    return number if number is not None else text
 

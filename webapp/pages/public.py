@@ -12,6 +12,7 @@ from ..database import db
 from ..extensions import limiter
 from ..i18n import message
 from ..runtime import runtime
+from ..security import safe_local_path
 
 bp = Blueprint("public", __name__)
 
@@ -34,9 +35,7 @@ def start() -> ResponseReturnValue:
 @bp.get("/language/<code>")
 def language(code: str) -> ResponseReturnValue:
     """Switch language and come back to the same page."""
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = safe_local_path(request.args.get("next"))
     response = make_response(redirect(target))
     if code in ("vi", "en"):
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

@@ -8,6 +8,7 @@ from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import WARD_REVIEWER, Actor
 from workflows.errors import Conflict, Invalid, NotFound
+from workflows.validation import parse_int
 
 from ..api.io import application_json
 from ..database import db
@@ -30,7 +31,7 @@ def _filters() -> dict[str, Any]:
     if state and state not in reviewing.QUEUE_STATES:
         raise NotFound()
     page = source.get("page", "1")
-    return {"state": state, "q": source.get("q", "").strip()[:100], "page": int(page) if page.isdigit() else 1}
+    return {"state": state, "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1}
 
 
 @bp.get("/")
@@ -65,10 +66,11 @@ def application(actor: Actor, app_id: str) -> object:
     form = request.form
     if request.method == "POST":
         scores = {i.code: v for i in indicators if (v := parse_score(form.get(score_id(i.code)))) is not None}
-        version = form.get("version", "")
+        raw_version = form.get("version", "")
+        version = parse_int(raw_version, 0, 10**9)
         try:
             reviewing.review(s, actor, app.id, form.get("action"), scores=scores, comment=form.get("comment"),
-                             version=int(version) if version.isdigit() else version or None)
+                             version=version if version is not None else raw_version or None)
             s.commit()
             return redirect(url_for(".application", app_id=app.id, saved=form.get("action"), **_keep(f)))
         except Invalid as exc:

@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20, index=True)
     ward_code: str | None = Field(default=None, foreign_key="ward.code", max_length=5, index=True)
     display_name: str = Field(default="", max_length=200)
+    # A staff member's own CCCD: links them to their citizen profile so they never review their own application.
+    cccd: str | None = Field(default=None, max_length=12, unique=True)
     active: bool = True
     # Bumped to invalidate every cookie session of this user (password change, lock-out).
     session_version: int = 1

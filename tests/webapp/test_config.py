@@ -1,0 +1,37 @@
+"""Production refuses to start without what it needs; embedded runs need nothing."""
+
+import pytest
+
+from webapp.config import ConfigError, from_env
+
+PRODUCTION = {
+    "CDHT_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://db/cdht",
+    "CELERY_BROKER_URL": "redis://r:6379/0", "STORAGE_URL": "/srv/cdht", "SIGNING_KEY_PATH": "/etc/cdht/key.pem",
+    "PUBLIC_BASE_URL": "https://cdht.hanoi.gov.vn", "RATELIMIT_STORAGE_URI": "redis://r:6379/1",
+}
+
+
+def test_production_settings_accepted(tmp_path) -> None:
+    settings = from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "PROXY_HOPS": "1"})
+    assert settings.proxy_hops == 1 and settings.public_base_url == "https://cdht.hanoi.gov.vn"
+
+
+@pytest.mark.parametrize("missing", sorted(set(PRODUCTION) - {"CDHT_ENV"}))
+def test_production_needs_every_variable(tmp_path, missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing} | {"CDHT_INSTANCE_PATH": str(tmp_path)}
+    with pytest.raises(ConfigError, match=missing):
+        from_env(env)
+
+
+@pytest.mark.parametrize(("key", "value"), [("SECRET_KEY", "short"), ("RATELIMIT_STORAGE_URI", "memory://"),
+                                            ("PROXY_HOPS", "two")])
+def test_production_refuses_unsafe_values(tmp_path, key: str, value: str) -> None:
+    with pytest.raises(ConfigError):
+        from_env({**PRODUCTION, key: value, "CDHT_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_embedded_generates_its_secret_once(tmp_path) -> None:
+    first = from_env({"CDHT_INSTANCE_PATH": str(tmp_path)})
+    second = from_env({"CDHT_INSTANCE_PATH": str(tmp_path)})
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
