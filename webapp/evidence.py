@@ -4,11 +4,16 @@ import hashlib
 import io
 
 import pikepdf
+from flask import Response
 from PIL import Image
+from sqlmodel import Session
 from werkzeug.datastructures import FileStorage as Upload
 
+from workflows.access import visible_application
+from workflows.actors import Actor
 from workflows.applications import Evidence
-from workflows.errors import Invalid
+from workflows.errors import Invalid, NotFound
+from workflows.models import Activity
 
 from .runtime import runtime
 
@@ -79,3 +84,16 @@ def checked_evidence(upload: Upload | None, application_id: str) -> tuple[Eviden
 def save_evidence(evidence: Evidence, data: bytes) -> None:
     """Store checked evidence write-once (the same file twice is one object)."""
     runtime().storage.put(evidence.key, data)
+
+
+def evidence_response(session: Session, actor: Actor, application_id: str, activity_id: str) -> Response:
+    """Serve an activity's evidence to someone who may see the application (owner, its ward's staff, admin)."""
+    visible_application(session, actor, application_id)
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.application_id != application_id or activity.evidence_key is None:
+        raise NotFound()
+    data = runtime().storage.get(activity.evidence_key)
+    # Served as an attachment with its checked type: the browser never sniffs or runs it in our origin.
+    return Response(data, mimetype=activity.evidence_type or "application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="minh-chung-{activity.id}"',
+        "Cache-Control": "private, no-store"})

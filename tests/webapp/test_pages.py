@@ -236,6 +236,9 @@ def test_citizen_to_certificate(pages_app):
     page = reviewer.get(f"/reviewer/applications/{app_id}?state=submitted")
     html = text(page)
     assert "001******345" in html and "giay-chung-nhan.png" in html
+    evidence_url = re.search(r'href="(/reviewer/applications/[^"]+/evidence/[^"]+)"', html).group(1)
+    evidence = reviewer.get(evidence_url)
+    assert evidence.status_code == 200 and evidence.mimetype == "image/png" and evidence.data.startswith(b"\x89PNG")
     assert "Công nhận đạt" in html and "Trả lại để bổ sung" in html and "Không công nhận" in html
     version = re.search(r'name="version" value="(\d+)"', html).group(1)
     no_reason = reviewer.post(f"/reviewer/applications/{app_id}",
@@ -262,6 +265,7 @@ def test_citizen_to_certificate(pages_app):
     other = app.test_client()
     login(other, "reviewer00070")
     assert other.get(f"/reviewer/applications/{app_id}").status_code == 404
+    assert other.get(evidence_url).status_code == 404
 
     # The chair records a decision after checking it.
     chair = chair_view

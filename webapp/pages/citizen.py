@@ -21,7 +21,7 @@ from ..api.certificates import pdf_response
 from ..api.io import application_json
 from ..auth import SessionUser
 from ..database import db
-from ..evidence import checked_evidence, save_evidence
+from ..evidence import checked_evidence, evidence_response, save_evidence
 from ..i18n import pick
 from . import formats
 from .access import require_role
@@ -324,3 +324,10 @@ def submitted(actor: Actor, app_id: str) -> object:
 def certificate_pdf(actor: Actor, code: str) -> object:
     """The holder downloads their certificate."""
     return pdf_response(issuance.certificate_for(db(), actor, code.strip().upper()))
+
+
+@bp.get("/applications/<app_id>/evidence/<activity_id>")
+@require_role("citizen")
+def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
+    """Download the evidence one uploaded."""
+    return evidence_response(db(), actor, app_id, activity_id)

@@ -12,6 +12,7 @@ from workflows.validation import parse_int
 
 from ..api.io import application_json
 from ..database import db
+from ..evidence import evidence_response
 from ..i18n import message
 from . import formats
 from .access import require_role
@@ -107,3 +108,10 @@ def _keep(f: dict[str, Any]) -> dict[str, Any]:
     """The queue filters to carry through links and redirects."""
     return {k: v for k, v in f.items() if v not in ("", None) and not (k == "page" and v == 1)} | (
         {"state": ""} if f["state"] == "" else {})
+
+
+@bp.get("/applications/<app_id>/evidence/<activity_id>")
+@require_role("ward_reviewer", "ward_chair")
+def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
+    """Open one evidence file of an application of the reviewer's own ward."""
+    return evidence_response(db(), actor, app_id, activity_id)
