@@ -132,6 +132,23 @@ class Api:
     def call(self, method: str, path: str, who: dict[str, str] | None = None, **kwargs: Any) -> Any:
         return self.client.open(path, method=method, headers=who or {}, **kwargs)
 
+    def submitted(self, registration: dict[str, Any], year: int = 2026) -> tuple[dict[str, str], str]:
+        """Register through the API, open the year, log one activity (multipart), self-score 9s and submit."""
+        from factories import scores
+
+        assert self.call("POST", "/api/v1/citizens", json=registration).status_code == 201
+        me = self.token(registration["cccd"], registration["password"])
+        opened = self.call("POST", "/api/v1/applications", me, json={"year": year})
+        assert opened.status_code == 201, opened.json
+        aid = opened.json["id"]
+        activity = {"title": "Câu lạc bộ đọc sách", "kind": "club", "hours": "12", "started_on": f"{year}-02-01"}
+        assert self.call("POST", f"/api/v1/applications/{aid}/activities", me, data=activity).status_code == 201
+        rv = self.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": scores(9)})
+        assert rv.status_code == 200
+        rv = self.call("POST", f"/api/v1/applications/{aid}/submit", me)
+        assert rv.status_code == 200 and rv.json["state"] == "submitted"
+        return me, aid
+
 
 @pytest.fixture()
 def api(client: FlaskClient) -> Api:

@@ -33,15 +33,8 @@ def worker(runtime_env: dict[str, str], app, tmp_path_factory) -> Iterator[subpr
 
 
 def _approved_application(api, session: Session, name: str) -> tuple[dict[str, str], str]:
-    data = citizen_data("00004", full_name=name, sex="female", cccd=cccd_for(1988, female=True),
-                        date_of_birth="1988-02-29")
-    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
-    me = api.token(data["cccd"])
-    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
-    api.call("POST", f"/api/v1/applications/{aid}/activities", me,
-             json={"title": "Lớp kỹ năng số", "kind": "course", "hours": 16, "started_on": "2026-04-02"})
-    api.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": scores(9)})
-    assert api.call("POST", f"/api/v1/applications/{aid}/submit", me).status_code == 200
+    me, aid = api.submitted(citizen_data("00004", full_name=name, sex="female", cccd=cccd_for(1988, female=True),
+                                         date_of_birth="1988-02-29"))
     make_staff(session, "ward_reviewer", username="it-reviewer")
     rv = api.call("POST", f"/api/v1/applications/{aid}/review", api.token("it-reviewer"),
                   json={"action": "approve", "version": 2, "scores": scores(9)})

@@ -1,29 +1,14 @@
 """The citizen → reviewer → chair path through the JSON API, and who may not do what."""
 
-from factories import PASSWORD, citizen_data, make_citizen, make_staff, scores
+from factories import PASSWORD, cccd_for, citizen_data, make_citizen, make_staff, scores
 from sqlmodel import Session, func, select
 
 from workflows.models import Application, AuditEvent, Certificate
 
 
 def _register_and_submit(api, ward: str = "00004") -> tuple[dict, str]:
-    data = citizen_data(ward, full_name="Lê Thị Ể Ỗ Ậ Ữ ỵ", sex="female", cccd=None)
-    from factories import cccd_for
-
-    data["cccd"] = cccd_for(1990, female=True)
-    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
-    me = api.token(data["cccd"])
-    app = api.call("POST", "/api/v1/applications", me, json={"year": 2026})
-    assert app.status_code == 201, app.json
-    aid = app.json["id"]
-    rv = api.call("POST", f"/api/v1/applications/{aid}/activities", me,
-                  data={"title": "Câu lạc bộ đọc sách", "kind": "club", "hours": "12", "started_on": "2026-02-01"})
-    assert rv.status_code == 201, rv.json
-    rv = api.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": scores(9)})
-    assert rv.status_code == 200
-    rv = api.call("POST", f"/api/v1/applications/{aid}/submit", me)
-    assert rv.status_code == 200 and rv.json["state"] == "submitted"
-    return me, aid
+    return api.submitted(citizen_data(ward, full_name="Lê Thị Ể Ỗ Ậ Ữ ỵ", sex="female",
+                                      cccd=cccd_for(1990, female=True)))
 
 
 def test_register_answers_masked_cccd_only(api) -> None:
@@ -95,13 +80,7 @@ def test_reviewer_cannot_approve_own_application(api, session: Session) -> None:
     # The reviewer's account carries their own CCCD; they also register as a citizen with it, as anyone would.
     data = citizen_data()
     make_staff(session, "ward_reviewer", username="rev-self", cccd=data["cccd"])
-    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
-    me = api.token(data["cccd"])
-    aid = api.call("POST", "/api/v1/applications", me, json={"year": 2026}).json["id"]
-    api.call("POST", f"/api/v1/applications/{aid}/activities", me,
-             json={"title": "Lớp tin học", "kind": "course", "hours": 10, "started_on": "2026-03-01"})
-    api.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": scores(9)})
-    assert api.call("POST", f"/api/v1/applications/{aid}/submit", me).status_code == 200
+    me, aid = api.submitted(data)
     rv = api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-self"),
                   json={"action": "approve", "version": 2})
     assert rv.status_code == 403
