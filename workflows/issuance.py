@@ -90,12 +90,18 @@ def sweep(session: Session) -> list[str]:
     return [c.id for c in waiting] + [c.id for c in stuck if c.status == "queued"]
 
 
-def retry_failed(session: Session) -> list[str]:
-    """Put every failed certificate back in the queue (operator command after an outage); return their ids."""
-    failed = session.exec(select(Certificate).where(Certificate.status == "failed")).all()
+def retry_failed(session: Session, actor: Actor = SYSTEM_ACTOR, decision_id: str | None = None) -> list[str]:
+    """Put failed certificates back in the queue (all of them, or one decision's); return their ids.
+
+    The operator's command after an outage runs as the system; a ward chair retries their own decision's.
+    """
+    stmt = select(Certificate).where(Certificate.status == "failed")
+    if decision_id is not None:
+        stmt = stmt.where(Certificate.decision_id == decision_id)
+    failed = session.exec(stmt).all()
     for cert in failed:
         cert.attempts = 0
-        apply_event(session, cert, "retry", SYSTEM_ACTOR)
+        apply_event(session, cert, "retry", actor)
         cert.queued_at = now()
         session.add(cert)
     session.flush()

@@ -172,3 +172,28 @@ def test_password_is_kept_exactly_as_typed(api, client) -> None:
     assert api.call("POST", "/api/v1/auth/token",
                     json={"username": data["cccd"], "password": "spaced out"}).status_code == 401
     assert api.token(data["cccd"], "  spaced out  ")
+
+
+def test_chair_retries_failed_certificates_of_own_decision(api, session: Session, app) -> None:
+    from workflows import issuance
+
+    make_staff(session, "ward_reviewer", username="rev-retry")
+    make_staff(session, "ward_chair", username="chair-retry")
+    make_staff(session, "ward_chair", ward="00070", username="chair-other")
+    _me, aid = _register_and_submit(api)
+    api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-retry"),
+             json={"action": "approve", "version": 2})
+    decision = api.call("POST", "/api/v1/decisions", api.token("chair-retry"), json={
+        "year": 2026, "number": "7/QĐ", "signed_on": "2026-11-20", "signer_name": "A", "application_ids": [aid]}).json
+    cert = session.exec(select(Certificate).where(Certificate.decision_id == decision["id"])).one()
+    for _ in range(issuance.MAX_ATTEMPTS):  # an outage exhausts every attempt
+        claimed = issuance.claim(session, cert.id)
+        issuance.give_back(session, claimed, "storage down", claimed_version=claimed.version)
+        session.commit()
+    assert api.call("GET", f"/api/v1/decisions/{decision['id']}", api.token("chair-retry")).json["failed"] == 1
+    path = f"/api/v1/decisions/{decision['id']}/retry"
+    assert api.call("POST", path, api.token("chair-other")).status_code == 404
+    rv = api.call("POST", path, api.token("chair-retry"))
+    assert rv.status_code == 200 and rv.json == {"requeued": 1}
+    session.expire_all()
+    assert session.get(Certificate, cert.id).status in ("queued", "rendering", "issued")

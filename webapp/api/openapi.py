@@ -124,6 +124,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/decisions/{decision_id}": {"get": op(
         "getDecision", "decisions", "A decision with its issuance progress", {"200": ok("Decision")}, "404",
         parameters=[path_param("decision_id", "The decision's id.")])},
+    "/api/v1/decisions/{decision_id}/retry": {"post": op(
+        "retryDecision", "decisions", "Queue the decision's failed certificates again (its chair, admin)",
+        {"200": ok("Requeued")}, "403 404", parameters=[path_param("decision_id", "The decision's id.")])},
     "/api/v1/certificates/{code}": {"get": op(
         "getCertificate", "certificates", "Certificate details (holder, its ward's staff, admin)",
         {"200": ok("Certificate")}, "404", parameters=[CODE])},

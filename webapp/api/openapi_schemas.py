@@ -113,6 +113,7 @@ SCHEMAS: dict[str, Schema] = {
     "Decision": obj({"id": ID, "ward_code": WARD, "year": INT, "number": STR, "signed_on": null(DATE),
                      "signer_name": STR, "total": INT, "issued": INT, "failed": INT,
                      "queued": t("integer", description="Queued or rendering.")}),
+    "Requeued": obj({"requeued": t("integer", description="Failed certificates queued again.")}),
     "Certificate": obj({
         "code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES), "holder_name": null(STR), "ward_code": WARD,
         "year": INT, "decision_number": null(STR), "issued_on": null(DATE), "sha256": null(STR),

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
-from workflows import decisions
+from workflows import decisions, issuance
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
@@ -14,6 +14,7 @@ from workflows.validation import parse_int
 
 from ..database import db
 from ..dispatch import enqueue_renders
+from ..i18n import pick
 from ..runtime import runtime
 from . import formats
 from .access import require_role
@@ -105,3 +106,16 @@ def decision(actor: Actor, decision_id: str) -> object:
     """Issuance progress: a native progress bar and a refresh link."""
     found, progress = decisions.decision_progress(db(), actor, decision_id)
     return render_template("pages/chair/decision.html", decision=found, progress=progress)
+
+
+@bp.post("/decisions/<decision_id>/retry")
+@require_role("ward_chair")
+def retry(actor: Actor, decision_id: str) -> object:
+    """Thử lại: queue this decision's failed certificates again."""
+    s = db()
+    decisions.decision_progress(s, actor, decision_id)  # another ward's decision: 404
+    ids = issuance.retry_failed(s, actor, decision_id)
+    s.commit()
+    enqueue_renders(ids)
+    flash(pick(f"Đã xếp lại {len(ids)} giấy vào hàng đợi.", f"{len(ids)} certificates are queued again."))
+    return redirect(url_for(".decision", decision_id=decision_id))
