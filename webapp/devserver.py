@@ -9,8 +9,13 @@ import time
 from .config import from_env
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    """Start web + worker (with embedded beat) and wait; stop both on Ctrl-C or when either exits."""
+    """Start web + worker (with embedded beat) and wait; stop both on Ctrl-C, SIGTERM, or when either exits."""
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop must not orphan the worker
     settings = from_env()
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     bin_dir = os.path.dirname(sys.executable)
