@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,6 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     proxy_hops: int = 0
     task_always_eager: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def embedded_broker(self) -> bool:

@@ -1,6 +1,6 @@
 """What one process holds for its whole life: settings, the engine, storage and the signing key."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from flask import current_app
@@ -18,7 +18,6 @@ class Runtime:
     settings: Settings
     engine: Engine
     storage: Storage
-    _cache: dict[str, bytes] = field(default_factory=dict)
 
     @cached_property
     def signing_key(self) -> bytes:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from . import issuance
 from .access import visible_application
 from .actors import WARD_CHAIR, Actor
 from .clock import today
@@ -136,3 +137,9 @@ def approved_in_ward(session: Session, actor: Actor, year: int) -> list[tuple[Ap
         Application.ward_code == actor.ward_code, Application.year == year, Application.state == "approved"
     ).order_by(col(Citizen.name_folded))
     return [(a, c) for a, c in session.exec(stmt).all()]
+
+
+def retry_failed(session: Session, actor: Actor, decision_id: str) -> list[str]:
+    """Queue a decision's failed certificates again (its ward's chair or an admin); another ward's is not found."""
+    decision_progress(session, actor, decision_id)
+    return issuance.retry_failed(session, actor, decision_id)

@@ -108,17 +108,6 @@ def retry_failed(session: Session, actor: Actor = SYSTEM_ACTOR, decision_id: str
     return [c.id for c in failed]
 
 
-def retry(session: Session, actor: Actor, code: str) -> Certificate:
-    """Put a failed certificate back in the queue (staff action)."""
-    cert = visible_certificate(session, actor, by_code(session, code))
-    cert.attempts = 0
-    apply_event(session, cert, "retry", actor)
-    cert.queued_at = now()
-    session.add(cert)
-    session.flush()
-    return cert
-
-
 def revoke(session: Session, actor: Actor, code: str, reason: Any) -> Certificate:
     """Revoke an issued certificate with a reason; it stays verifiable as revoked."""
     cert = visible_certificate(session, actor, by_code(session, code))

@@ -10,6 +10,7 @@ from .errors import NotFound
 from .models import Certificate, Population, Target, Ward
 
 INDICATORS = ("cdht", "digital")
+DEFAULT_MODE = "residents_15_plus"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class TargetView:
     value: float
     expected_by_now: float
     source_document: str
+    denominator_mode: str
 
 
 @dataclass
@@ -61,7 +63,7 @@ def target_for(session: Session, indicator: str, year: int) -> TargetView | None
     else:
         prev = previous[-1]
         expected = prev.value + (goal.value - prev.value) * (year - prev.year) / (goal.year - prev.year)
-    return TargetView(goal.year, goal.value, round(expected, 6), goal.source_document)
+    return TargetView(goal.year, goal.value, round(expected, 6), goal.source_document, goal.denominator_mode)
 
 
 def _populations(session: Session, year: int, mode: str) -> dict[str, int]:
@@ -90,7 +92,8 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
         raise NotFound()
     wards = session.exec(select(Ward).where(Ward.active == True).order_by(col(Ward.code))).all()  # noqa: E712
     targets = {i: target_for(session, i, year) for i in INDICATORS}
-    populations = _populations(session, year, _denominator_mode(session, "cdht", year))
+    cdht_target = targets["cdht"]
+    populations = _populations(session, year, cdht_target.denominator_mode if cdht_target else DEFAULT_MODE)
     counts = _cdht_counts(session, year)
     lines = [Figures(w.code, w.name, populations.get(w.code), cdht=counts.get(w.code, 0)) for w in wards]
     # Ratio of sums over the wards that have a denominator; a ward without one cannot raise the city rate.
@@ -102,9 +105,3 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
         lines = [f for f in lines if f.code == actor.ward_code]
     return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without)
 
-
-def _denominator_mode(session: Session, indicator: str, year: int) -> str:
-    """The denominator the indicator's target is measured against (residents aged 15+ by default)."""
-    rows = session.exec(select(Target).where(Target.indicator == indicator).order_by(col(Target.year))).all()
-    upcoming = [t for t in rows if t.year >= year] or rows
-    return upcoming[0].denominator_mode if upcoming else "residents_15_plus"

@@ -4,7 +4,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from certificates import new_code
-from workflows import decisions, issuance
+from workflows import decisions
 
 from ..auth import bearer_actor
 from ..database import db
@@ -40,9 +40,7 @@ def show_decision(decision_id: str) -> ResponseReturnValue:
 def retry_failed(decision_id: str) -> ResponseReturnValue:
     """Queue the decision's failed certificates again (its ward's chair, or an admin)."""
     session = db()
-    actor = bearer_actor()
-    decisions.decision_progress(session, actor, decision_id)  # another ward's decision: 404
-    ids = issuance.retry_failed(session, actor, decision_id)
+    ids = decisions.retry_failed(session, bearer_actor(), decision_id)
     session.commit()
     enqueue_renders(ids)
     return jsonify({"requeued": len(ids)})

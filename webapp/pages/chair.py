@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
-from workflows import decisions, issuance
+from workflows import decisions
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
@@ -113,8 +113,7 @@ def decision(actor: Actor, decision_id: str) -> object:
 def retry(actor: Actor, decision_id: str) -> object:
     """Thử lại: queue this decision's failed certificates again."""
     s = db()
-    decisions.decision_progress(s, actor, decision_id)  # another ward's decision: 404
-    ids = issuance.retry_failed(s, actor, decision_id)
+    ids = decisions.retry_failed(s, actor, decision_id)
     s.commit()
     enqueue_renders(ids)
     flash(pick(f"Đã xếp lại {len(ids)} giấy vào hàng đợi.", f"{len(ids)} certificates are queued again."))
