@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from certificates.codes import new_code, normalise_code
+from certificates.issued import issued_problem, signed_payload, storage_key
 from certificates.model import CertificateData
 from certificates.signing import (
     canonical_payload,
@@ -57,11 +58,14 @@ __all__ = [
     "canonical_payload",
     "default_renderer",
     "generate_private_key_pem",
+    "issued_problem",
     "key_id",
     "new_code",
     "normalise_code",
     "public_key_pem",
     "sign",
+    "signed_payload",
     "storage_from_url",
+    "storage_key",
     "verify",
 ]

@@ -60,7 +60,10 @@ def _clean_content(data: bytes, content_type: str) -> bytes:
         raise Invalid(fields={"evidence": "file_encrypted"}) from exc
     except Invalid:
         raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure (damaged, bomb, truncated) means unreadable
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses (or, with warnings as errors, warns of) a size far beyond ours: the same answer as our cap.
+        raise Invalid(fields={"evidence": "file_too_large"}) from exc
+    except Exception as exc:
         raise Invalid(fields={"evidence": "file_damaged"}) from exc
 
 

@@ -12,6 +12,38 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 # NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses surrogates): refuse them early.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# No request body of ours nests deeper than a few levels; deeper JSON is refused before anything walks it
+# (the parser, the text check below and the views all recurse, and Python's stack is finite).
+MAX_JSON_DEPTH = 32
+
+
+class BadJson(DomainError):
+    """The body is not a JSON object (malformed, or nested deeper than any request of ours)."""
+
+    status = 400
+    code = "bad_json"
+
+
+def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def request_json() -> Any:
+    """The request's JSON body (None when it is not JSON or does not parse); BadJson when nested too deep."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError as exc:  # the parser gave up on the nesting: the same answer as any bad JSON
+        raise BadJson() from exc
+    if _too_deep(data):
+        raise BadJson()
+    return data
 
 
 class UnsafeText(DomainError):
@@ -48,7 +80,7 @@ def init_app(app: Flask) -> None:
     def _refuse_unstorable_text() -> None:
         values: list[Any] = [*request.args.values(), *request.form.values(), request.path]
         if request.is_json:
-            values.append(request.get_json(silent=True))
+            values.append(request_json())
         if any(_has_unstorable(v) for v in values):
             raise UnsafeText()
 

@@ -55,5 +55,5 @@ def test_round_trip_with_typing_mistakes() -> None:
     ["", "-----", "7K3QW-M9TX", "7K3QW-M9TXAB", "7K3QW-M9TXU", "7K3QW_M9TXA", "7K3QW-M9TXÁ", "7K3QW-M9TX!"],
 )
 def test_normalise_code_rejects_invalid(typed: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a verification code"):
         normalise_code(typed)

@@ -29,7 +29,7 @@ def test_canonical_payload_is_sorted_compact_utf8() -> None:
 
 
 def test_canonical_payload_rejects_nan() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not JSON compliant"):
         canonical_payload({"x": float("nan")})
 
 
@@ -46,7 +46,7 @@ def test_payload_round_trips_through_model() -> None:
 )
 def test_from_payload_rejects_bad_payloads(change: dict[str, object]) -> None:
     payload: dict[str, object] = {**DATA.as_payload(), **change}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"payload|must be"):
         CertificateData.from_payload(payload)
 
 

@@ -81,11 +81,11 @@ def test_missing_key(tmp_path: Path) -> None:
 )
 def test_bad_keys_are_rejected(tmp_path: Path, key: str) -> None:
     storage = FileStorage(tmp_path / "root")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         storage.put(key, b"x")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         storage.get(key)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid storage key"):
         storage.exists(key)
     assert not (tmp_path / "escape.pdf").exists()
 
@@ -110,5 +110,5 @@ def test_storage_from_url(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("url", ["s3://bucket/prefix", "http://example.com/store", "file://otherhost/x", ""])
 def test_storage_from_url_rejects_unsupported(url: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="storage URL"):
         storage_from_url(url)

@@ -19,7 +19,7 @@ def test_pass_rule_needs_total_80_and_each_at_least_5() -> None:
     result = assess(CSET, CODES, low_one)
     assert not result.passed and result.below_minimum == ("II.2",) and result.total == 85
     assert not assess(CSET, CODES, dict.fromkeys(CODES, 7)).passed  # total 70
-    missing = assess(CSET, CODES, {c: 10 for c in CODES[:9]})
+    missing = assess(CSET, CODES, dict.fromkeys(CODES[:9], 10))
     assert not missing.passed and missing.missing == ("III.2",)
 
 

@@ -13,7 +13,8 @@ from .ids import new_id
 class Decision(SQLModel, table=True):
     """A ward chair's 'Quyết định công nhận' for a year."""
 
-    __table_args__ = (UniqueConstraint("ward_code", "number", name="uq_decision_ward_number"),)
+    # Numbers restart every year (Nghị định 30/2020): "125/QĐ-UBND" of 2026 is not the one of 2025.
+    __table_args__ = (UniqueConstraint("ward_code", "year", "number", name="uq_decision_ward_year_number"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     ward_code: str = Field(foreign_key="ward.code", max_length=5, index=True)

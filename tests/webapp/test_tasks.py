@@ -1,0 +1,137 @@
+"""The render task called directly in the app (no worker): a lost claim, an adopted stored file, the retry delay."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from celery.app.task import Task
+from factories import citizen_data, make_staff
+from sqlmodel import Session, col, func, select
+
+import certificates
+import webapp.tasks
+from certificates import signed_payload, storage_key, verify
+from workflows import issuance
+from workflows.models import AuditEvent, Certificate
+
+
+def _queued(api, session: Session) -> str:
+    """A certificate row queued by a real decision; its id."""
+    number = "51/QĐ-UBND"
+    make_staff(session, "ward_reviewer", username=f"rev-{number}")
+    make_staff(session, "ward_chair", username=f"chair-{number}")
+    aid, _decision = api.recognised(citizen_data(), number)
+    return session.exec(select(Certificate.id).where(Certificate.application_id == aid)).one()
+
+
+class Renderer:
+    """Stands in for WeasyPrint: counts its calls, and runs `during` inside the first one."""
+
+    def __init__(self, during=None, fail: Exception | None = None) -> None:
+        self.calls, self.during, self.fail = 0, during, fail
+
+    def render(self, data) -> bytes:
+        self.calls += 1
+        if self.fail is not None:
+            raise self.fail
+        if self.calls == 1 and self.during is not None:
+            self.during()
+        return f"%PDF-1.7 render {self.calls} of {data.code}".encode()
+
+
+@pytest.fixture
+def render_task(app):
+    """The render task bound to this app (runs in its app context when called)."""
+    return app.extensions["celery"].tasks["cdht.render_certificate"]
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[tuple, dict]]:
+    """Tasks sent to the broker (recorded, not sent)."""
+    calls: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: calls.append(
+        (tuple(args or ()), options)))
+    return calls
+
+
+def _completions(session: Session, cert_id: str) -> int:
+    return session.exec(select(func.count()).select_from(AuditEvent).where(
+        col(AuditEvent.entity_id) == cert_id, col(AuditEvent.event) == "complete")).one()
+
+
+def test_a_lost_claim_returns_claim_lost_and_the_certificate_is_issued_once(
+        app, api, session: Session, render_task, sent, monkeypatch) -> None:
+    cert_id = _queued(api, session)
+    engine = app.extensions["cdht"].engine
+
+    def sweeper_then_other_worker() -> None:
+        # While our render is slow, the sweeper releases our claim and another worker claims the row.
+        with Session(engine) as other:
+            cert = other.get(Certificate, cert_id)
+            issuance.give_back(other, cert, "worker lost while rendering")
+            assert issuance.claim(other, cert_id) is not None
+            other.commit()
+
+    renderer = Renderer(during=sweeper_then_other_worker)
+    monkeypatch.setattr(certificates, "default_renderer", lambda: renderer)
+    assert render_task(cert_id) == "claim lost"
+    session.expire_all()
+    cert = session.get(Certificate, cert_id)
+    assert (cert.status, cert.attempts, _completions(session, cert_id)) == ("rendering", 2, 0)  # the other owns it
+    stored = app.extensions["cdht"].storage.get(storage_key(cert.year, cert.ward_code, cert.code))
+
+    # The other worker dies too; the sweeper releases it; the next run adopts the file our lost run stored.
+    with Session(engine) as other:
+        issuance.give_back(other, other.get(Certificate, cert_id), "worker lost while rendering")
+        other.commit()
+    assert render_task(cert_id) == "issued"
+    session.expire_all()
+    cert = session.get(Certificate, cert_id)
+    assert (cert.status, _completions(session, cert_id), renderer.calls) == ("issued", 1, 1)
+    assert cert.sha256 == hashlib.sha256(stored).hexdigest()
+
+
+def test_a_stored_file_is_adopted_not_rendered_again(app, api, session: Session, render_task, monkeypatch) -> None:
+    cert_id = _queued(api, session)
+    rt = app.extensions["cdht"]
+    cert = session.get(Certificate, cert_id)
+    key = storage_key(cert.year, cert.ward_code, cert.code)
+    earlier = b"%PDF-1.7 stored by a run that crashed before its commit"
+    rt.storage.put(key, earlier)
+    renderer = Renderer(fail=AssertionError("rendered again although the file was stored"))
+    monkeypatch.setattr(certificates, "default_renderer", lambda: renderer)
+    assert render_task(cert_id) == "issued"
+    session.expire_all()
+    cert = session.get(Certificate, cert_id)
+    assert renderer.calls == 0 and rt.storage.get(key) == earlier
+    assert (cert.status, cert.storage_key, cert.sha256) == ("issued", key, hashlib.sha256(earlier).hexdigest())
+    assert verify(rt.public_key, signed_payload(cert.snapshot, cert.sha256), cert.signature)
+    assert issuance.verify(session, cert.code, public_keys=[rt.public_key], storage=rt.storage).status == "valid"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_failed_renders_wait_longer_each_time_then_fail(api, session: Session, render_task, sent,
+                                                         monkeypatch) -> None:
+    cert_id = _queued(api, session)
+    monkeypatch.setattr(certificates, "default_renderer", lambda: Renderer(fail=RuntimeError("boom")))
+    assert len(webapp.tasks.RETRY_DELAYS) == issuance.MAX_ATTEMPTS - 1
+    for attempt in range(1, issuance.MAX_ATTEMPTS + 1):
+        sent.clear()
+        before = datetime.now(UTC)
+        assert render_task(cert_id) == "failed"
+        after = datetime.now(UTC)
+        session.expire_all()
+        cert = session.get(Certificate, cert_id)
+        assert (cert.attempts, cert.last_error) == (attempt, "RuntimeError: boom")
+        if attempt < issuance.MAX_ATTEMPTS:
+            delay = timedelta(seconds=webapp.tasks.RETRY_DELAYS[attempt - 1])  # 5 s, 30 s, 2 min, 10 min
+            assert cert.status == "queued"
+            # The sweeper leaves it alone until the task's own retry is due ...
+            assert before + delay <= _aware(cert.queued_at) <= after + delay
+            # ... and the retry itself is sent once, with that delay.
+            assert sent == [((cert_id,), {"countdown": delay.total_seconds()})]
+        else:
+            assert cert.status == "failed" and sent == []  # out of attempts: nothing more is sent
