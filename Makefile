@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app webapp
 SYSTEM_PACKAGES := poppler-utils zbar-tools qpdf libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install system-deps lint test-embedded test-production migrate seed clean
+.PHONY: run test install system-deps lint test-embedded test-production migrate seed clean messages
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+## Installs, then compiles the Vietnamese message catalogue (.po in git → .mo, which git ignores); the app refuses to
+## start without it.
 install: $(BIN)/.installed
+	$(BIN)/pybabel compile -d webapp/translations
+
+## Re-extract the English message ids (python, templates, N_ labels of workflows/vocabulary.py) and merge them into
+## the Vietnamese catalogue; new or changed ids come out empty or fuzzy for a translator (tests/webapp/test_i18n.py
+## fails until they are translated following docs/glossary.md).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --add-location=file --sort-output -w 120 \
+	  --project=CDHT -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -l vi -w 120 --ignore-obsolete
+	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 ## System libraries WeasyPrint needs and the PDF tools the tests use (Debian packages).
 system-deps:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import mimetypes
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -17,6 +16,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
+from certificates.dates import long_date, short_date
 from certificates.model import CertificateData
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
@@ -54,16 +54,6 @@ class TemplateFolderFetcher(URLFetcher):
         path = self.resolve(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path2url(str(path)), path.read_bytes(), {"Content-Type": content_type})
-
-
-def long_date(day: date) -> str:
-    """Return a date the Vietnamese administrative way: "ngày 04 tháng 08 năm 2025"."""
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
-
-
-def short_date(day: date) -> str:
-    """Return a date as dd/mm/yyyy."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def qr_svg(url: str) -> Markup:

@@ -1,6 +1,8 @@
 """Errors answer in the user's language: JSON {"error": {...}} under /api, a page elsewhere; never a 500."""
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -23,17 +25,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, fields: dict[str, str] | None = None) -> tuple[Response, int]:
-    """The API's error body, with each field's message translated."""
+def error_response(status: int, code: str, fields: dict[str, str] | None = None,
+                   params: Mapping[str, Any] | None = None) -> tuple[Response, int]:
+    """The API's error body, with each field's message translated (params fill the messages' placeholders)."""
     lang = locale()
-    body = {"error": {"code": code, "message": message(code, lang),
-                      "fields": {name: message(err, lang) for name, err in (fields or {}).items()},
+    params = params or {}
+    body = {"error": {"code": code, "message": message(code, lang, **params),
+                      "fields": {name: message(err, lang, **params) for name, err in (fields or {}).items()},
                       "field_codes": fields or {}}}
     return jsonify(body), status
 
 
-def _page(status: int, code: str) -> tuple[str, int]:
-    return render_template("error.html", status=status, text=message(code)), status
+def _page(status: int, code: str, params: Mapping[str, Any] | None = None) -> tuple[str, int]:
+    return render_template("error.html", status=status, text=message(code, **(params or {}))), status
 
 
 def init_app(app: Flask) -> None:
@@ -42,8 +46,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> ResponseReturnValue:
         if _wants_json():
-            return error_response(exc.status, exc.code, exc.fields)
-        return _page(exc.status, exc.code)
+            return error_response(exc.status, exc.code, exc.fields, exc.params)
+        return _page(exc.status, exc.code, exc.params)
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> ResponseReturnValue:

@@ -1,101 +1,141 @@
-"""Vietnamese first, English second: the request's language and the messages of errors and pages."""
+"""Vietnamese first, English second: the request's language, Flask-Babel, and the messages of errors.
 
-from flask import g, request
+One message catalogue (ADR 7): English message ids in the code and templates, Vietnamese in
+`webapp/translations/vi/LC_MESSAGES/messages.po`, compiled to `messages.mo` by `make install`.
+The words follow docs/glossary.md.
+"""
+
+import logging
+import re
+from collections.abc import Mapping
+from functools import cache
+from gettext import NullTranslations
+from pathlib import Path
+
+from babel.support import Translations
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel
+
+from workflows.vocabulary import N_
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
 
-MESSAGES: dict[str, tuple[str, str]] = {
+
+def catalogue_path(lang: str = "vi", suffix: str = "mo") -> Path:
+    """Where a language's catalogue lives (`.po` is the source kept in git, `.mo` the compiled file)."""
+    return TRANSLATIONS / lang / "LC_MESSAGES" / f"{DOMAIN}.{suffix}"
+
+
+# Stable error codes (domain, API, forms) → English message id. `%(name)s` is filled from the error's params.
+MESSAGES: dict[str, str] = {
     # errors (API and forms)
-    "invalid": ("Dữ liệu chưa hợp lệ. Vui lòng kiểm tra các trường được nêu.", "Some fields are not valid."),
-    "not_found": ("Không tìm thấy.", "Not found."),
-    "forbidden": ("Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."),
-    "role_not_allowed": ("Vai trò của bạn không được thực hiện thao tác này.", "Your role may not do this."),
-    "own_application": ("Bạn không thể xét hồ sơ của chính mình.", "You cannot review your own application."),
-    "conflict": ("Yêu cầu xung đột với trạng thái hiện tại.", "The request conflicts with the current state."),
-    "stale_version": ("Hồ sơ đã được người khác cập nhật. Vui lòng tải lại và thử lại.",
-                      "Someone else changed this application. Reload and try again."),
-    "invalid_transition": ("Không thể thực hiện thao tác này ở trạng thái hiện tại.",
-                           "This action is not possible in the current state."),
-    "not_editable": ("Hồ sơ đã nộp, không thể sửa.", "The application was submitted and cannot be changed."),
-    "cccd_exists": ("Số CCCD này đã được đăng ký.", "This CCCD is already registered."),
-    "username_exists": ("Tên đăng nhập đã tồn tại.", "This username exists."),
-    "application_exists": ("Bạn đã có hồ sơ cho năm này.", "You already have an application for this year."),
-    "decision_exists": ("Số quyết định đã được dùng trong phường/xã.", "This decision number is already used."),
-    "pass_rule_failed": ("Điểm chưa đạt: tổng điểm phải từ 80 trở lên và không tiêu chí nào dưới 5.",
-                         "The scores do not pass: total at least 80 and no indicator below 5."),
-    "incomplete": ("Hồ sơ chưa đủ để nộp.", "The application is not complete."),
-    "applications_not_eligible": ("Có hồ sơ chưa được duyệt hoặc không đúng năm.",
-                                  "Some applications are not approved or not of this year."),
-    "no_criteria_for_year": ("Chưa có bộ tiêu chí cho năm này.", "There are no criteria for this year."),
-    "unauthorized": ("Vui lòng đăng nhập.", "Please sign in."),
-    "bad_credentials": ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
-    "rate_limited": ("Bạn đã thử quá nhiều lần. Vui lòng đợi một phút.", "Too many attempts. Wait a minute."),
-    "invalid_characters": ("Nội dung có ký tự không hợp lệ.", "The request contains characters that are not allowed."),
-    "server_error": ("Hệ thống gặp lỗi. Vui lòng thử lại sau ít phút.",
-                     "Something went wrong. Try again in a few minutes."),
-    "bad_json": ("Nội dung gửi lên phải là JSON hợp lệ.", "The body must be valid JSON."),
-    "too_large": ("Tệp quá lớn (tối đa 10 MB).", "The file is too large (10 MB at most)."),
-    "unsupported_media": ("Định dạng không được hỗ trợ.", "Unsupported media type."),
-    "not_issued_yet": ("Giấy chứng nhận đang được tạo, vui lòng thử lại sau.",
-                       "The certificate is still being produced; try again later."),
-    "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
-    "csrf": ("Phiên làm việc đã hết hạn. Vui lòng gửi lại biểu mẫu.", "The form expired. Please submit it again."),
+    "invalid": N_("Some answers are not valid. Check the items listed."),
+    "bad_request": N_("The request is not valid."),
+    "not_found": N_("Not found."),
+    "forbidden": N_("You are not allowed to do this."),
+    "role_not_allowed": N_("Your role may not do this."),
+    "own_application": N_("You cannot review your own application."),
+    "conflict": N_("The request conflicts with the current state."),
+    "stale_version": N_("Someone else changed this application. Reload the page and try again."),
+    "invalid_transition": N_("This action is not possible at this step."),
+    "not_editable": N_("The application was submitted and cannot be changed."),
+    "cccd_exists": N_("This personal identification number is already registered."),
+    "username_exists": N_("This username already exists."),
+    "application_exists": N_("You already have an application for this year."),
+    "decision_exists": N_("This decision number is already used in the ward or commune."),
+    "pass_rule_failed": N_("The scores do not pass: the total must be at least %(pass_total)s and no indicator may be "
+                           "below %(pass_each)s."),
+    "incomplete": N_("The application is not complete enough to submit."),
+    "applications_not_eligible": N_("Some applications are not proposed for recognition or are not of this year."),
+    "no_criteria_for_year": N_("There is no criteria set for this year."),
+    "year_not_started": N_("Year %(year)s has not begun yet."),
+    "signed_before_year": N_("The decision cannot be signed before its year begins (1 January %(year)s)."),
+    "unauthorized": N_("Please sign in."),
+    "bad_credentials": N_("Wrong username or password."),
+    "rate_limited": N_("Too many attempts. Wait a minute and try again."),
+    "invalid_characters": N_("The request contains characters that are not allowed."),
+    "server_error": N_("Something went wrong. Try again in a few minutes."),
+    "bad_json": N_("The body must be valid JSON."),
+    "too_large": N_("The file is too large (10 MB at most)."),
+    "unsupported_media": N_("Unsupported media type."),
+    "not_issued_yet": N_("The certificate is still being issued; try again later."),
+    "method_not_allowed": N_("Method not allowed."),
+    "csrf": N_("The form has expired. Please send it again."),
     # field error codes
-    "required": ("Trường này là bắt buộc.", "This field is required."),
-    "too_long": ("Nội dung quá dài.", "Too long."),
-    "too_short": ("Nội dung quá ngắn.", "Too short."),
-    "not_text": ("Phải là văn bản.", "Must be text."),
-    "date_format": ("Ngày phải theo dạng NNNN-TT-NN.", "Dates must be YYYY-MM-DD."),
-    "date_out_of_range": ("Ngày không hợp lệ.", "The date is out of range."),
-    "not_integer": ("Phải là số nguyên.", "Must be a whole number."),
-    "out_of_range": ("Giá trị nằm ngoài khoảng cho phép.", "The value is out of range."),
-    "invalid_choice": ("Lựa chọn không hợp lệ.", "Not one of the allowed choices."),
-    "consent_required": ("Bạn cần đồng ý cho xử lý dữ liệu cá nhân để đăng ký.",
-                         "You must consent to the processing of personal data to register."),
-    "cccd_format": ("Số CCCD phải gồm đúng 12 chữ số.", "The CCCD must be exactly 12 digits."),
-    "cccd_province": ("Ba chữ số đầu của CCCD không phải mã tỉnh hợp lệ.",
-                      "The first three digits of the CCCD are not a province code."),
-    "cccd_birth_mismatch": ("Số CCCD không khớp với năm sinh.", "The CCCD does not match the year of birth."),
-    "cccd_sex_mismatch": ("Số CCCD không khớp với giới tính.", "The CCCD does not match the sex."),
-    "password_too_short": ("Mật khẩu phải có ít nhất 8 ký tự.", "The password needs at least 8 characters."),
-    "email_format": ("Địa chỉ email không hợp lệ.", "The e-mail address is not valid."),
-    "unknown_ward": ("Không có phường/xã với mã này.", "There is no ward with this code."),
-    "unknown_indicator": ("Không có tiêu chí này.", "Unknown indicator."),
-    "score_not_integer": ("Điểm phải là số nguyên từ 0 đến 10.", "Scores are whole numbers from 0 to 10."),
-    "score_out_of_range": ("Điểm phải từ 0 đến 10.", "Scores go from 0 to 10."),
-    "invalid_scores": ("Điểm phải là danh sách mã tiêu chí và điểm.", "Scores must map indicator codes to numbers."),
-    "below_minimum": ("Tiêu chí này dưới 5 điểm.", "This indicator is below 5."),
-    "total_below_pass": ("Tổng điểm dưới 80.", "The total is below 80."),
-    "incomplete_scores": ("Chưa tự chấm đủ 10 tiêu chí.", "Not all ten indicators are self-scored."),
-    "no_activity": ("Cần ghi ít nhất một hoạt động học tập.", "Log at least one learning activity."),
-    "outside_year": ("Hoạt động phải thuộc năm của hồ sơ.", "The activity must fall in the application's year."),
-    "date_in_future": ("Ngày này chưa đến.", "This date is in the future."),
-    "before_start": ("Ngày kết thúc trước ngày bắt đầu.", "The end date is before the start date."),
-    "comment_required": ("Cần ghi lý do.", "A reason is required."),
-    "not_approved": ("Hồ sơ chưa được duyệt.", "The application is not approved."),
-    "wrong_year": ("Hồ sơ không thuộc năm của quyết định.", "The application is not of the decision's year."),
-    "invalid_list": ("Danh sách không hợp lệ.", "The list is not valid."),
-    "file_type": ("Chỉ nhận tệp PDF, JPG hoặc PNG.", "Only PDF, JPG or PNG files are accepted."),
-    "file_empty": ("Tệp rỗng.", "The file is empty."),
-    "file_too_large": ("Tệp quá lớn (tối đa 10 MB).", "The file is too large (10 MB at most)."),
-    "file_encrypted": ("Tệp PDF có mật khẩu, vui lòng gửi bản không khoá.",
-                       "The PDF is password-protected; send an unlocked copy."),
-    "file_damaged": ("Tệp bị hỏng hoặc không đọc được.", "The file is damaged or unreadable."),
+    "required": N_("This field is required."),
+    "too_long": N_("Too long."),
+    "too_short": N_("Too short."),
+    "not_text": N_("Must be text."),
+    "date_format": N_("Dates must be written as year-month-day in digits, for example 1990-05-17."),
+    "date_out_of_range": N_("The date is not valid."),
+    "not_integer": N_("Must be a whole number."),
+    "out_of_range": N_("The value is out of range."),
+    "invalid_choice": N_("Not one of the allowed choices."),
+    "consent_required": N_("You must consent to the processing of personal data to register."),
+    "cccd_format": N_("The personal identification number must be exactly 12 digits."),
+    "cccd_province": N_("The first three digits of the personal identification number are not a province code."),
+    "cccd_birth_mismatch": N_("The personal identification number does not match the year of birth."),
+    "cccd_sex_mismatch": N_("The personal identification number does not match the sex."),
+    "password_too_short": N_("The password needs at least 8 characters."),
+    "email_format": N_("The e-mail address is not valid."),
+    "unknown_ward": N_("There is no ward or commune with this code."),
+    "unknown_indicator": N_("There is no such indicator."),
+    "score_not_integer": N_("Scores are whole numbers from 0 to 10."),
+    "score_out_of_range": N_("Scores go from 0 to 10."),
+    "invalid_scores": N_("Scores must map indicator codes to numbers."),
+    "below_minimum": N_("This indicator is below %(pass_each)s points."),
+    "total_below_pass": N_("The total is below %(pass_total)s points."),
+    "incomplete_scores": N_("Not all ten indicators are self-scored."),
+    "confirm_self_scores": N_("Enter the ward's scores, or tick the box to confirm the citizen's self-scores."),
+    "no_activity": N_("Log at least one learning activity."),
+    "outside_year": N_("The activity must fall in the application's year."),
+    "date_in_future": N_("This date is in the future."),
+    "before_start": N_("The end date is before the start date."),
+    "comment_required": N_("A reason is required."),
+    "not_approved": N_("The application is not proposed for recognition."),
+    "wrong_year": N_("The application is not of the decision's year."),
+    "invalid_list": N_("The list is not valid."),
+    "file_type": N_("Only PDF, JPG or PNG files are accepted."),
+    "file_empty": N_("The file is empty."),
+    "file_too_large": N_("The file is too large (10 MB at most)."),
+    "file_encrypted": N_("The PDF is password-protected; send an unlocked copy."),
+    "file_damaged": N_("The file is damaged or unreadable."),
     # pages (forms with day / month / year fields)
-    "date_parts": ("Nhập ngày, tháng và năm bằng số, ví dụ 17 5 1990.",
-                   "Enter the day, month and year as numbers, for example 17 5 1990."),
-    "date_invalid": ("Ngày này không có trên lịch (ví dụ 31/02).", "This date does not exist (for example 31/02)."),
-    "no_selection": ("Chọn ít nhất một hồ sơ.", "Select at least one application."),
+    "date_parts": N_("Enter the day, month and year as numbers, for example 17 5 1990."),
+    "date_invalid": N_("This date does not exist (for example 31/02)."),
+    "no_selection": N_("Select at least one application."),
 }
+
+# Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
+FALLBACKS: dict[str, str] = {
+    "pass_rule_failed": N_("The scores do not meet the pass rule."),
+    "year_not_started": N_("The application's year has not begun yet."),
+    "signed_before_year": N_("The decision cannot be signed before its year begins."),
+    "below_minimum": N_("This indicator is below the minimum score."),
+    "total_below_pass": N_("The total is below the pass mark."),
+}
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+class MissingCatalogue(RuntimeError):
+    """The compiled Vietnamese catalogue is absent: pages would silently fall back to English."""
 
 
 def locale() -> str:
     """Pick the language: ?lang=, then the cookie; the API also honours Accept-Language. Vietnamese by default."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     if "locale" in g:
         return str(g.locale)
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen not in LANGUAGES:
-        chosen = "vi"
+        chosen = DEFAULT_LANGUAGE
         # Pages stay Vietnamese until the visitor picks English (many phones here run an English UI);
         # API clients ask explicitly with Accept-Language.
         if request.path.startswith("/api/") and request.accept_languages:
@@ -105,12 +145,54 @@ def locale() -> str:
     return chosen
 
 
-def message(code: str, lang: str | None = None) -> str:
-    """Translate a message code; an unknown code falls back to the generic one."""
-    vi, en = MESSAGES.get(code, MESSAGES["invalid"])
-    return en if (lang or locale()) == "en" else vi
+def require_catalogue() -> Path:
+    """Fail loudly when the Vietnamese catalogue was never compiled (`make install` compiles it)."""
+    compiled = catalogue_path("vi")
+    if not compiled.is_file():
+        raise MissingCatalogue(
+            f"{compiled} is missing: run `make install` (or `.venv/bin/pybabel compile -d webapp/translations`)")
+    source = catalogue_path("vi", "po")
+    if source.is_file() and source.stat().st_mtime > compiled.stat().st_mtime + 1:
+        log.warning("%s is older than %s: run `make install` to compile the catalogue again", compiled, source)
+    return compiled
 
 
-def pick(vi: str, en: str) -> str:
-    """Choose between a Vietnamese and an English text for the current request."""
-    return en if locale() == "en" else vi
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The catalogue of a language, outside any request too (CLI, worker). English is the message ids themselves."""
+    if lang != "vi":
+        return NullTranslations()
+    require_catalogue()
+    return Translations.load(str(TRANSLATIONS), ["vi"], DOMAIN)
+
+
+def _fill(text: str, params: Mapping[str, object]) -> str | None:
+    """`text % params`, or None when a placeholder has no value."""
+    if not _PLACEHOLDER.search(text):
+        return text
+    if any(name not in params for name in _PLACEHOLDER.findall(text)):
+        return None
+    return text % params
+
+
+def message(code: str, lang: str | None = None, **params: object) -> str:
+    """Translate an error code into the request's (or the given) language, filling `%(name)s` from params.
+
+    An unknown code says the generic "invalid" message; a message whose params are missing says its
+    fallback wording (or, without one, the generic message) rather than fail.
+    """
+    catalogue = translations(lang if lang in LANGUAGES else locale())
+    msgid = MESSAGES.get(code, MESSAGES["invalid"])
+    filled = _fill(catalogue.gettext(msgid), params)
+    if filled is None:
+        log.warning("message %r is missing params %s", code, sorted(set(_PLACEHOLDER.findall(msgid)) - set(params)))
+        filled = _fill(catalogue.gettext(FALLBACKS.get(code, MESSAGES["invalid"])), params) or ""
+    return filled
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel with our locale rules; refuses to start without the compiled Vietnamese catalogue."""
+    require_catalogue()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=locale)

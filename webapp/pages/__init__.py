@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from ..i18n import locale, pick
+from ..i18n import locale
 
 
 def register(app: Flask) -> None:
@@ -14,4 +14,4 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, object]:
-        return {"lang": locale(), "t": pick}
+        return {"lang": locale()}

@@ -1,55 +1,43 @@
-"""Vietnamese formats for pages (1.234; 58,3 %; 17/05/1990), the labels of codes, and form-error helpers."""
+"""Vietnamese formats for pages (1.234; 58,3 %; 17/05/1990; ngày 05 tháng 8 năm 2026), the vocabulary's labels and
+tones as Jinja filters, and form-error helpers."""
 
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import MultiDict
 
+from certificates.dates import long_date as vietnamese_long_date
 from workflows.clock import HANOI_OFFSET
 from workflows.validation import parse_int
+from workflows.vocabulary import VOCABULARY, Event, Term, Tone
 
-from ..i18n import message, pick
+from ..i18n import locale, message
 
-STATES: dict[str, tuple[str, str]] = {
-    "draft": ("Đang làm", "In progress"),
-    "submitted": ("Đã nộp, chờ xét", "Submitted, awaiting review"),
-    "returned": ("Cần sửa", "Needs changes"),
-    "approved": ("Phường đã duyệt", "Approved by the ward"),
-    "rejected": ("Không công nhận", "Not recognised"),
-    "recognised": ("Đã được công nhận", "Recognised"),
-}
-STATE_CLASS = {"returned": "bad", "rejected": "bad", "approved": "ok", "recognised": "ok"}
-TARGET_GROUPS: dict[str, tuple[str, str]] = {
-    "resident": ("Người dân trong xã/phường", "Resident of the ward or commune"),
-    "worker": ("Người lao động", "Worker"),
-    "staff": ("Cán bộ, công nhân viên, doanh nhân", "Staff, employees and business people"),
-    "learner": ("Học sinh, sinh viên, học viên", "Pupil, student or learner"),
-}
-SEXES: dict[str, tuple[str, str]] = {"male": ("Nam", "Male"), "female": ("Nữ", "Female")}
-ACTIVITY_KINDS: dict[str, tuple[str, str]] = {
-    "course": ("Khoá học, lớp học", "Course or class"),
-    "self_study": ("Tự học", "Self-study"),
-    "community": ("Hoạt động cộng đồng", "Community activity"),
-    "club": ("Câu lạc bộ, sinh hoạt chuyên đề", "Club or study group"),
-    "training": ("Tập huấn, bồi dưỡng", "Training"),
-    "other": ("Khác", "Other"),
-}
-DECISIONS: dict[str, tuple[str, str]] = {
-    "approve": ("Công nhận đạt", "Recognise as passed"),
-    "return": ("Trả lại để bổ sung", "Return for changes"),
-    "reject": ("Không công nhận", "Do not recognise"),
-}
-CERT_STATUSES: dict[str, tuple[str, str]] = {
-    "queued": ("Đang chờ cấp", "Waiting to be issued"),
-    "rendering": ("Đang cấp", "Being issued"),
-    "issued": ("Đã cấp", "Issued"),
-    "failed": ("Cấp lỗi", "Failed"),
-    "revoked": ("Đã thu hồi", "Revoked"),
-    "superseded": ("Đã được thay thế", "Superseded"),
+# The reviewer's three verdicts, in the order they are offered (a reviewer proposes; only the chair recognises).
+DECISIONS: tuple[Event, ...] = (Event.APPROVE, Event.RETURN, Event.REJECT)
+
+# The three criteria (tiêu chí) of QĐ 324/QĐ-KHVN that group the ten indicators (chỉ số).
+COMPETENCES: dict[str, LazyString] = {
+    "I": lazy_gettext("Criterion I. Self-learning and lifelong learning"),
+    "II": lazy_gettext("Criterion II. Using tools for learning and work"),
+    "III": lazy_gettext("Criterion III. Building social relationships"),
 }
 
+# A tone is shown with the page's existing classes: `tag …`, `banner …` (style "tag") or `status-…` (style "status").
+TONE_CLASSES: dict[str, dict[Tone, str]] = {
+    "tag": {Tone.DONE: "ok", Tone.PROBLEM: "bad", Tone.PROGRESS: "info", Tone.NEUTRAL: "grey"},
+    "status": {Tone.DONE: "status-valid", Tone.PROBLEM: "status-revoked", Tone.PROGRESS: "status-neutral",
+               Tone.NEUTRAL: "status-neutral"},
+}
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
 
 def vn_number(value: int | float | None) -> str:
     """1234567 → '1.234.567' (dots group thousands); None → '—'."""
@@ -85,23 +73,81 @@ def vn_date(value: date | datetime | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _label(table: Mapping[str, tuple[str, str]]) -> object:
-    def choose(code: str | None) -> str:
-        vi, en = table.get(code or "", (code or "—", code or "—"))
-        return pick(vi, en)
+def _as_date(value: date | datetime | str) -> date | None:
+    """A date, a datetime stored in UTC (→ its Hà Nội date) or an ISO string; None when it is none of them."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return (value + HANOI_OFFSET).date()
+    return value
 
-    return choose
+
+def long_date(value: date | datetime | str | None, lang: str | None = None) -> str:
+    """A date written out, as Nghị định 30/2020/NĐ-CP writes it: 'ngày 05 tháng 8 năm 2026', 'ngày 15 tháng 02 năm
+    2026' (a leading zero only for days below 10 and for months 1 and 2); in English '5 August 2026'."""
+    if value is None or value == "":
+        return "—"
+    day = _as_date(value)
+    if day is None:
+        return str(value)
+    if (lang or locale()) == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return vietnamese_long_date(day)  # the certificate's own rule: one implementation
+
+
+def term(value: Term | str | None, kind: type[Term] | None = None) -> Term | None:
+    """The vocabulary member for a member or a stored string of `kind`; None when it is neither."""
+    if isinstance(value, Term):
+        return value
+    if value is None or kind is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def label(value: Term | str | None, kind: type[Term] | None = None) -> str:
+    """A state, status, role, group, kind or sex in the reader's language: `{{ app.state | label(ApplicationState) }}`
+    or `{{ member | label }}`. An unknown stored string is shown as it is (never a crash), nothing as '—'."""
+    member = term(value, kind)
+    if member is None:
+        return "—" if value in (None, "") else str(value)
+    return str(gettext(member.label))
+
+
+def tone(value: Term | str | None, kind: type[Term] | None = None, style: str = "tag") -> str:
+    """The CSS class of a member's tone: `<strong class="tag {{ app.state | tone(ApplicationState) }}">`."""
+    member = term(value, kind)
+    return TONE_CLASSES[style][member.tone if member is not None else Tone.NEUTRAL]
+
+
+def localized(row: object, field: str) -> str:
+    """A field stored in both languages (`text_vi`, `text_en`): `{{ indicator | localized("text") }}`."""
+    vi = str(getattr(row, f"{field}_vi", "") or "")
+    if locale() == "en":
+        return str(getattr(row, f"{field}_en", "") or "") or vi
+    return vi
+
+
+def competence(code: str) -> str:
+    """The criterion (tiêu chí) that groups indicators: 'I' → 'Criterion I. Self-learning and lifelong learning'."""
+    return str(COMPETENCES[code]) if code in COMPETENCES else code
 
 
 def register_filters(bp: Blueprint) -> None:
-    """Make the formats and labels Jinja filters for every template of the app."""
-    bp.add_app_template_filter(vn_number, "vn_number")
-    bp.add_app_template_filter(vn_percent, "vn_percent")
-    bp.add_app_template_filter(vn_date, "vn_date")
-    for name, table in (("state_label", STATES), ("group_label", TARGET_GROUPS), ("sex_label", SEXES),
-                        ("kind_label", ACTIVITY_KINDS), ("decision_label", DECISIONS),
-                        ("cert_label", CERT_STATUSES)):
-        bp.add_app_template_filter(_label(table), name)  # type: ignore[arg-type]
+    """Make the formats, labels and the vocabulary available to every template of the app."""
+    for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, competence):
+        bp.add_app_template_filter(function, function.__name__)
+    bp.record_once(_vocabulary_globals)
+
+
+def _vocabulary_globals(state: BlueprintSetupState) -> None:
+    """Every vocabulary enum by its name (form choices iterate it: `{% for k in ActivityKind %}`), and DECISIONS."""
+    state.app.jinja_env.globals.update({kind.__name__: kind for kind in VOCABULARY}, DECISIONS=DECISIONS)
 
 
 # --- forms ---------------------------------------------------------------------------------------------------------
@@ -133,15 +179,17 @@ def date_parts(value: date | str | None) -> dict[str, str]:
     return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
 
 
-def error_messages(codes: Mapping[str, str], order: Iterable[str], ids: Mapping[str, str] | None = None
-                   ) -> dict[str, str]:
-    """Turn {field: error code} into {element id: message} in the form's order (unknown fields last)."""
+def error_messages(codes: Mapping[str, str], order: Iterable[str], ids: Mapping[str, str] | None = None,
+                   params: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Turn {field: error code} into {element id: message} in the form's order (unknown fields last); params (the
+    error's, e.g. pass_total) fill the messages' placeholders."""
     ids = ids or {}
+    order = list(order)
     ordered = [f for f in order if f in codes] + [f for f in codes if f not in set(order)]
     result: dict[str, str] = {}
     for field in ordered:
         element = ids.get(field, field)
-        result.setdefault(element, message(codes[field]))
+        result.setdefault(element, message(codes[field], **(params or {})))
     return result
 
 
