@@ -40,13 +40,14 @@ from certificates import generate_private_key_pem, new_code  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 from webapp.config import from_env  # noqa: E402
-from webapp.dispatch import enqueue_renders  # noqa: E402
+from webapp.dispatch import commit  # noqa: E402
 from workflows import names  # noqa: E402
 from workflows.actors import WARD_CHAIR, WARD_REVIEWER, Actor  # noqa: E402
 from workflows.clock import now, today  # noqa: E402
 from workflows.criteria import QD_324_INDICATORS, current_set  # noqa: E402
 from workflows.db import session_scope  # noqa: E402
 from workflows.decisions import record_decision  # noqa: E402
+from workflows.inputs import DecisionInput, parse  # noqa: E402
 from workflows.models import Application, Certificate, Citizen, User  # noqa: E402
 from workflows.passwords import hash_password  # noqa: E402
 from workflows.seed import seed_reference  # noqa: E402
@@ -176,11 +177,11 @@ def bench(kind: str, n: int, concurrency: int) -> tuple[dict[str, Any], bool]:
             with Session(rt.engine, expire_on_commit=False) as session:
                 data = {"year": year, "number": "1/QĐ-UBND", "signed_on": today().isoformat(),
                         "signer_name": "Nguyễn Văn Thắng", "application_ids": ids}
-                decision, certs = record_decision(session, chair, data, new_code=new_code, verify_url=rt.verify_url)
-                session.commit()
-                committed, decision_id = time.perf_counter(), decision.id
+                decision, _certs = record_decision(session, chair, parse(DecisionInput, data), new_code=new_code,
+                                                   verify_url=rt.verify_url)
                 with app.app_context():
-                    sent = enqueue_renders(c.id for c in certs)
+                    sent = commit(session)  # the one dispatcher: commit, then send the renders it earned
+                committed, decision_id = time.perf_counter(), decision.id
                 log(f"  decision committed, {sent} render tasks sent")
                 first: float | None = None
                 issued, deadline = 0, committed + 60 + 3 * n

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from certificates.codes import new_code  # noqa: E402
-from certificates.model import CertificateData  # noqa: E402
+from certificates.codes import new_code
+from certificates.model import CertificateData
 
 NAMES = ["Lê Hoàng Yến", "Nguyễn Thị Ể Ỗ Ậ Ữ ỵ", "Trần Đức Ấn", "Phạm Quỳnh Hương", "Đỗ Minh Khôi"]
 

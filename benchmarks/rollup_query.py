@@ -32,18 +32,18 @@ from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
-from alembic import command  # noqa: E402
-from sqlalchemy import Table, create_engine, text  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session, SQLModel, col, select  # noqa: E402
+import psycopg
+from alembic import command
+from sqlalchemy import Table, create_engine, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, col, select
 
-from webapp.cli import alembic_config  # noqa: E402
-from workflows.actors import CITY_ADMIN, Actor  # noqa: E402
-from workflows.db import make_engine, session_scope  # noqa: E402
-from workflows.models import Application, Certificate, Citizen, CriteriaSet, Decision, User, Ward  # noqa: E402
-from workflows.rollup import rollup  # noqa: E402
-from workflows.seed import seed_reference  # noqa: E402
+from webapp.cli import alembic_config
+from workflows.actors import CITY_ADMIN, Actor
+from workflows.db import make_engine, session_scope
+from workflows.models import Application, Certificate, Citizen, CriteriaSet, Decision, User, Ward
+from workflows.rollup import rollup
+from workflows.seed import seed_reference
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 YEAR = 2025

@@ -83,14 +83,15 @@ def settings(runtime_env: dict[str, str]) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings) -> Flask:
+def app(settings: Settings) -> Iterator[Flask]:
     """The app on a migrated database with reference data (wards, targets, criteria)."""
     command.upgrade(alembic_config(settings.database_url), "head")
     application = create_app(settings)
     application.config["TESTING"] = True
     with session_scope(application.extensions["cdht"].engine) as session:
         seed_reference(session)
-    return application
+    yield application
+    application.extensions["cdht"].engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -105,14 +106,14 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
             conn.execute(text(f"DELETE FROM {table}"))
 
 
-@pytest.fixture()
+@pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """A database session for arranging and checking rows."""
     with Session(app.extensions["cdht"].engine, expire_on_commit=False) as s:
         yield s
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client of the JSON API and pages."""
     return app.test_client()
@@ -149,8 +150,23 @@ class Api:
         assert rv.status_code == 200 and rv.json["state"] == "submitted"
         return me, aid
 
+    def recognised(self, registration: dict[str, Any], number: str, year: int = 2026) -> tuple[str, dict[str, Any]]:
+        """Submit, propose (reviewer `rev-<number>`, scores 9) and decide (chair `chair-<number>`); return the
+        application id and the decision as the API answered it. The staff accounts must exist."""
+        from factories import scores
 
-@pytest.fixture()
+        _me, aid = self.submitted(registration, year)
+        rv = self.call("POST", f"/api/v1/applications/{aid}/review", self.token(f"rev-{number}"),
+                       json={"action": "approve", "version": 2, "scores": scores(9)})
+        assert rv.status_code == 200, rv.json
+        rv = self.call("POST", "/api/v1/decisions", self.token(f"chair-{number}"), json={
+            "year": year, "number": number, "signed_on": f"{year}-11-20", "signer_name": "Nguyễn Văn Thắng",
+            "application_ids": [aid]})
+        assert rv.status_code == 201, rv.json
+        return aid, rv.json
+
+
+@pytest.fixture
 def api(client: FlaskClient) -> Api:
     """The API helper."""
     return Api(client)

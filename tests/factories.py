@@ -8,6 +8,7 @@ from sqlmodel import Session
 from workflows import accounts, applications
 from workflows.actors import Actor
 from workflows.criteria import QD_324_INDICATORS
+from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import User
 from workflows.registration import actor_for, register_citizen
 
@@ -51,7 +52,7 @@ def make_staff(session: Session, role: str, ward: str | None = "00004", username
 
 def scores(value: int = 9, **special: int) -> dict[str, int]:
     """Ten scores, all `value` unless named (use I_1=4 for 'I.1')."""
-    result = {code: value for code in CODES}
+    result = dict.fromkeys(CODES, value)
     for key, v in special.items():
         result[key.replace("_", ".")] = v
     return result
@@ -59,10 +60,11 @@ def scores(value: int = 9, **special: int) -> dict[str, int]:
 
 def submitted_application(session: Session, citizen: Actor, year: int = 2026, value: int = 9) -> str:
     """Open, fill and submit an application; return its id."""
-    app = applications.open_application(session, citizen, year)
-    applications.add_activity(session, citizen, app.id, {"title": "Lớp tin học cơ bản", "kind": "course",
-                                                         "hours": 20, "started_on": f"{year}-03-01"})
-    applications.set_self_assessment(session, citizen, app.id, scores(value))
+    app = applications.open_application(session, citizen, parse(ApplicationInput, {"year": year}))
+    activity = parse(ActivityInput, {"title": "Lớp tin học cơ bản", "kind": "course", "hours": 20,
+                                     "started_on": f"{year}-03-01"})
+    applications.add_activity(session, citizen, app.id, activity)
+    applications.set_self_assessment(session, citizen, app.id, parse(SelfAssessmentInput, {"scores": scores(value)}))
     applications.submit(session, citizen, app.id)
     session.commit()
     return app.id

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from certificates import storage_from_url
 from workflows.db import make_engine
 
-from . import auth, database, errors
+from . import auth, database, errors, i18n
 from .celery_app import init_celery
 from .config import ROOT, Settings, from_env
 from .extensions import csrf, limiter
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     database.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     init_celery(app, settings)

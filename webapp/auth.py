@@ -21,7 +21,7 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
-class SessionUser(UserMixin):  # type: ignore[misc]
+class SessionUser(UserMixin):
     """A cookie-session user; the id carries the session version so a bump signs every session out."""
 
     def __init__(self, user: User) -> None:

@@ -31,7 +31,7 @@ def broker_options(settings: Settings) -> dict[str, object]:
 def init_celery(app: Flask, settings: Settings) -> Celery:
     """Create the Celery app for this Flask app and make it the default."""
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
             with app.app_context():
                 return self.run(*args, **kwargs)

@@ -11,13 +11,17 @@ from flask.cli import AppGroup
 
 from workflows import accounts
 from workflows.db import session_scope
+from workflows.effects import take_ready
 from workflows.errors import DomainError
 from workflows.seed import seed_demo, seed_reference
+from workflows.vocabulary import Role
 
 from .config import ROOT
-from .dispatch import enqueue_renders
-from .i18n import MESSAGES
+from .dispatch import send
+from .i18n import message
 from .runtime import runtime
+
+STAFF_ROLES = (Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CITY_ADMIN)
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -29,8 +33,8 @@ def alembic_config(database_url: str) -> AlembicConfig:
 
 
 def _fail(exc: DomainError) -> None:
-    details = "; ".join(f"{k}: {MESSAGES.get(v, (v, v))[1]}" for k, v in exc.fields.items())
-    click.echo(f"error: {MESSAGES.get(exc.code, (exc.code, exc.code))[1]} {details}", err=True)
+    details = "; ".join(f"{k}: {message(v, 'en', **exc.params)}" for k, v in exc.fields.items())
+    click.echo(f"error: {message(exc.code, 'en', **exc.params)} {details}", err=True)
     sys.exit(2)
 
 
@@ -69,7 +73,7 @@ def register(app: Flask) -> None:
     @users.command("create")
     @click.option("--username", required=True)
     @click.option("--password", required=True, prompt=True, hide_input=True)
-    @click.option("--role", required=True, type=click.Choice(["ward_reviewer", "ward_chair", "city_admin"]))
+    @click.option("--role", required=True, type=click.Choice([r.value for r in STAFF_ROLES]))
     @click.option("--ward", default=None, help="5-digit ward code (ward staff only)")
     @click.option("--cccd", default=None, help="the staff member's own CCCD, so they never review themselves")
     def create(username: str, password: str, role: str, ward: str | None, cccd: str | None) -> None:
@@ -89,7 +93,7 @@ def register(app: Flask) -> None:
 
         with session_scope(runtime().engine) as session:
             ids = issuance.sweep(session)
-        click.echo(f"re-enqueued {enqueue_renders(ids)} of {len(ids)} certificates")
+        click.echo(f"re-enqueued {send(take_ready(session))} of {len(ids)} certificates")
 
     @app.cli.command("retry-failed")
     def retry_failed() -> None:
@@ -98,7 +102,7 @@ def register(app: Flask) -> None:
 
         with session_scope(runtime().engine) as session:
             ids = issuance.retry_failed(session)
-        click.echo(f"re-enqueued {enqueue_renders(ids)} of {len(ids)} failed certificates")
+        click.echo(f"re-enqueued {send(take_ready(session))} of {len(ids)} failed certificates")
 
     @app.cli.command("public-key")
     @click.argument("out", type=click.Path(dir_okay=False, path_type=Path), required=False)

@@ -24,6 +24,7 @@ def main() -> int:
         subprocess.Popen([os.path.join(bin_dir, "celery"), "-A", "worker", "worker", "--beat", "--loglevel=INFO",
                           "--concurrency=2"]),
     ]
+    # The one line a newcomer reads, on the terminal they started it from.
     print(f"\nCDHT is running at http://{host}:{port}/  (database: {settings.database_url.split('://')[0]}, "
           f"broker: {settings.broker_url.split('://')[0]}) — Ctrl-C stops everything.\n", flush=True)
     try:

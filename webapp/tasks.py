@@ -6,26 +6,20 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from certificates import CertificateData, StorageConflict, canonical_payload, default_renderer, sign
+import certificates
+from certificates import CertificateData, StorageConflict, sign, signed_payload, storage_key
 from workflows import issuance
 from workflows.db import session_scope
 from workflows.errors import Conflict
 from workflows.models import Certificate
 
+from .dispatch import unit_of_work
 from .runtime import runtime
 
+# The renderer (WeasyPrint, Pango) is looked up inside the task, never at import: web processes import this module
+# to send tasks and must not pay WeasyPrint's start-up time and memory; a test checks it stays out.
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (5, 30, 120, 600)
-
-
-def storage_key(cert: Certificate) -> str:
-    """Where a certificate's PDF lives: one key per certificate, written once."""
-    return f"certificates/{cert.year}/{cert.ward_code}/{cert.code}.pdf"
-
-
-def signed_payload(snapshot: dict[str, object], sha256: str) -> bytes:
-    """What the Ed25519 signature covers: the printed facts and the PDF's hash."""
-    return canonical_payload({**snapshot, "sha256": sha256})
 
 
 @shared_task(name="cdht.render_certificate", acks_late=True)
@@ -36,20 +30,21 @@ def render_certificate(certificate_id: str) -> str:
         cert = issuance.claim(session, certificate_id)
         if cert is None:
             return "skipped"
-        snapshot, key, claimed_version = dict(cert.snapshot), storage_key(cert), cert.version
+        snapshot, claimed_version = dict(cert.snapshot), cert.version
+        key = storage_key(cert.year, cert.ward_code, cert.code)
     try:
         # A crash after storing but before committing leaves the file: adopt it instead of rendering anew.
         if rt.storage.exists(key):
             pdf = rt.storage.get(key)
         else:
-            pdf = default_renderer().render(CertificateData.from_payload(snapshot))
+            pdf = certificates.default_renderer().render(CertificateData.from_payload(snapshot))
             try:
                 rt.storage.put(key, pdf)
             except StorageConflict:
                 pdf = rt.storage.get(key)
         sha256 = hashlib.sha256(pdf).hexdigest()
         signature = sign(rt.signing_key, signed_payload(snapshot, sha256))
-    except Exception as exc:  # noqa: BLE001 - any render or storage failure goes back to the database
+    except Exception as exc:
         log.exception("certificate %s failed to render", certificate_id)
         return _give_back(certificate_id, claimed_version, f"{type(exc).__name__}: {exc}")
     try:
@@ -69,28 +64,24 @@ def _give_back(certificate_id: str, claimed_version: int, error: str) -> str:
     """Hand a failed render back to the queue with a growing delay, or mark it failed after the last attempt."""
     rt = runtime()
     try:
-        with session_scope(rt.engine) as session:
+        # Released for another try, the row earns its render again, sent after the commit with the delay.
+        with unit_of_work(rt.engine) as session:
             cert = session.get(Certificate, certificate_id)
             if cert is None:
                 return "gone"
             delay = RETRY_DELAYS[min(cert.attempts, len(RETRY_DELAYS)) - 1]
-            again = issuance.give_back(session, cert, error, claimed_version=claimed_version,
-                                       retry_in=timedelta(seconds=delay))
+            issuance.give_back(session, cert, error, claimed_version=claimed_version,
+                               retry_in=timedelta(seconds=delay))
     except Conflict:
         return "claim lost"
-    if again:
-        render_certificate.apply_async((certificate_id,), countdown=delay)
     return "failed"
 
 
 @shared_task(name="cdht.sweep_certificates")
 def sweep_certificates() -> int:
     """Re-enqueue certificates stuck in queued (lost message) or rendering (dead worker)."""
-    rt = runtime()
-    with session_scope(rt.engine) as session:
+    with unit_of_work(runtime().engine) as session:
         ids = issuance.sweep(session)
-    for certificate_id in ids:
-        render_certificate.delay(certificate_id)
     if ids:
         log.info("sweeper re-enqueued %d certificates", len(ids))
     return len(ids)

@@ -2,14 +2,15 @@
 
 from sqlmodel import Session
 
-from .actors import CITY_ADMIN, Actor
+from .actors import Actor
 from .errors import NotFound
 from .models import Application, Certificate
+from .vocabulary import Role
 
 
 def can_see(actor: Actor, ward_code: str, citizen_id: str) -> bool:
     """Owner, the ward's own staff, or a city administrator."""
-    if actor.role == CITY_ADMIN:
+    if actor.role == Role.CITY_ADMIN:
         return True
     if actor.is_ward_staff and actor.ward_code == ward_code:
         return True

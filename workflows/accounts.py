@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from . import cccd as cccd_rules
-from .actors import CITIZEN, ROLES, WARD_STAFF
+from .actors import ROLES, WARD_STAFF
 from .clock import now
 from .errors import Conflict, Invalid
 from .models import ApiToken, AuditEvent, User, Ward
 from .passwords import DUMMY_HASH, MIN_LENGTH, hash_password, needs_rehash, verify_password
+from .vocabulary import Entity, Event, Role
 
 TOKEN_LIFETIME = timedelta(hours=12)
 
@@ -27,7 +28,7 @@ def create_user(
         problem = cccd_rules.check(cccd)
         if problem:
             errors["cccd"] = problem
-        elif role != CITIZEN and session.exec(select(User.id).where(User.cccd == cccd)).first():
+        elif role != Role.CITIZEN and session.exec(select(User.id).where(User.cccd == cccd)).first():
             errors["cccd"] = "cccd_exists"
     if role not in ROLES:
         errors["role"] = "invalid_choice"
@@ -43,11 +44,11 @@ def create_user(
         raise Conflict("username_exists", fields={"username": "username_exists"})
     user = User(username=username, password_hash=hash_password(password), role=role,
                 ward_code=ward_code if role in WARD_STAFF else None, display_name=display_name or username,
-                cccd=cccd if role != CITIZEN else None)
+                cccd=cccd if role != Role.CITIZEN else None)
     session.add(user)
     session.flush()
-    session.add(AuditEvent(actor_id=None, actor_role="system", entity_type="user", entity_id=user.id,
-                           event="create", detail={"role": role, "ward_code": user.ward_code}))
+    session.add(AuditEvent(actor_id=None, actor_role=Role.SYSTEM, entity_type=Entity.USER, entity_id=user.id,
+                           event=Event.CREATE, detail={"role": role, "ward_code": user.ward_code}))
     return user
 
 

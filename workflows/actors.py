@@ -2,14 +2,17 @@
 
 from dataclasses import dataclass
 
-CITIZEN = "citizen"
-WARD_REVIEWER = "ward_reviewer"
-WARD_CHAIR = "ward_chair"
-CITY_ADMIN = "city_admin"
-SYSTEM = "system"
+from .vocabulary import Role
 
-ROLES = (CITIZEN, WARD_REVIEWER, WARD_CHAIR, CITY_ADMIN)
-WARD_STAFF = (WARD_REVIEWER, WARD_CHAIR)
+# Short names for the roles, the same members as workflows.vocabulary.Role.
+CITIZEN = Role.CITIZEN
+WARD_REVIEWER = Role.WARD_REVIEWER
+WARD_CHAIR = Role.WARD_CHAIR
+CITY_ADMIN = Role.CITY_ADMIN
+SYSTEM = Role.SYSTEM
+
+ROLES = (Role.CITIZEN, Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CITY_ADMIN)  # roles a login can have
+WARD_STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)
 
 
 @dataclass(frozen=True)
@@ -17,9 +20,12 @@ class Actor:
     """The user behind a request, task or command; citizen_id is set when they have a citizen profile."""
 
     user_id: str | None
-    role: str
+    role: Role
     ward_code: str | None = None
     citizen_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))  # a role read from the database becomes the member
 
     @property
     def is_ward_staff(self) -> bool:
@@ -27,4 +33,4 @@ class Actor:
         return self.role in WARD_STAFF
 
 
-SYSTEM_ACTOR = Actor(user_id=None, role=SYSTEM)
+SYSTEM_ACTOR = Actor(user_id=None, role=Role.SYSTEM)

@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -10,14 +9,12 @@ from sqlmodel import Session, col, select
 from . import criteria
 from .access import visible_application
 from .actors import Actor
-from .clock import now
+from .clock import now, today
 from .errors import Conflict, Invalid, NotFound
+from .inputs import ActivityInput, ApplicationInput, Scores, SelfAssessmentInput
 from .models import Activity, Application, Citizen, CriteriaSet
-from .states import EDITABLE_STATES, apply_event, record_creation
-from .validation import FieldErrors
-
-ACTIVITY_KINDS = ("course", "self_study", "community", "club", "training", "other")
-FIRST_YEAR, LAST_YEAR = 2024, 2100
+from .states import EDITABLE_STATES, apply_event, initial_state, record_creation
+from .vocabulary import Entity, Event, TitleType
 
 
 def _citizen(session: Session, actor: Actor) -> Citizen:
@@ -29,27 +26,26 @@ def _citizen(session: Session, actor: Actor) -> Citizen:
     return citizen
 
 
-def open_application(session: Session, actor: Actor, year: Any) -> Application:
+def open_application(session: Session, actor: Actor, data: ApplicationInput) -> Application:
     """Open the citizen's application for a year (one per title and year)."""
-    errors = FieldErrors()
-    number = errors.integer({"year": year}, "year", FIRST_YEAR, LAST_YEAR)
-    if errors or number is None:
-        raise Invalid(fields=errors)
+    number = data.year
+    if number > today().year:  # nothing can be learned yet in a year that has not begun (Hà Nội's calendar)
+        raise Invalid(fields={"year": "year_not_started"}, year=number)
     citizen = _citizen(session, actor)
-    cset = criteria.current_set(session, criteria.CDHT, number)
+    cset = criteria.current_set(session, TitleType.CDHT, number)
     if cset is None:
         raise Invalid("no_criteria_for_year", fields={"year": "no_criteria_for_year"})
     exists = session.exec(
         select(Application.id).where(
             Application.citizen_id == citizen.id, Application.year == number,
-            Application.title_type == criteria.CDHT,
+            Application.title_type == TitleType.CDHT,
         )
     ).first()
     if exists:
         raise Conflict("application_exists", fields={"year": "application_exists"})
     app = Application(
         citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
-        year=number, target_group=citizen.target_group, state="draft",
+        year=number, target_group=citizen.target_group, state=initial_state(Entity.APPLICATION),
     )
     session.add(app)
     session.flush()
@@ -85,28 +81,24 @@ class Evidence:
 
 
 def add_activity(
-    session: Session, actor: Actor, application_id: str, data: Mapping[str, Any], evidence: Evidence | None = None
+    session: Session, actor: Actor, application_id: str, data: ActivityInput, evidence: Evidence | None = None
 ) -> Activity:
     """Log a learning activity on a draft or returned application."""
     app = _editable_own(session, actor, application_id)
-    errors = FieldErrors()
-    title = errors.text(data, "title", 300)
-    kind = errors.choice(data, "kind", ACTIVITY_KINDS)
-    hours = errors.integer(data, "hours", 1, 2000)
-    started_on = errors.iso_date(data, "started_on")
-    ended_on = errors.iso_date(data, "ended_on", required=False)
-    provider = errors.text(data, "provider", 200, required=False)
-    codes = _indicator_codes(session, app, data.get("indicator_codes"), errors)
-    if started_on and started_on.year != app.year and not (ended_on and ended_on.year == app.year):
+    errors: dict[str, str] = {}
+    started_on, ended_on = data.started_on, data.ended_on
+    known = criteria.indicator_codes(session, criteria_set_of(session, app))
+    if any(code not in known for code in data.indicator_codes):
+        errors["indicator_codes"] = "unknown_indicator"
+    if started_on.year != app.year and not (ended_on and ended_on.year == app.year):
         errors["started_on"] = "outside_year"
-    if started_on and ended_on and ended_on < started_on:
+    if ended_on and ended_on < started_on:
         errors["ended_on"] = "before_start"
     if errors:
         raise Invalid(fields=errors)
-    assert title and kind and hours and started_on
     activity = Activity(
-        application_id=app.id, title=title, kind=kind, hours=hours, started_on=started_on, ended_on=ended_on,
-        provider=provider, indicator_codes=codes,
+        application_id=app.id, title=data.title, kind=data.kind, hours=data.hours, started_on=started_on,
+        ended_on=ended_on, provider=data.provider, indicator_codes=list(data.indicator_codes),
         evidence_key=evidence.key if evidence else None, evidence_name=evidence.name if evidence else None,
         evidence_type=evidence.content_type if evidence else None,
         evidence_sha256=evidence.sha256 if evidence else None,
@@ -118,41 +110,26 @@ def add_activity(
     return activity
 
 
-def _indicator_codes(session: Session, app: Application, raw: Any, errors: FieldErrors) -> list[str]:
-    if raw in (None, "", []):
-        return []
-    values = [c.strip() for c in raw.split(",")] if isinstance(raw, str) else raw
-    if not isinstance(values, list):
-        errors["indicator_codes"] = "invalid_choice"
-        return []
-    known = criteria.indicator_codes(session, _criteria_set(session, app))
-    if any(v not in known for v in values):
-        errors["indicator_codes"] = "unknown_indicator"
-        return []
-    return [str(v) for v in values]
-
-
-def _criteria_set(session: Session, app: Application) -> CriteriaSet:
+def criteria_set_of(session: Session, app: Application) -> CriteriaSet:
+    """The criteria set the application is pinned to."""
     cset = session.get(CriteriaSet, app.criteria_set_id)
     assert cset is not None
     return cset
 
 
-def parse_scores(session: Session, app: Application, raw: Any, field: str = "scores") -> dict[str, int]:
-    """Check a {code: score} mapping against the application's criteria set."""
-    if not isinstance(raw, dict):
-        raise Invalid(fields={field: "required" if raw is None else "invalid_scores"})
-    cset = _criteria_set(session, app)
-    errors = criteria.check_scores(cset, criteria.indicator_codes(session, cset), raw)
+def check_scores(session: Session, app: Application, scores: Scores) -> dict[str, int]:
+    """Check typed {code: score} against the application's criteria set (known codes, the set's range)."""
+    cset = criteria_set_of(session, app)
+    errors = criteria.check_scores(cset, criteria.indicator_codes(session, cset), scores)
     if errors:
         raise Invalid(fields=errors)
-    return {k: int(v) for k, v in raw.items()}
+    return dict(scores)
 
 
-def set_self_assessment(session: Session, actor: Actor, application_id: str, raw_scores: Any) -> Application:
+def set_self_assessment(session: Session, actor: Actor, application_id: str, data: SelfAssessmentInput) -> Application:
     """Record the citizen's own scores (all or some indicators; submit needs all)."""
     app = _editable_own(session, actor, application_id)
-    scores = parse_scores(session, app, raw_scores)
+    scores = check_scores(session, app, data.scores)
     app.self_scores = {**app.self_scores, **scores}
     app.updated_at = now()
     session.add(app)
@@ -162,7 +139,7 @@ def set_self_assessment(session: Session, actor: Actor, application_id: str, raw
 
 def assessment(session: Session, app: Application, scores: Mapping[str, int]) -> criteria.Assessment:
     """Apply the application's criteria set to some scores."""
-    cset = _criteria_set(session, app)
+    cset = criteria_set_of(session, app)
     return criteria.assess(cset, criteria.indicator_codes(session, cset), scores)
 
 
@@ -178,7 +155,7 @@ def submit(session: Session, actor: Actor, application_id: str) -> Application:
         errors["activities"] = "no_activity"
     if errors and app.state in EDITABLE_STATES and actor.citizen_id == app.citizen_id:
         raise Invalid("incomplete", fields=errors)
-    apply_event(session, app, "submit", actor)
+    apply_event(session, app, Event.SUBMIT, actor)
     app.submitted_at = now()
     app.total = result.total
     session.add(app)

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from .models import CriteriaSet, Indicator
-
-CDHT = "cdht"
+from .vocabulary import TitleType
 
 # (code, competence, Vietnamese wording, English wording) — residents' wording of QĐ 324/QĐ-KHVN.
 QD_324_INDICATORS: tuple[tuple[str, str, str, str], ...] = (
@@ -32,9 +31,6 @@ QD_324_INDICATORS: tuple[tuple[str, str, str, str], ...] = (
     ("III.2", "III", "Hợp tác, chia sẻ với đồng nghiệp và cộng đồng",
      "Cooperating and sharing with colleagues and the community"),
 )
-
-TARGET_GROUPS = ("resident", "worker", "staff", "learner")
-
 
 @dataclass(frozen=True)
 class Assessment:
@@ -93,7 +89,7 @@ def seed_qd_324(session: Session) -> CriteriaSet:
         return existing
     cset = CriteriaSet(
         code="QD-324-KHVN-2023",
-        title_type=CDHT,
+        title_type=TitleType.CDHT,
         name="Bộ tiêu chí Công dân học tập",
         source_document="Quyết định 324/QĐ-KHVN ngày 25/10/2023",
         valid_from_year=2024,

@@ -1,54 +1,50 @@
 """The ward chair's recognition decision: in one transaction it recognises applications and queues certificates."""
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import issuance
 from .access import visible_application
-from .actors import WARD_CHAIR, Actor
+from .actors import Actor
 from .clock import today
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .inputs import DecisionInput
 from .models import Application, Certificate, Citizen, Decision, Ward
-from .states import apply_event, record_creation
-from .validation import FieldErrors
+from .states import apply_event, initial_state, record_creation, require_role
+from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, TitleType
 
-CERTIFICATE_TITLES = {"cdht": "Công dân học tập"}
+CERTIFICATE_TITLES = {TitleType.CDHT: "Công dân học tập"}  # printed on the certificate as the law names it
 PLACE = "Hà Nội"
 SIGNER_TITLE = "CHỦ TỊCH"
-MAX_APPLICATIONS = 5000
 
 
 def record_decision(
-    session: Session, actor: Actor, data: Mapping[str, Any], *, new_code: Callable[[], str],
+    session: Session, actor: Actor, data: DecisionInput, *, new_code: Callable[[], str],
     verify_url: Callable[[str], str],
 ) -> tuple[Decision, list[Certificate]]:
     """Record the decision, recognise each approved application and write its certificate row as queued."""
-    if actor.role != WARD_CHAIR or actor.ward_code is None:
+    require_role(actor, Entity.APPLICATION, Event.RECOGNISE)
+    if actor.ward_code is None:
         raise Forbidden("role_not_allowed")
-    errors = FieldErrors()
-    year = errors.integer(data, "year", 2024, 2100)
-    number = errors.text(data, "number", 40)
-    signed_on = errors.iso_date(data, "signed_on")
-    signer_name = errors.text(data, "signer_name", 200)
-    ids = data.get("application_ids")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-        errors["application_ids"] = "required"
-    elif len(ids) > MAX_APPLICATIONS or len(set(ids)) != len(ids):
-        errors["application_ids"] = "invalid_list"
-    if signed_on is not None and signed_on > today():
+    year, number, signed_on, signer_name, ids = (data.year, data.number, data.signed_on, data.signer_name,
+                                                 data.application_ids)
+    errors: dict[str, str] = {}
+    if signed_on > today():
         errors["signed_on"] = "date_in_future"
+    elif signed_on.year < year:  # a decision recognises a year that has begun: it cannot be signed before it
+        errors["signed_on"] = "signed_before_year"
     if errors:
-        raise Invalid(fields=errors)
-    assert year and number and signed_on and signer_name and isinstance(ids, list)
+        raise Invalid(fields=errors, year=year)  # the year fills "before its year begins (1 January …)"
     apps = [visible_application(session, actor, i) for i in ids]  # another ward's id: NotFound
-    bad = {f"application_ids.{a.id}": "not_approved" for a in apps if a.state != "approved"}
-    bad |= {f"application_ids.{a.id}": "wrong_year" for a in apps if a.year != year and a.state == "approved"}
+    approved = ApplicationState.APPROVED
+    bad = {f"application_ids.{a.id}": "not_approved" for a in apps if a.state != approved}
+    bad |= {f"application_ids.{a.id}": "wrong_year" for a in apps if a.year != year and a.state == approved}
     if bad:
         raise Invalid("applications_not_eligible", fields=bad)
-    if session.exec(select(Decision.id).where(Decision.ward_code == actor.ward_code,
+    # Decision numbers restart every year (Nghị định 30/2020): unique per ward and year.
+    if session.exec(select(Decision.id).where(Decision.ward_code == actor.ward_code, Decision.year == year,
                                               Decision.number == number)).first():
         raise Conflict("decision_exists", fields={"number": "decision_exists"})
     ward = session.get(Ward, actor.ward_code)
@@ -61,7 +57,7 @@ def record_decision(
     seq = _issued_count(session, ward.code, year)
     certificates = []
     for app in apps:
-        apply_event(session, app, "recognise", actor, detail={"decision_id": decision.id})
+        apply_event(session, app, Event.RECOGNISE, actor, detail={"decision_id": decision.id})
         app.decision_id = decision.id
         session.add(app)
         seq += 1
@@ -85,7 +81,7 @@ def _queue_certificate(
     assert citizen is not None
     code = new_code()
     register_number = f"HN-{ward.code}-{app.year}-{seq:06d}"
-    title = CERTIFICATE_TITLES[app.title_type]
+    title = CERTIFICATE_TITLES[TitleType(app.title_type)]
     snapshot = {
         "code": code,
         "register_number": register_number,
@@ -106,7 +102,8 @@ def _queue_certificate(
     }
     cert = Certificate(
         code=code, register_number=register_number, application_id=app.id, citizen_id=citizen.id,
-        decision_id=decision.id, ward_code=ward.code, title_type=app.title_type, year=app.year, status="queued",
+        decision_id=decision.id, ward_code=ward.code, title_type=app.title_type, year=app.year,
+        status=initial_state(Entity.CERTIFICATE),
         live_key=f"{citizen.id}:{app.title_type}:{app.year}", snapshot=snapshot,
     )
     session.add(cert)
@@ -118,15 +115,17 @@ def _queue_certificate(
 def decision_progress(session: Session, actor: Actor, decision_id: str) -> tuple[Decision, dict[str, int]]:
     """Return a decision the actor may see with its certificates counted by status."""
     decision = session.get(Decision, decision_id)
-    if decision is None or not (actor.role == "city_admin" or actor.ward_code == decision.ward_code):
+    if decision is None or not (actor.role == Role.CITY_ADMIN or actor.ward_code == decision.ward_code):
         raise NotFound()
     rows = session.exec(
         select(Certificate.status, func.count()).where(Certificate.decision_id == decision.id)
         .group_by(col(Certificate.status))
     ).all()
-    counts = {status: int(n) for status, n in rows}
-    return decision, {"total": sum(counts.values()), "issued": counts.get("issued", 0),
-                      "failed": counts.get("failed", 0), "queued": counts.get("queued", 0) + counts.get("rendering", 0)}
+    counts = {CertificateStatus(status): int(n) for status, n in rows}
+    c = CertificateStatus
+    return decision, {"total": sum(counts.values()), "issued": counts.get(c.ISSUED, 0),
+                      "failed": counts.get(c.FAILED, 0),
+                      "queued": counts.get(c.QUEUED, 0) + counts.get(c.RENDERING, 0)}
 
 
 def approved_in_ward(session: Session, actor: Actor, year: int) -> list[tuple[Application, Citizen]]:
@@ -134,7 +133,8 @@ def approved_in_ward(session: Session, actor: Actor, year: int) -> list[tuple[Ap
     if actor.ward_code is None:
         return []
     stmt = select(Application, Citizen).join(Citizen, col(Citizen.id) == col(Application.citizen_id)).where(
-        Application.ward_code == actor.ward_code, Application.year == year, Application.state == "approved"
+        Application.ward_code == actor.ward_code, Application.year == year,
+        Application.state == ApplicationState.APPROVED,
     ).order_by(col(Citizen.name_folded))
     return [(a, c) for a, c in session.exec(stmt).all()]
 

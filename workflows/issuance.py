@@ -1,19 +1,26 @@
 """Certificate issuance as the database sees it: claim, complete, release or fail, sweep, revoke, verify."""
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from certificates import Storage, issued_problem, storage_key
+
 from .access import visible_certificate
 from .actors import SYSTEM_ACTOR, Actor
 from .cccd import mask
 from .clock import HANOI_OFFSET, now
+from .effects import Effect, EffectKind, emit
 from .errors import Conflict, Invalid
 from .models import Certificate, Citizen, Ward
 from .states import apply_event
+from .vocabulary import CertificateStatus, Event, VerificationStatus
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # A row queued longer than this is presumed lost by the broker. Generous, so that a long but healthy queue
 # (5,000 certificates at ~40/s is two minutes) is not sent twice.
@@ -24,10 +31,10 @@ RENDERING_TIMEOUT = timedelta(minutes=10)
 def claim(session: Session, certificate_id: str) -> Certificate | None:
     """Take a queued certificate for rendering; None if it is gone, taken or already done (safe to run twice)."""
     cert = session.get(Certificate, certificate_id)
-    if cert is None or cert.status != "queued":
+    if cert is None or cert.status != CertificateStatus.QUEUED:
         return None
     try:
-        apply_event(session, cert, "claim", SYSTEM_ACTOR, expected_version=cert.version,
+        apply_event(session, cert, Event.CLAIM, SYSTEM_ACTOR, expected_version=cert.version,
                     detail={"attempt": cert.attempts + 1})
     except Conflict:
         return None
@@ -43,7 +50,7 @@ def complete(
     key_id: str,
 ) -> None:
     """Mark a claimed certificate issued; Conflict if the claim was lost meanwhile (released and re-claimed)."""
-    apply_event(session, cert, "complete", SYSTEM_ACTOR, expected_version=claimed_version,
+    apply_event(session, cert, Event.COMPLETE, SYSTEM_ACTOR, expected_version=claimed_version,
                 detail={"sha256": sha256, "key_id": key_id})
     cert.storage_key, cert.sha256, cert.signature, cert.key_id = storage_key, sha256, signature, key_id
     cert.issued_at = now()
@@ -60,34 +67,37 @@ def give_back(
 
     `retry_in` moves queued_at ahead, so the sweeper does not resend before the task's own retry is due.
     """
-    event = "release" if cert.attempts < MAX_ATTEMPTS else "fail"
+    event = Event.RELEASE if cert.attempts < MAX_ATTEMPTS else Event.FAIL
     apply_event(session, cert, event, SYSTEM_ACTOR, expected_version=claimed_version,
-                detail={"error": error[:300]})
+                detail={"error": error[:300]}, effect_delay=retry_in)
     cert.last_error = error[:500]
     cert.queued_at = now() + retry_in
     session.add(cert)
     session.flush()
-    return event == "release"
+    return event == Event.RELEASE
 
 
 def sweep(session: Session) -> list[str]:
-    """Find certificates a lost message or a dead worker left behind; return the ids to enqueue again."""
+    """Find certificates a lost message or a dead worker left behind; record their render again; return the ids."""
     moment = now()
     stuck = session.exec(
-        select(Certificate).where(Certificate.status == "rendering",
+        select(Certificate).where(Certificate.status == CertificateStatus.RENDERING,
                                   col(Certificate.claimed_at) < moment - RENDERING_TIMEOUT)
     ).all()
     for cert in stuck:
         give_back(session, cert, "worker lost while rendering")
     waiting = session.exec(
-        select(Certificate).where(Certificate.status == "queued", col(Certificate.queued_at) < moment - QUEUED_GRACE)
+        select(Certificate).where(Certificate.status == CertificateStatus.QUEUED,
+                                  col(Certificate.queued_at) < moment - QUEUED_GRACE)
         .limit(10_000)
     ).all()
     for cert in waiting:
         cert.queued_at = moment  # space out re-sends of the same row
         session.add(cert)
+        # No state changes (it stays queued), so the table earns no effect: the lost message is sent again here.
+        emit(session, Effect(EffectKind.RENDER_CERTIFICATE, cert.id))
     session.flush()
-    return [c.id for c in waiting] + [c.id for c in stuck if c.status == "queued"]
+    return [c.id for c in waiting] + [c.id for c in stuck if c.status == CertificateStatus.QUEUED]
 
 
 def retry_failed(session: Session, actor: Actor = SYSTEM_ACTOR, decision_id: str | None = None) -> list[str]:
@@ -95,13 +105,13 @@ def retry_failed(session: Session, actor: Actor = SYSTEM_ACTOR, decision_id: str
 
     The operator's command after an outage runs as the system; a ward chair retries their own decision's.
     """
-    stmt = select(Certificate).where(Certificate.status == "failed")
+    stmt = select(Certificate).where(Certificate.status == CertificateStatus.FAILED)
     if decision_id is not None:
         stmt = stmt.where(Certificate.decision_id == decision_id)
     failed = session.exec(stmt).all()
     for cert in failed:
         cert.attempts = 0
-        apply_event(session, cert, "retry", actor)
+        apply_event(session, cert, Event.RETRY, actor)
         cert.queued_at = now()
         session.add(cert)
     session.flush()
@@ -116,7 +126,7 @@ def revoke(session: Session, actor: Actor, code: str, reason: Any) -> Certificat
         raise Invalid(fields={"reason": "required"})
     if len(text) > 500:
         raise Invalid(fields={"reason": "too_long"})
-    apply_event(session, cert, "revoke", actor, detail={"reason": text})
+    apply_event(session, cert, Event.REVOKE, actor, detail={"reason": text})
     cert.revoked_at = now()
     cert.revoke_reason = text
     cert.live_key = None
@@ -135,7 +145,7 @@ class Verification:
     """What the public verification page and API say about a code."""
 
     valid: bool
-    status: str  # valid, revoked, superseded, pending, unknown
+    status: VerificationStatus  # invalid: the row is not what was issued
     title: str | None = None
     year: int | None = None
     ward_name: str | None = None
@@ -146,19 +156,57 @@ class Verification:
     reason: str | None = None
 
 
-def verify(session: Session, code: str) -> Verification:
-    """Tell anyone whether a code belongs to a valid certificate: minimal facts, the CCCD only masked."""
+def tampering(session: Session, cert: Certificate, public_keys: Iterable[bytes], storage: Storage) -> str | None:
+    """Return why a certificate row is not the one that was issued, or None when it is.
+
+    The row proves nothing by itself: its snapshot and hash must carry a valid signature under a known key, the
+    PDF stored where this row's year, ward and code put it must have that hash, and the unsigned columns shown
+    beside the snapshot (code, year, register number, the holder's birth date) must agree with it.
+    """
+    snap = cert.snapshot
+    if (snap.get("code"), snap.get("year"), snap.get("register_number")) != (
+            cert.code, cert.year, cert.register_number):
+        return "row_differs_from_snapshot"
+    key = storage_key(cert.year, cert.ward_code, cert.code)
+    if cert.storage_key != key:
+        return "storage_key_moved"
+    problem = issued_problem(storage, key=key, snapshot=snap, sha256=cert.sha256, signature=cert.signature,
+                             signing_key_id=cert.key_id, public_keys=public_keys)
+    if problem:
+        return problem
+    citizen = session.get(Citizen, cert.citizen_id)
+    if citizen is not None and citizen.date_of_birth.isoformat() != snap.get("date_of_birth"):
+        return "holder_differs_from_snapshot"
+    return None
+
+
+# What the public is told about a certificate in each status; any other status is still on its way (pending).
+SEEN_AS = {CertificateStatus.ISSUED: VerificationStatus.VALID, CertificateStatus.REVOKED: VerificationStatus.REVOKED,
+           CertificateStatus.SUPERSEDED: VerificationStatus.SUPERSEDED}
+
+
+def verify(session: Session, code: str, *, public_keys: Iterable[bytes], storage: Storage) -> Verification:
+    """Tell anyone whether a code belongs to a valid certificate: minimal facts, the CCCD only masked.
+
+    "Valid" needs the signature and the stored file to check out (`tampering`); a row that fails is "invalid"
+    and nothing it holds is shown.
+    """
     cert = by_code(session, code)
     if cert is None:
-        return Verification(valid=False, status="unknown")
-    status = {"issued": "valid", "revoked": "revoked", "superseded": "superseded"}.get(cert.status, "pending")
-    if status == "pending":
-        return Verification(valid=False, status="pending")  # nothing about a person until it is issued
+        return Verification(valid=False, status=VerificationStatus.UNKNOWN)
+    status = SEEN_AS.get(CertificateStatus(cert.status), VerificationStatus.PENDING)
+    if status == VerificationStatus.PENDING:
+        return Verification(valid=False, status=status)  # nothing about a person until it is issued
+    problem = tampering(session, cert, public_keys, storage)
+    if problem:
+        # The certificate's id is opaque: no name, no CCCD in the log.
+        log.warning("certificate %s fails verification (%s): reported as invalid", cert.id, problem)
+        return Verification(valid=False, status=VerificationStatus.INVALID)
     ward = session.get(Ward, cert.ward_code)
     citizen = session.get(Citizen, cert.citizen_id)
     snap = cert.snapshot
     return Verification(
-        valid=status == "valid", status=status, title=snap.get("title"), year=cert.year,
+        valid=status == VerificationStatus.VALID, status=status, title=snap.get("title"), year=cert.year,
         ward_name=ward.name if ward else None, holder_name=snap.get("holder_name"),
         cccd_masked=mask(citizen.cccd) if citizen else None,
         issued_on=issued_on(cert),

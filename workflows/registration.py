@@ -8,16 +8,15 @@ from sqlmodel import Session, or_, select
 from . import cccd as cccd_rules
 from . import names
 from .accounts import create_user
-from .actors import CITIZEN, Actor
+from .actors import Actor
 from .clock import now
-from .criteria import TARGET_GROUPS
 from .errors import Conflict, Invalid
 from .models import AuditEvent, Citizen, User, Ward
 from .passwords import MIN_LENGTH
 from .validation import FieldErrors
+from .vocabulary import Entity, Event, Role, Sex, TargetGroup
 
 CONSENT_VERSION = "2026-01"
-SEXES = ("male", "female")
 
 
 def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
@@ -26,9 +25,9 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     raw_cccd = errors.text(data, "cccd", 20)
     full_name = errors.text(data, "full_name", 200)
     dob = errors.iso_date(data, "date_of_birth")
-    sex = errors.choice(data, "sex", SEXES)
+    sex = errors.choice(data, "sex", tuple(Sex.values()))
     ward_code = errors.text(data, "ward_code", 5)
-    target_group = errors.choice(data, "target_group", TARGET_GROUPS)
+    target_group = errors.choice(data, "target_group", tuple(TargetGroup.values()))
     password = errors.secret(data, "password")
     email = errors.text(data, "email", 254, required=False)
     phone = errors.text(data, "phone", 20, required=False)
@@ -57,7 +56,7 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     ).first():
         raise Conflict("cccd_exists", fields={"cccd": "cccd_exists"})
     name = names.normalise(full_name)
-    user = create_user(session, username=cccd, password=password, role=CITIZEN, display_name=name)
+    user = create_user(session, username=cccd, password=password, role=Role.CITIZEN, display_name=name)
     citizen = Citizen(
         user_id=user.id, cccd=cccd, full_name=name, name_folded=names.fold(name), date_of_birth=dob,
         sex=sex, ward_code=ward_code, target_group=target_group, email=email, phone=phone,
@@ -66,8 +65,8 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     session.add(citizen)
     session.flush()
     session.add(
-        AuditEvent(actor_id=user.id, actor_role=CITIZEN, entity_type="citizen", entity_id=citizen.id,
-                   event="register", detail={"consent_version": CONSENT_VERSION, "ward_code": ward_code})
+        AuditEvent(actor_id=user.id, actor_role=Role.CITIZEN, entity_type=Entity.CITIZEN, entity_id=citizen.id,
+                   event=Event.REGISTER, detail={"consent_version": CONSENT_VERSION, "ward_code": ward_code})
     )
     return citizen
 
@@ -78,4 +77,4 @@ def actor_for(session: Session, user: User) -> Actor:
     person = Citizen.user_id == user.id if user.cccd is None else or_(Citizen.user_id == user.id,
                                                                      Citizen.cccd == user.cccd)
     citizen_id = session.exec(select(Citizen.id).where(person)).first()
-    return Actor(user_id=user.id, role=user.role, ward_code=user.ward_code, citizen_id=citizen_id)
+    return Actor(user_id=user.id, role=Role(user.role), ward_code=user.ward_code, citizen_id=citizen_id)

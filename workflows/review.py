@@ -9,53 +9,45 @@ from sqlmodel import Session, col, select
 from . import names
 from .access import visible_application
 from .actors import WARD_STAFF, Actor
-from .applications import assessment, parse_scores
+from .applications import assessment, check_scores, criteria_set_of
 from .clock import now
-from .errors import Forbidden, Invalid, NotFound
+from .errors import Invalid, NotFound
+from .inputs import ReviewInput
 from .models import Application, Citizen
-from .states import apply_event
+from .states import apply_event, authorise
+from .vocabulary import ApplicationState, Event
 
-ACTIONS = {"approve": "approve", "return": "return", "reject": "reject"}
 PAGE_SIZE = 25
-QUEUE_STATES = ("submitted", "returned", "approved", "rejected", "recognised")
+QUEUE_STATES = tuple(s for s in ApplicationState if s is not ApplicationState.DRAFT)
 
 
-def review(
-    session: Session, actor: Actor, application_id: str, action: Any, *, scores: Any = None,
-    comment: Any = None, version: Any = None,
-) -> Application:
-    """Apply a reviewer's decision; approval needs the pass rule met by the ward's scores."""
-    if actor.role not in WARD_STAFF:
-        raise Forbidden("role_not_allowed")
+def review(session: Session, actor: Actor, application_id: str, data: ReviewInput) -> Application:
+    """Apply a reviewer's verdict; proposing needs the pass rule met by scores the reviewer gave or confirmed."""
     app = visible_application(session, actor, application_id)
+    authorise(app, data.action, actor)  # who and when first: a citizen or a chair learns nothing about fields
     errors: dict[str, str] = {}
-    if not isinstance(action, str) or action not in ACTIONS:
-        errors["action"] = "invalid_choice"
-    if version is None:
-        errors["version"] = "required"
-    elif not isinstance(version, int) or isinstance(version, bool):
-        errors["version"] = "not_integer"
-    text = comment.strip() if isinstance(comment, str) else ""
-    if action in ("return", "reject") and not text:
+    text = data.comment or ""
+    if data.action in (Event.RETURN, Event.REJECT) and not text:
         errors["comment"] = "comment_required"
-    if len(text) > 2000:
-        errors["comment"] = "too_long"
+    entered = check_scores(session, app, data.scores) if data.scores else {}
+    # The citizen's own scores count only when the reviewer explicitly confirms them.
+    ward_scores = {**app.self_scores, **entered} if data.confirm_self_scores else entered
+    result = assessment(session, app, ward_scores)
+    if data.action == Event.APPROVE and result.missing and not data.confirm_self_scores:
+        errors["confirm_self_scores"] = "confirm_self_scores"
     if errors:
         raise Invalid(fields=errors)
-    ward_scores = dict(app.self_scores)
-    if scores is not None:
-        ward_scores.update(parse_scores(session, app, scores))
-    result = assessment(session, app, ward_scores)
-    if action == "approve" and not result.passed:
+    if data.action == Event.APPROVE and not result.passed:
+        cset = criteria_set_of(session, app)
         raise Invalid(
             "pass_rule_failed",
             fields={f"scores.{c}": "below_minimum" for c in result.below_minimum}
             | {f"scores.{c}": "required" for c in result.missing}
             | ({"scores": "total_below_pass"} if not result.below_minimum and not result.missing else {}),
-            total=result.total,
+            total=result.total, pass_total=cset.pass_total, pass_each=cset.pass_min_indicator,
         )
-    apply_event(session, app, ACTIONS[action], actor, expected_version=version,
-                detail={"comment": text, "total": result.total})
+    apply_event(session, app, data.action, actor, expected_version=data.version,
+                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores})
     app.reviewer_scores = ward_scores
     app.total = result.total
     app.review_comment = text or None
@@ -71,7 +63,7 @@ class QueueRow:
     """One line of the reviewer's queue."""
 
     id: str
-    state: str
+    state: ApplicationState
     version: int
     citizen_name: str
     target_group: str
@@ -80,14 +72,15 @@ class QueueRow:
 
 
 def queue(
-    session: Session, actor: Actor, *, state: str | None = "submitted", q: str | None = None, page: int = 1,
+    session: Session, actor: Actor, *, state: ApplicationState | None = ApplicationState.SUBMITTED,
+    q: str | None = None, page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> tuple[list[QueueRow], int]:
     """Return one page of the actor's ward queue and the total count; other wards are never visible."""
     if actor.role not in WARD_STAFF or actor.ward_code is None:
         raise NotFound()
     stmt = select(Application, Citizen).join(Citizen, col(Citizen.id) == col(Application.citizen_id)).where(
-        Application.ward_code == actor.ward_code, Application.state != "draft"
+        Application.ward_code == actor.ward_code, Application.state != ApplicationState.DRAFT
     )
     if state:
         stmt = stmt.where(Application.state == state)
@@ -99,7 +92,8 @@ def queue(
         .limit(page_size)
     ).all()
     return [
-        QueueRow(id=a.id, state=a.state, version=a.version, citizen_name=c.full_name, target_group=a.target_group,
+        QueueRow(id=a.id, state=ApplicationState(a.state), version=a.version, citizen_name=c.full_name,
+                 target_group=a.target_group,
                  submitted_at=a.submitted_at, total=a.total)
         for a, c in rows
     ], int(total)

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from .actors import CITY_ADMIN, Actor
+from .actors import Actor
 from .errors import NotFound
 from .models import Certificate, Population, Target, Ward
+from .vocabulary import DenominatorMode, Role, TargetIndicator, TitleType
 
-INDICATORS = ("cdht", "digital")
-DEFAULT_MODE = "residents_15_plus"
+DEFAULT_MODE = DenominatorMode.RESIDENTS_15_PLUS
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Rollup:
     """A year's roll-up: targets, the city line and one line per ward."""
 
     year: int
-    targets: dict[str, TargetView | None]
+    targets: dict[TargetIndicator, TargetView | None]
     city: Figures
     wards: list[Figures] = field(default_factory=list)
     wards_without_population: int = 0
@@ -80,7 +80,8 @@ def _cdht_counts(session: Session, year: int) -> dict[str, int]:
     # live_key is unique per citizen, title and year, so counting live rows counts distinct citizens.
     stmt = (
         select(Certificate.ward_code, func.count())
-        .where(Certificate.year == year, Certificate.title_type == "cdht", col(Certificate.live_key).is_not(None))
+        .where(Certificate.year == year, Certificate.title_type == TitleType.CDHT,
+               col(Certificate.live_key).is_not(None))
         .group_by(col(Certificate.ward_code))
     )
     return {code: int(n) for code, n in session.exec(stmt).all()}
@@ -88,11 +89,11 @@ def _cdht_counts(session: Session, year: int) -> dict[str, int]:
 
 def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     """Compute the roll-up a city admin (all wards) or ward staff (own ward only) may see."""
-    if actor.role != CITY_ADMIN and not actor.is_ward_staff:
+    if actor.role != Role.CITY_ADMIN and not actor.is_ward_staff:
         raise NotFound()
     wards = session.exec(select(Ward).where(Ward.active == True).order_by(col(Ward.code))).all()  # noqa: E712
-    targets = {i: target_for(session, i, year) for i in INDICATORS}
-    cdht_target = targets["cdht"]
+    targets = {i: target_for(session, i, year) for i in TargetIndicator}
+    cdht_target = targets[TargetIndicator.CDHT]
     populations = _populations(session, year, cdht_target.denominator_mode if cdht_target else DEFAULT_MODE)
     counts = _cdht_counts(session, year)
     lines = [Figures(w.code, w.name, populations.get(w.code), cdht=counts.get(w.code, 0)) for w in wards]
@@ -101,7 +102,7 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     city = Figures("01", "Thành phố Hà Nội", sum(f.population or 0 for f in measured) or None,
                    cdht=sum(f.cdht for f in measured))
     without = len(lines) - len(measured)
-    if actor.role != CITY_ADMIN:
+    if actor.role != Role.CITY_ADMIN:
         lines = [f for f in lines if f.code == actor.ward_code]
     return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without)
 

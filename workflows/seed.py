@@ -7,14 +7,15 @@ from sqlmodel import Session, select
 from vietnam_provinces import Ward as OfficialWard
 
 from .accounts import create_user
-from .actors import CITY_ADMIN, WARD_CHAIR, WARD_REVIEWER
 from .criteria import seed_qd_324
 from .models import Citizen, Population, Target, User, Ward
 from .registration import register_citizen
+from .vocabulary import DenominatorMode, Role, Sex, TargetGroup, TargetIndicator
 
 HANOI = 1
 PLAN_52 = "Kế hoạch 52/KH-UBND (2024) của UBND thành phố Hà Nội"
-MILESTONES = (("cdht", 2025, 0.5), ("cdht", 2030, 0.7), ("digital", 2025, 0.5), ("digital", 2030, 0.7))
+MILESTONES = ((TargetIndicator.CDHT, 2025, 0.5), (TargetIndicator.CDHT, 2030, 0.7),
+              (TargetIndicator.DIGITAL, 2025, 0.5), (TargetIndicator.DIGITAL, 2030, 0.7))
 
 
 def seed_wards(session: Session) -> int:
@@ -52,7 +53,7 @@ def seed_reference(session: Session) -> int:
 class DemoLogin:
     """A demo account printed by `make run`."""
 
-    role: str
+    role: Role
     username: str
     password: str
     ward: str | None
@@ -65,15 +66,15 @@ def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2
     """Create demo denominators and accounts once; later runs change nothing."""
     for ward in session.exec(select(Ward)).all():
         for year in years:
-            if session.get(Population, (ward.code, year, "residents_15_plus")) is None:
+            if session.get(Population, (ward.code, year, DenominatorMode.RESIDENTS_15_PLUS)) is None:
                 # Illustrative only: no official per-ward figures exist for the new units.
                 size = 20_000 + int(hashlib.sha256(ward.code.encode()).hexdigest(), 16) % 60_000
                 session.add(Population(ward_code=ward.code, year=year, population=size,
                                        source="Số liệu minh họa (demo), không phải số liệu chính thức"))
-    logins = [DemoLogin(CITY_ADMIN, "admin", password, None)]
+    logins = [DemoLogin(Role.CITY_ADMIN, "admin", password, None)]
     for code in DEMO_WARDS:
-        logins += [DemoLogin(WARD_REVIEWER, f"reviewer{code}", password, code),
-                   DemoLogin(WARD_CHAIR, f"chair{code}", password, code)]
+        logins += [DemoLogin(Role.WARD_REVIEWER, f"reviewer{code}", password, code),
+                   DemoLogin(Role.WARD_CHAIR, f"chair{code}", password, code)]
     for login in logins:
         if not session.exec(select(User.id).where(User.username == login.username)).first():
             create_user(session, username=login.username, password=password, role=login.role,
@@ -81,10 +82,10 @@ def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2
     citizen_cccd = "001190012345"
     if not session.exec(select(Citizen.id).where(Citizen.cccd == citizen_cccd)).first():
         register_citizen(session, {
-            "cccd": citizen_cccd, "full_name": "Lê Hoàng Yến", "date_of_birth": "1990-05-17", "sex": "female",
-            "ward_code": DEMO_WARDS[0], "target_group": "resident", "password": password, "consent": True,
+            "cccd": citizen_cccd, "full_name": "Lê Hoàng Yến", "date_of_birth": "1990-05-17", "sex": Sex.FEMALE,
+            "ward_code": DEMO_WARDS[0], "target_group": TargetGroup.RESIDENT, "password": password, "consent": True,
         })
     session.flush()
-    return [DemoLogin("citizen", citizen_cccd, password, DEMO_WARDS[0]), *logins]
+    return [DemoLogin(Role.CITIZEN, citizen_cccd, password, DEMO_WARDS[0]), *logins]
 
 

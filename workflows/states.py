@@ -1,20 +1,26 @@
-"""The one state table and the one function that applies an event. Nothing else assigns a state."""
+"""The one state table and the one function that applies an event. Nothing else assigns a state.
+
+The table holds all state knowledge: initial states, which event moves which state, who may cause it (roles and
+guard), and the effect the change earns after commit. Pages ask it which events an actor may cause.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from . import actors
 from .actors import Actor
 from .clock import now
-from .errors import Conflict, Forbidden, NotFound
+from .effects import Effect, EffectKind, emit
+from .errors import Conflict, DomainError, Forbidden, NotFound
 from .models import Application, AuditEvent, Certificate
+from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, Term
 
-Entity = Application | Certificate
+Governed = Application | Certificate
 Guard = Callable[[Actor, Any], None]
 
 
@@ -30,8 +36,8 @@ def _ward_staff_not_owner(actor: Actor, app: Application) -> None:
         raise Forbidden("own_application")
 
 
-def _ward_staff(actor: Actor, obj: Entity) -> None:
-    if actor.role not in (actors.CITY_ADMIN, actors.SYSTEM) and actor.ward_code != obj.ward_code:
+def _ward_staff(actor: Actor, obj: Governed) -> None:
+    if actor.role not in (Role.CITY_ADMIN, Role.SYSTEM) and actor.ward_code != obj.ward_code:
         raise NotFound()
 
 
@@ -39,77 +45,132 @@ def _anyone(_actor: Actor, _obj: Any) -> None:
     return None
 
 
+ANY_ROLE = frozenset(Role)  # the guard decides (the owner, whatever else they are)
+REVIEWER = frozenset({Role.WARD_REVIEWER})
+CHAIR = frozenset({Role.WARD_CHAIR})
+SYSTEM = frozenset({Role.SYSTEM})
+REVOKERS = frozenset({Role.WARD_CHAIR, Role.CITY_ADMIN})
+RENDER = EffectKind.RENDER_CERTIFICATE
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row of the table: the next state, who may cause it, the guard, and the effect after commit."""
 
-    next_state: str
-    roles: frozenset[str] | None  # None: any role, the guard decides
+    next_state: Term
+    roles: frozenset[Role]
     guard: Guard = field(default=_anyone)
-    effect: str | None = None
+    effect: EffectKind | None = None
 
 
-REVIEWER = frozenset({actors.WARD_REVIEWER})
-CHAIR = frozenset({actors.WARD_CHAIR})
-SYSTEM = frozenset({actors.SYSTEM})
-REVOKERS = frozenset({actors.WARD_CHAIR, actors.CITY_ADMIN})
-RENDER = "render_certificate"
+@dataclass(frozen=True)
+class Initial:
+    """The state an object is born in, and the effect its birth earns."""
 
-# (entity, state, event) -> transition
-TABLE: dict[tuple[str, str, str], Transition] = {
-    ("application", "draft", "submit"): Transition("submitted", None, _owner),
-    ("application", "returned", "submit"): Transition("submitted", None, _owner),
-    ("application", "submitted", "approve"): Transition("approved", REVIEWER, _ward_staff_not_owner),
-    ("application", "submitted", "return"): Transition("returned", REVIEWER, _ward_staff_not_owner),
-    ("application", "submitted", "reject"): Transition("rejected", REVIEWER, _ward_staff_not_owner),
-    ("application", "approved", "recognise"): Transition("recognised", CHAIR, _ward_staff_not_owner),
-    ("certificate", "queued", "claim"): Transition("rendering", SYSTEM),
-    ("certificate", "rendering", "complete"): Transition("issued", SYSTEM),
-    ("certificate", "rendering", "release"): Transition("queued", SYSTEM, effect=RENDER),
-    ("certificate", "rendering", "fail"): Transition("failed", SYSTEM),
-    ("certificate", "failed", "retry"): Transition("queued", REVOKERS | SYSTEM, _ward_staff, effect=RENDER),
-    ("certificate", "issued", "revoke"): Transition("revoked", REVOKERS, _ward_staff),
+    state: Term
+    effect: EffectKind | None = None
+
+
+A, C = ApplicationState, CertificateStatus
+TABLE: dict[tuple[Entity, Term, Event], Transition] = {
+    (Entity.APPLICATION, A.DRAFT, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
+    (Entity.APPLICATION, A.RETURNED, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
+    (Entity.APPLICATION, A.SUBMITTED, Event.APPROVE): Transition(A.APPROVED, REVIEWER, _ward_staff_not_owner),
+    (Entity.APPLICATION, A.SUBMITTED, Event.RETURN): Transition(A.RETURNED, REVIEWER, _ward_staff_not_owner),
+    (Entity.APPLICATION, A.SUBMITTED, Event.REJECT): Transition(A.REJECTED, REVIEWER, _ward_staff_not_owner),
+    (Entity.APPLICATION, A.APPROVED, Event.RECOGNISE): Transition(A.RECOGNISED, CHAIR, _ward_staff_not_owner),
+    (Entity.CERTIFICATE, C.QUEUED, Event.CLAIM): Transition(C.RENDERING, SYSTEM),
+    (Entity.CERTIFICATE, C.RENDERING, Event.COMPLETE): Transition(C.ISSUED, SYSTEM),
+    (Entity.CERTIFICATE, C.RENDERING, Event.RELEASE): Transition(C.QUEUED, SYSTEM, effect=RENDER),
+    (Entity.CERTIFICATE, C.RENDERING, Event.FAIL): Transition(C.FAILED, SYSTEM),
+    (Entity.CERTIFICATE, C.FAILED, Event.RETRY): Transition(C.QUEUED, REVOKERS | SYSTEM, _ward_staff, effect=RENDER),
+    (Entity.CERTIFICATE, C.ISSUED, Event.REVOKE): Transition(C.REVOKED, REVOKERS, _ward_staff),
 }
+INITIAL: dict[Entity, Initial] = {
+    Entity.APPLICATION: Initial(A.DRAFT),
+    Entity.CERTIFICATE: Initial(C.QUEUED, effect=RENDER),
+}
+del A, C
 
-EDITABLE_STATES = frozenset({"draft", "returned"})
-INITIAL = {"application": "draft", "certificate": "queued"}
-
-
-def _kind(obj: Entity) -> str:
-    return "application" if isinstance(obj, Application) else "certificate"
-
-
-def _state(obj: Entity) -> str:
-    return obj.state if isinstance(obj, Application) else obj.status
+# The application may still be changed by its owner (activities, self-assessment) in these states.
+EDITABLE_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.RETURNED})
 
 
-def allowed_events(obj: Entity) -> list[str]:
-    """List the events the table allows from the object's current state."""
-    kind, state = _kind(obj), _state(obj)
-    return [event for (k, s, event) in TABLE if k == kind and s == state]
+def entity_of(obj: Governed) -> Entity:
+    """Which kind of governed object this is."""
+    return Entity.APPLICATION if isinstance(obj, Application) else Entity.CERTIFICATE
+
+
+def state_of(obj: Governed) -> Term:
+    """The object's current state as a vocabulary member."""
+    return ApplicationState(obj.state) if isinstance(obj, Application) else CertificateStatus(obj.status)
+
+
+def initial_state(entity: Entity) -> Term:
+    """The state a new object of this kind is created in."""
+    return INITIAL[entity].state
+
+
+def roles_for(entity: Entity, event: Event) -> frozenset[Role]:
+    """Every role the table lets cause this event, in any state (for checks before an object is loaded)."""
+    found: frozenset[Role] = frozenset()
+    for (kind, _state, ev), transition in TABLE.items():
+        if kind == entity and ev == event:
+            found |= transition.roles
+    return found
+
+
+def require_role(actor: Actor, entity: Entity, event: Event) -> None:
+    """Forbidden unless the table lets the actor's role cause this event somewhere."""
+    if actor.role not in roles_for(entity, event):
+        raise Forbidden("role_not_allowed")
+
+
+def authorise(obj: Governed, event: Event, actor: Actor) -> Transition:
+    """Return the transition the actor may cause now, or raise Conflict, Forbidden or NotFound."""
+    event = Event(event)
+    transition = TABLE.get((entity_of(obj), state_of(obj), event))
+    if transition is None:
+        raise Conflict("invalid_transition", state=state_of(obj).value, event=event.value)
+    if actor.role not in transition.roles:
+        raise Forbidden("role_not_allowed")
+    transition.guard(actor, obj)
+    return transition
+
+
+def allowed_events(obj: Governed, actor: Actor) -> list[Event]:
+    """The events this actor may cause on this object now, in table order (pages show these buttons only)."""
+    kind, state = entity_of(obj), state_of(obj)
+    allowed = []
+    for (k, s, event) in TABLE:
+        if k != kind or s != state:
+            continue
+        try:
+            authorise(obj, event, actor)
+        except DomainError:
+            continue
+        allowed.append(event)
+    return allowed
 
 
 def apply_event(
     session: Session,
-    obj: Entity,
-    event: str,
+    obj: Governed,
+    event: Event,
     actor: Actor,
     *,
     expected_version: int | None = None,
     detail: dict[str, Any] | None = None,
+    effect_delay: timedelta = timedelta(0),
 ) -> Transition:
-    """Check table, role, guard and version; set the state, bump the version, append an audit record; flush."""
-    kind, state = _kind(obj), _state(obj)
-    transition = TABLE.get((kind, state, event))
-    if transition is None:
-        raise Conflict("invalid_transition", state=state, event=event)
-    if transition.roles is not None and actor.role not in transition.roles:
-        raise Forbidden("role_not_allowed")
-    transition.guard(actor, obj)
+    """Check table, role, guard and version; set the state, bump the version, audit, record the effect; flush."""
+    event = Event(event)
+    transition = authorise(obj, event, actor)
     if expected_version is not None and expected_version != obj.version:
         raise Conflict("stale_version")
+    state = state_of(obj)
     state_column = "state" if isinstance(obj, Application) else "status"
-    values: dict[str, Any] = {state_column: transition.next_state, "version": obj.version + 1}
+    values: dict[str, Any] = {state_column: transition.next_state.value, "version": obj.version + 1}
     if isinstance(obj, Application):
         values["updated_at"] = now()
     table = cast(Any, type(obj)).__table__
@@ -121,33 +182,32 @@ def apply_event(
         raise Conflict("stale_version")
     for key, value in values.items():
         set_committed_value(obj, key, value)
-    session.add(
-        AuditEvent(
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            entity_type=kind,
-            entity_id=obj.id,
-            event=event,
-            from_state=state,
-            to_state=transition.next_state,
-            detail=detail or {},
-        )
-    )
+    _audit(session, actor, entity_of(obj), obj.id, event, state, transition.next_state, detail)
+    if transition.effect is not None:
+        emit(session, Effect(transition.effect, obj.id, effect_delay))
     session.flush()
     return transition
 
 
-def record_creation(session: Session, obj: Entity, actor: Actor, detail: dict[str, Any] | None = None) -> None:
-    """Audit the birth of an object in its initial state."""
+def record_creation(session: Session, obj: Governed, actor: Actor, detail: dict[str, Any] | None = None) -> None:
+    """Audit the birth of an object in its initial state, and record the effect its birth earns."""
+    entity = entity_of(obj)
+    initial = INITIAL[entity]
+    if state_of(obj) != initial.state:
+        raise ValueError(f"a new {entity.value} starts as {initial.state.value}")
+    _audit(session, actor, entity, obj.id, Event.CREATE, None, initial.state, detail)
+    if initial.effect is not None:
+        emit(session, Effect(initial.effect, obj.id))
+
+
+def _audit(
+    session: Session, actor: Actor, entity: Entity, entity_id: str, event: Event, from_state: Term | None,
+    to_state: Term | None, detail: dict[str, Any] | None,
+) -> None:
     session.add(
         AuditEvent(
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            entity_type=_kind(obj),
-            entity_id=obj.id,
-            event="create",
-            from_state=None,
-            to_state=_state(obj),
-            detail=detail or {},
+            actor_id=actor.user_id, actor_role=actor.role, entity_type=entity.value, entity_id=entity_id,
+            event=event.value, from_state=from_state.value if from_state else None,
+            to_state=to_state.value if to_state else None, detail=detail or {},
         )
     )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from workflows import review
 from workflows.clock import now
+from workflows.inputs import ReviewInput, parse
 from workflows.models import AuditEvent, Certificate
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,8 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing(api, session: Sessio
     for _ in range(BATCH):
         citizen, _username = make_citizen(session)
         aid = submitted_application(session, citizen)
-        review.review(session, reviewer, aid, "approve", scores=scores(9), version=2)
+        verdict = parse(ReviewInput, {"action": "approve", "scores": scores(9), "version": 2})
+        review.review(session, reviewer, aid, verdict)
         session.commit()
         ids.append(aid)
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from workflows import issuance
 from workflows.clock import now
+from workflows.effects import take_ready
 from workflows.models import AuditEvent, Certificate
 
 pytestmark = pytest.mark.integration
@@ -104,7 +105,12 @@ def test_registration_to_verified_pdf(api, session: Session, worker, tmp_path: P
 def test_lost_message_is_swept_and_issued_once(api, session: Session, worker, app, monkeypatch) -> None:
     import webapp.api.decisions as decisions_api
 
-    monkeypatch.setattr(decisions_api, "enqueue_renders", lambda ids: 0)  # the broker "lost" the message
+    def commit_and_lose(s: Session) -> int:
+        s.commit()
+        take_ready(s)  # the broker "lost" the messages the commit earned
+        return 0
+
+    monkeypatch.setattr(decisions_api, "commit", commit_and_lose)
     _me, aid = _approved_application(api, session, "Trần Văn Đức")
     decision = _decide(api, aid, "22/QĐ-UBND")
     time.sleep(2)

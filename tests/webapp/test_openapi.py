@@ -12,13 +12,13 @@ from webapp.config import from_env
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(tmp_path):
     s = from_env({"CDHT_INSTANCE_PATH": str(tmp_path)})
     return create_app(s).test_client()
 
 
-@pytest.fixture()
+@pytest.fixture
 def doc(client) -> dict[str, Any]:
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
@@ -119,3 +119,47 @@ def test_answers_match_documented_fields(client, doc):
 def test_document_is_a_valid_openapi_3_1_document(doc):
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(doc)
+
+
+def _enum_at(doc: dict[str, Any], *path: str) -> list[str]:
+    node: Any = doc["components"]["schemas"]
+    for key in path:
+        node = node[key]
+    return list(node["enum"])
+
+
+def test_enums_are_the_vocabulary(doc) -> None:
+    """Every enum of the document equals the Python one, member for member and in order."""
+    from workflows.actors import ROLES
+    from workflows.inputs import REVIEW_EVENTS
+    from workflows.vocabulary import (
+        ActivityKind,
+        ApplicationState,
+        CertificateStatus,
+        Sex,
+        TargetGroup,
+        TitleType,
+        VerificationStatus,
+    )
+
+    def values(members: Any) -> list[str]:
+        return [m.value for m in members]
+
+    expected = {
+        ("Application", "properties", "state"): values(ApplicationState),
+        ("Application", "properties", "title_type"): values(TitleType),
+        ("Application", "properties", "target_group"): values(TargetGroup),
+        ("ReviewQueue", "properties", "items", "items", "properties", "state"): values(ApplicationState),
+        ("CertificateRef", "properties", "status"): values(CertificateStatus),
+        ("Certificate", "properties", "status"): values(CertificateStatus),
+        ("Verification", "properties", "status"): values(VerificationStatus),
+        ("Token", "properties", "role"): values(ROLES),
+        ("Me", "properties", "role"): values(ROLES),
+        ("CitizenRegistration", "properties", "sex"): values(Sex),
+        ("CitizenRegistration", "properties", "target_group"): values(TargetGroup),
+        ("Citizen", "properties", "target_group"): values(TargetGroup),
+        ("Activity", "properties", "kind"): values(ActivityKind),
+        ("Review", "properties", "action"): values(REVIEW_EVENTS),
+    }
+    for path, members in expected.items():
+        assert _enum_at(doc, *path) == members, path

@@ -4,11 +4,22 @@ from datetime import timedelta
 
 import pytest
 from factories import make_citizen, make_staff, scores, submitted_application
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from certificates import (
+    FileStorage,
+    generate_private_key_pem,
+    key_id,
+    public_key_pem,
+    sign,
+    signed_payload,
+    storage_key,
+)
 from workflows import decisions, issuance, review
 from workflows.clock import now
 from workflows.errors import Conflict, Invalid, NotFound
+from workflows.inputs import DecisionInput, ReviewInput, parse
 from workflows.models import Certificate
 
 
@@ -16,11 +27,11 @@ def _queued_certificate(session: Session) -> tuple[Certificate, object]:
     citizen, _ = make_citizen(session)
     aid = submitted_application(session, citizen)
     reviewer = make_staff(session, "ward_reviewer")
-    review.review(session, reviewer, aid, "approve", scores=scores(9), version=2)
+    review.review(session, reviewer, aid, parse(ReviewInput, {"action": "approve", "scores": scores(9), "version": 2}))
     chair = make_staff(session, "ward_chair")
     _decision, certs = decisions.record_decision(
-        session, chair, {"year": 2026, "number": f"{aid[:6]}/QĐ", "signed_on": "2026-11-02",
-                         "signer_name": "Nguyễn Văn Thắng", "application_ids": [aid]},
+        session, chair, parse(DecisionInput, {"year": 2026, "number": f"{aid[:6]}/QĐ", "signed_on": "2026-11-02",
+                                              "signer_name": "Nguyễn Văn Thắng", "application_ids": [aid]}),
         new_code=lambda: aid[:5].upper() + "-" + aid[5:10].upper(), verify_url=lambda c: f"https://x/verify/{c}")
     session.commit()
     return certs[0], chair
@@ -57,15 +68,41 @@ def test_sweep_releases_dead_renders_and_resends_old_queued(session: Session) ->
     assert issuance.sweep(session) == []  # just re-sent: not again until the grace period passes
 
 
-def test_revoke_needs_reason_and_shows_on_verification(session: Session) -> None:
+PRIVATE_KEY = generate_private_key_pem()
+PUBLIC_KEY = public_key_pem(PRIVATE_KEY)
+
+
+def _issue_signed(session: Session, cert: Certificate, storage: FileStorage) -> None:
+    """What the render task does, with a stand-in PDF: store it, sign snapshot + hash, complete."""
+    claimed = issuance.claim(session, cert.id)
+    assert claimed is not None
+    key = storage_key(cert.year, cert.ward_code, cert.code)
+    sha256 = storage.put(key, b"%PDF-1.7 stand-in for " + cert.code.encode())
+    issuance.complete(session, cert, claimed_version=claimed.version, storage_key=key, sha256=sha256,
+                      signature=sign(PRIVATE_KEY, signed_payload(cert.snapshot, sha256)), key_id=key_id(PUBLIC_KEY))
+    session.commit()
+
+
+def test_verification_needs_a_known_key_and_the_stored_file(session: Session, tmp_path) -> None:
+    cert, _ = _queued_certificate(session)
+    storage = FileStorage(tmp_path)
+    _issue_signed(session, cert, storage)
+    assert issuance.verify(session, cert.code, public_keys=[PUBLIC_KEY], storage=storage).status == "valid"
+    other_key = public_key_pem(generate_private_key_pem())
+    assert issuance.verify(session, cert.code, public_keys=[other_key], storage=storage).status == "invalid"
+    assert issuance.verify(session, cert.code, public_keys=[other_key, PUBLIC_KEY], storage=storage).valid
+    empty = FileStorage(tmp_path / "elsewhere")  # the row and the signature are fine, the file is not there
+    assert issuance.verify(session, cert.code, public_keys=[PUBLIC_KEY], storage=empty).status == "invalid"
+
+
+def test_revoke_needs_reason_and_shows_on_verification(session: Session, tmp_path) -> None:
     cert, chair = _queued_certificate(session)
     with pytest.raises(Conflict):
         issuance.revoke(session, chair, cert.code, "sai thông tin")  # not issued yet
-    claimed = issuance.claim(session, cert.id)
-    issuance.complete(session, cert, claimed_version=claimed.version, storage_key="k", sha256="0" * 64,
-                      signature="s", key_id="kid")
-    session.commit()
-    assert issuance.verify(session, cert.code).status == "valid"
+    storage = FileStorage(tmp_path)
+    _issue_signed(session, cert, storage)
+    keys = {"public_keys": [PUBLIC_KEY], "storage": storage}
+    assert issuance.verify(session, cert.code, **keys).status == "valid"
     with pytest.raises(Invalid):
         issuance.revoke(session, chair, cert.code, "  ")
     other_ward_chair = make_staff(session, "ward_chair", ward="00070")
@@ -73,24 +110,47 @@ def test_revoke_needs_reason_and_shows_on_verification(session: Session) -> None
         issuance.revoke(session, other_ward_chair, cert.code, "x")
     issuance.revoke(session, chair, cert.code, "Cấp nhầm người")
     session.commit()
-    result = issuance.verify(session, cert.code)
+    result = issuance.verify(session, cert.code, **keys)
     assert (result.valid, result.status, result.reason) == (False, "revoked", "Cấp nhầm người")
-    assert issuance.verify(session, "ZZZZZ-ZZZZZ").status == "unknown"
+    assert issuance.verify(session, "ZZZZZ-ZZZZZ", **keys).status == "unknown"
 
 
-def test_one_live_certificate_per_citizen_and_year(session: Session) -> None:
+def _second_row(cert: Certificate, live_key: str | None) -> Certificate:
+    """Another certificate row for the same citizen, title and year, written straight to the table."""
+    return Certificate(
+        code="SECND-00001", register_number=f"{cert.register_number}-2", application_id=cert.application_id,
+        citizen_id=cert.citizen_id, decision_id=cert.decision_id, ward_code=cert.ward_code,
+        title_type=cert.title_type, year=cert.year, status="queued", live_key=live_key, snapshot=cert.snapshot)
+
+
+def test_one_live_certificate_per_citizen_and_year(session: Session, tmp_path) -> None:
+    cert, chair = _queued_certificate(session)
+    assert cert.live_key == f"{cert.citizen_id}:{cert.title_type}:{cert.year}"
+    # The database itself refuses a second live certificate, whatever code path (or hand) writes it.
+    session.add(_second_row(cert, cert.live_key))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    # Once the first is no longer live (revoked: live_key cleared), a new live one may be written.
+    _issue_signed(session, cert, FileStorage(tmp_path))
+    issuance.revoke(session, chair, cert.code, "Cấp lại")
+    session.add(_second_row(cert, f"{cert.citizen_id}:{cert.title_type}:{cert.year}"))
+    session.commit()
+
+
+def test_a_recognised_application_cannot_be_decided_again(session: Session) -> None:
     cert, chair = _queued_certificate(session)
     # The application is recognised now: a second decision over it is refused by the state table.
     with pytest.raises(Invalid):
         decisions.record_decision(
-            session, chair, {"year": 2026, "number": "dup/QĐ", "signed_on": "2026-11-03", "signer_name": "A",
-                             "application_ids": [cert.application_id]},
+            session, chair, parse(DecisionInput, {"year": 2026, "number": "dup/QĐ", "signed_on": "2026-11-03",
+                                                  "signer_name": "A", "application_ids": [cert.application_id]}),
             new_code=lambda: "AAAAA-BBBBB", verify_url=lambda c: c)
 
 
-def test_pending_certificate_tells_nothing_about_its_holder(session: Session) -> None:
+def test_pending_certificate_tells_nothing_about_its_holder(session: Session, tmp_path) -> None:
     cert, _ = _queued_certificate(session)
-    result = issuance.verify(session, cert.code)
+    result = issuance.verify(session, cert.code, public_keys=[PUBLIC_KEY], storage=FileStorage(tmp_path))
     assert (result.status, result.holder_name, result.cccd_masked) == ("pending", None, None)
 
 

@@ -1,4 +1,4 @@
-"""JSON API v1 (contract in shared/API.md); every route calls one domain function."""
+"""JSON API v1 (contract in docs/api.md, document at /api/openapi.json); every route calls one domain function."""
 
 from flask import Blueprint
 

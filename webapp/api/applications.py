@@ -5,20 +5,24 @@ from flask.typing import ResponseReturnValue
 
 from workflows import applications as apps
 from workflows.access import visible_application
+from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 
 from ..auth import bearer_actor
 from ..database import db
+from ..dispatch import commit
 from ..evidence import checked_evidence, save_evidence
+from ..serializers import activity_json, application_json
 from . import bp
-from .io import activity_json, application_json, json_body
+from .io import json_body
 
 
 @bp.post("/applications")
 def open_application() -> ResponseReturnValue:
     """Open the caller's application for a year."""
     session = db()
-    app = apps.open_application(session, bearer_actor(), json_body().get("year"))
-    session.commit()
+    actor = bearer_actor()
+    app = apps.open_application(session, actor, parse(ApplicationInput, json_body()))
+    commit(session)
     return jsonify(application_json(session, app)), 201
 
 
@@ -43,10 +47,11 @@ def add_activity(application_id: str) -> ResponseReturnValue:
         if "indicator_codes" in request.form:
             data["indicator_codes"] = ",".join(request.form.getlist("indicator_codes"))
         evidence = checked_evidence(request.files.get("evidence"), application_id)
-    activity = apps.add_activity(session, actor, application_id, data, evidence[0] if evidence else None)
+    activity = apps.add_activity(session, actor, application_id, parse(ActivityInput, data),
+                                 evidence[0] if evidence else None)
     if evidence:
         save_evidence(*evidence)  # only once the activity is valid, so a refused form leaves no file behind
-    session.commit()
+    commit(session)
     return jsonify(activity_json(activity)), 201
 
 
@@ -54,8 +59,9 @@ def add_activity(application_id: str) -> ResponseReturnValue:
 def self_assessment(application_id: str) -> ResponseReturnValue:
     """Record self-scores."""
     session = db()
-    app = apps.set_self_assessment(session, bearer_actor(), application_id, json_body().get("scores"))
-    session.commit()
+    actor = bearer_actor()
+    app = apps.set_self_assessment(session, actor, application_id, parse(SelfAssessmentInput, json_body()))
+    commit(session)
     return jsonify(application_json(session, app))
 
 
@@ -64,5 +70,5 @@ def submit(application_id: str) -> ResponseReturnValue:
     """Submit for review."""
     session = db()
     app = apps.submit(session, bearer_actor(), application_id)
-    session.commit()
+    commit(session)
     return jsonify(application_json(session, app))

@@ -10,10 +10,12 @@ from workflows.validation import FieldErrors
 
 from ..auth import Unauthorized, bearer_actor
 from ..database import db
+from ..dispatch import commit
 from ..extensions import limiter
 from ..runtime import runtime
+from ..serializers import citizen_json, iso
 from . import bp
-from .io import citizen_json, iso, json_body
+from .io import json_body
 
 
 class BadCredentials(Unauthorized):
@@ -37,7 +39,7 @@ def token() -> ResponseReturnValue:
     if user is None:
         raise BadCredentials()
     value, expires_at = accounts.issue_token(session, user)
-    session.commit()
+    commit(session)
     return jsonify({"token": value, "expires_at": iso(expires_at), "role": user.role})
 
 
@@ -47,7 +49,7 @@ def revoke_token() -> ResponseReturnValue:
     bearer_actor()
     session = db()
     accounts.revoke_token(session, request.headers["Authorization"].partition(" ")[2].strip())
-    session.commit()
+    commit(session)
     return "", 204
 
 

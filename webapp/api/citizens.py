@@ -6,8 +6,10 @@ from flask.typing import ResponseReturnValue
 from workflows.registration import register_citizen
 
 from ..database import db
+from ..dispatch import commit
+from ..serializers import citizen_json
 from . import bp
-from .io import citizen_json, json_body
+from .io import json_body
 
 
 @bp.post("/citizens")
@@ -15,5 +17,5 @@ def register() -> ResponseReturnValue:
     """Register a citizen; 422 names each bad field, 409 when the CCCD exists."""
     session = db()
     citizen = register_citizen(session, json_body())
-    session.commit()
+    commit(session)
     return jsonify(citizen_json(citizen)), 201

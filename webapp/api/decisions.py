@@ -5,23 +5,25 @@ from flask.typing import ResponseReturnValue
 
 from certificates import new_code
 from workflows import decisions
+from workflows.inputs import DecisionInput, parse
 
 from ..auth import bearer_actor
 from ..database import db
-from ..dispatch import enqueue_renders
+from ..dispatch import commit
 from ..runtime import runtime
+from ..serializers import iso
 from . import bp
-from .io import iso, json_body
+from .io import json_body
 
 
 @bp.post("/decisions")
 def create_decision() -> ResponseReturnValue:
     """Record a decision; its certificates are queued in the same transaction and rendered after the commit."""
     session = db()
-    decision, certs = decisions.record_decision(session, bearer_actor(), json_body(), new_code=new_code,
+    actor, data = bearer_actor(), parse(DecisionInput, json_body())
+    decision, certs = decisions.record_decision(session, actor, data, new_code=new_code,
                                                 verify_url=runtime().verify_url)
-    session.commit()
-    enqueue_renders(c.id for c in certs)
+    commit(session)
     return jsonify({"id": decision.id, "number": decision.number, "year": decision.year,
                     "certificates": [{"application_id": c.application_id, "code": c.code, "status": c.status}
                                      for c in certs]}), 201
@@ -41,6 +43,5 @@ def retry_failed(decision_id: str) -> ResponseReturnValue:
     """Queue the decision's failed certificates again (its ward's chair, or an admin)."""
     session = db()
     ids = decisions.retry_failed(session, bearer_actor(), decision_id)
-    session.commit()
-    enqueue_renders(ids)
+    commit(session)
     return jsonify({"requeued": len(ids)})

@@ -1,74 +1,13 @@
-"""Reading JSON requests and shaping JSON answers."""
+"""Reading JSON requests (answers are shaped in webapp.serializers)."""
 
-from datetime import date, datetime
 from typing import Any
 
-from flask import request
-from sqlmodel import Session, col, select
-
-from workflows import applications as apps
-from workflows.cccd import mask
-from workflows.errors import DomainError
-from workflows.models import Activity, Application, Certificate, Citizen
-
-from ..runtime import runtime
-
-
-class BadJson(DomainError):
-    """The body is not a JSON object."""
-
-    status = 400
-    code = "bad_json"
+from ..security import BadJson, request_json
 
 
 def json_body() -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 naming the problem."""
-    data = request.get_json(silent=True)
+    """The request body as a JSON object, or a 400 naming the problem (malformed, not an object, too deep)."""
+    data = request_json()
     if not isinstance(data, dict):
         raise BadJson()
     return data
-
-
-def iso(value: date | datetime | None) -> str | None:
-    """ISO 8601 or null."""
-    return value.isoformat() if value else None
-
-
-def citizen_json(citizen: Citizen) -> dict[str, Any]:
-    """A citizen's public profile: never the full CCCD."""
-    return {"id": citizen.id, "cccd_masked": mask(citizen.cccd), "full_name": citizen.full_name,
-            "ward_code": citizen.ward_code, "date_of_birth": iso(citizen.date_of_birth), "sex": citizen.sex,
-            "target_group": citizen.target_group}
-
-
-def activity_json(a: Activity) -> dict[str, Any]:
-    """One logged activity."""
-    return {"id": a.id, "title": a.title, "kind": a.kind, "hours": a.hours, "started_on": iso(a.started_on),
-            "ended_on": iso(a.ended_on), "provider": a.provider, "indicator_codes": a.indicator_codes,
-            "evidence": {"name": a.evidence_name, "content_type": a.evidence_type, "sha256": a.evidence_sha256}
-            if a.evidence_key else None}
-
-
-def certificate_ref(cert: Certificate) -> dict[str, Any]:
-    """The short form embedded in an application."""
-    return {"code": cert.code, "status": cert.status, "verify_url": runtime().verify_url(cert.code),
-            "pdf_url": f"/api/v1/certificates/{cert.code}/pdf"}
-
-
-def application_json(session: Session, app: Application) -> dict[str, Any]:
-    """The full application as the API contract describes it."""
-    citizen = session.get(Citizen, app.citizen_id)
-    assert citizen is not None
-    cert = session.exec(
-        select(Certificate).where(Certificate.application_id == app.id).order_by(col(Certificate.queued_at).desc())
-    ).first()
-    return {
-        "id": app.id, "year": app.year, "state": app.state, "version": app.version,
-        "title_type": app.title_type, "target_group": app.target_group,
-        "citizen": {"id": citizen.id, "full_name": citizen.full_name, "cccd_masked": mask(citizen.cccd)},
-        "ward_code": app.ward_code,
-        "activities": [activity_json(a) for a in apps.activities_of(session, app)],
-        "self_scores": app.self_scores, "reviewer_scores": app.reviewer_scores, "total": app.total,
-        "review_comment": app.review_comment, "submitted_at": iso(app.submitted_at),
-        "certificate": certificate_ref(cert) if cert else None,
-    }

@@ -1,4 +1,4 @@
-"""GET /api/openapi.json: the hand-written OpenAPI 3.1 document of the JSON API (contract in shared/API.md)."""
+"""GET /api/openapi.json: the hand-written OpenAPI 3.1 document of the JSON API (contract in docs/api.md)."""
 
 from typing import Any
 

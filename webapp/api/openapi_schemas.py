@@ -2,13 +2,27 @@
 
 from typing import Any
 
+from workflows.actors import ROLES as LOGIN_ROLES
+from workflows.inputs import REVIEW_EVENTS
+from workflows.vocabulary import (
+    ActivityKind,
+    ApplicationState,
+    CertificateStatus,
+    Sex,
+    TargetGroup,
+    TitleType,
+    VerificationStatus,
+)
+
 Schema = dict[str, Any]
 
-APPLICATION_STATES = ["draft", "submitted", "returned", "approved", "rejected", "recognised"]
-CERTIFICATE_STATUSES = ["queued", "rendering", "issued", "failed", "revoked", "superseded"]
-ROLES = ["citizen", "ward_reviewer", "ward_chair", "city_admin"]
-TARGET_GROUPS = ["resident", "worker", "staff", "learner"]
-ACTIVITY_KINDS = ["course", "self_study", "community", "club", "training", "other"]
+# Every enum of the document comes from the one vocabulary (a test compares them).
+APPLICATION_STATES = ApplicationState.values()
+CERTIFICATE_STATUSES = CertificateStatus.values()
+ROLES = [r.value for r in LOGIN_ROLES]
+TARGET_GROUPS = TargetGroup.values()
+ACTIVITY_KINDS = ActivityKind.values()
+REVIEW_ACTIONS = [e.value for e in REVIEW_EVENTS]
 
 
 def ref(name: str) -> Schema:
@@ -68,12 +82,12 @@ SCHEMAS: dict[str, Schema] = {
     "Token": obj({"token": STR, "expires_at": DATETIME, "role": t("string", enum=ROLES)}),
     "CitizenRegistration": obj({
         "cccd": t("string", maxLength=20), "full_name": t("string", maxLength=200), "date_of_birth": DATE,
-        "sex": t("string", enum=["male", "female"]), "ward_code": WARD, "target_group": t("string", enum=TARGET_GROUPS),
+        "sex": t("string", enum=Sex.values()), "ward_code": WARD, "target_group": t("string", enum=TARGET_GROUPS),
         "password": t("string", maxLength=128), "email": t("string", maxLength=254), "phone": t("string", maxLength=20),
         "consent": t("boolean", const=True)},
         required=["cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "consent"]),
     "Citizen": obj({"id": ID, "cccd_masked": STR, "full_name": STR, "ward_code": WARD, "date_of_birth": null(DATE),
-                    "sex": STR, "target_group": STR}),
+                    "sex": t("string", enum=Sex.values()), "target_group": t("string", enum=TARGET_GROUPS)}),
     "Me": obj({"id": null(ID), "role": t("string", enum=ROLES), "ward_code": null(WARD),
                "citizen": {**null(ref("Citizen")), "description": "Present for citizens only."}},
               required=["id", "role", "ward_code"]),
@@ -92,18 +106,22 @@ SCHEMAS: dict[str, Schema] = {
     "CertificateRef": obj({"code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES),
                            "verify_url": t("string", format="uri"), "pdf_url": STR}),
     "Application": obj({
-        "id": ID, "year": INT, "state": t("string", enum=APPLICATION_STATES), "version": INT, "title_type": STR,
-        "target_group": STR, "citizen": obj({"id": ID, "full_name": STR, "cccd_masked": STR}), "ward_code": WARD,
+        "id": ID, "year": INT, "state": t("string", enum=APPLICATION_STATES), "version": INT,
+        "title_type": t("string", enum=TitleType.values()), "target_group": t("string", enum=TARGET_GROUPS),
+        "citizen": obj({"id": ID, "full_name": STR, "cccd_masked": STR}), "ward_code": WARD,
         "activities": array(ref("Activity")), "self_scores": SCORES, "reviewer_scores": SCORES, "total": null(INT),
         "review_comment": null(STR), "submitted_at": null(DATETIME), "certificate": null(ref("CertificateRef"))}),
     "SelfAssessment": obj({"scores": SCORES}),
     "ReviewQueue": obj({"items": array(obj({
         "id": ID, "state": t("string", enum=APPLICATION_STATES), "version": INT, "citizen_name": STR,
-        "target_group": STR, "submitted_at": null(DATETIME), "total": null(INT)})),
+        "target_group": t("string", enum=TARGET_GROUPS), "submitted_at": null(DATETIME), "total": null(INT)})),
         "total": INT, "page": INT, "page_size": INT}),
-    "Review": obj({"action": t("string", enum=["approve", "return", "reject"]), "scores": SCORES,
+    "Review": obj({"action": t("string", enum=REVIEW_ACTIONS), "scores": SCORES,
                    "comment": t("string", maxLength=2000, description="Required when returning or rejecting."),
-                   "version": t("integer", description="The version read; a stale one answers 409.")},
+                   "version": t("integer", description="The version read; a stale one answers 409."),
+                   "confirm_self_scores": t("boolean", description=(
+                       "Approving without scoring every indicator: true confirms the citizen's own scores for "
+                       "the indicators left blank (otherwise 422 `confirm_self_scores`)."))},
                   required=["action", "version"]),
     "DecisionCreate": obj({"year": t("integer", minimum=2024, maximum=2100), "number": t("string", maxLength=40),
                            "signed_on": DATE, "signer_name": t("string", maxLength=200),
@@ -121,7 +139,7 @@ SCHEMAS: dict[str, Schema] = {
         "verify_url": t("string", format="uri"), "revoked_reason": null(STR)}),
     "Revocation": obj({"reason": t("string", minLength=1)}),
     "Verification": obj({
-        "valid": BOOL, "status": t("string", enum=["valid", "revoked", "superseded", "pending", "unknown"]),
+        "valid": BOOL, "status": t("string", enum=VerificationStatus.values()),
         "title": STR, "year": INT, "ward_name": STR, "holder_name": STR, "issued_on": DATE, "decision_number": STR,
         "reason": STR}, required=["valid", "status"], description="Facts that are unknown are left out."),
     "RollupLine": ROLLUP_LINE,

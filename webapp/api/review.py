@@ -5,20 +5,25 @@ from flask.typing import ResponseReturnValue
 
 from workflows import review as reviewing
 from workflows.errors import Invalid
+from workflows.inputs import ReviewInput, parse
 from workflows.validation import parse_int
+from workflows.vocabulary import ApplicationState
 
 from ..auth import bearer_actor
 from ..database import db
+from ..dispatch import commit
+from ..serializers import application_json, iso
 from . import bp
-from .io import application_json, iso, json_body
+from .io import json_body
 
 
 @bp.get("/review/queue")
 def queue() -> ResponseReturnValue:
     """One page of the caller's ward queue (filters: state, q, page)."""
-    state = request.args.get("state", "submitted") or None
-    if state and state not in reviewing.QUEUE_STATES:
+    raw = request.args.get("state", ApplicationState.SUBMITTED) or None
+    if raw is not None and raw not in reviewing.QUEUE_STATES:
         raise Invalid(fields={"state": "invalid_choice"})
+    state = ApplicationState(raw) if raw else None
     page = parse_int(request.args.get("page", "1"), 1, 100_000)
     if page is None:
         raise Invalid(fields={"page": "out_of_range"})
@@ -31,9 +36,7 @@ def queue() -> ResponseReturnValue:
 @bp.post("/applications/<application_id>/review")
 def review(application_id: str) -> ResponseReturnValue:
     """Approve, return or reject; 409 on a stale version, 422 when approval fails the pass rule."""
-    data = json_body()
-    session = db()
-    app = reviewing.review(session, bearer_actor(), application_id, data.get("action"), scores=data.get("scores"),
-                           comment=data.get("comment"), version=data.get("version"))
-    session.commit()
+    session, actor = db(), bearer_actor()
+    app = reviewing.review(session, actor, application_id, parse(ReviewInput, json_body()))
+    commit(session)
     return jsonify(application_json(session, app))

@@ -7,6 +7,7 @@ from workflows import rollup as rollups
 from workflows.clock import today
 from workflows.errors import Invalid
 from workflows.validation import parse_int
+from workflows.vocabulary import TargetIndicator
 
 from ..auth import bearer_actor
 from ..database import db
@@ -15,7 +16,7 @@ from . import bp
 
 def rollup_json(r: rollups.Rollup) -> dict[str, object]:
     """Counts, rates (fractions) and targets per ward and for the city."""
-    cdht, digital = r.targets["cdht"], r.targets["digital"]
+    cdht, digital = r.targets[TargetIndicator.CDHT], r.targets[TargetIndicator.DIGITAL]
 
     def line(f: rollups.Figures) -> dict[str, object]:
         return {"code": f.code, "name": f.name, "population": f.population, "cdht": f.cdht,

@@ -7,6 +7,7 @@ from workflows import rollup as rollups
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.validation import parse_int
+from workflows.vocabulary import Role, TargetIndicator
 
 from ..database import db
 from . import formats
@@ -20,7 +21,7 @@ SORTS = ("code", "name", "rate")
 
 
 @bp.get("/")
-@require_role("city_admin")
+@require_role(Role.CITY_ADMIN)
 def dashboard(actor: Actor) -> object:
     """City and ward figures for a year against the Plan 52 targets."""
     raw = request.args.get("year", "")
@@ -35,4 +36,5 @@ def dashboard(actor: Actor) -> object:
     elif sort == "rate":
         wards.sort(key=lambda w: (w.rate(w.cdht) is None, -(w.rate(w.cdht) or 0), w.code))
     return render_template("pages/admin/dashboard.html", r=result, wards=wards, year=year, sort=sort,
-                           years=range(FIRST_YEAR, current + 2), target=result.targets.get("cdht"), as_of=now())
+                           years=range(FIRST_YEAR, current + 2), target=result.targets.get(TargetIndicator.CDHT),
+                           as_of=now())

@@ -3,6 +3,8 @@
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
@@ -10,11 +12,12 @@ from workflows import decisions
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
+from workflows.inputs import DecisionInput, parse
 from workflows.validation import parse_int
+from workflows.vocabulary import Role
 
 from ..database import db
-from ..dispatch import enqueue_renders
-from ..i18n import pick
+from ..dispatch import commit
 from ..runtime import runtime
 from . import formats
 from .access import require_role
@@ -24,8 +27,7 @@ bp = Blueprint("chair", __name__, url_prefix="/chair")
 formats.register_filters(bp)
 
 ORDER = ("application_ids", "number", "signed_on", "signer_name", "year")
-LABELS = {"number": ("Số quyết định", "Decision number"), "signed_on-day": ("Ngày ký", "Signed on"),
-          "signer_name": ("Người ký", "Signer")}
+LABELS = {"number": _l("Decision number"), "signed_on-day": _l("Date signed"), "signer_name": _l("Signer")}
 IDS = {"application_ids": "applications", "signed_on": "signed_on-day", "year": "year"}
 
 
@@ -56,20 +58,21 @@ def _form(actor: Actor, year: int, form: MultiDict[str, str] | None, codes: dict
 
 
 @bp.get("/")
-@require_role("ward_chair")
+@require_role(Role.WARD_CHAIR)
 def home(actor: Actor) -> object:
     """Approved applications of the ward for a year, all ticked, and the decision's details."""
     return _form(actor, _year(request.args.get("year")), None, {})
 
 
 @bp.post("/decisions/check")
-@require_role("ward_chair")
+@require_role(Role.WARD_CHAIR)
 def check(actor: Actor) -> object:
     """Check before signing: the same rules as recording, tried and rolled back."""
     s = db()
     data, codes = _data(request.form)
     try:
-        decisions.record_decision(s, actor, data, new_code=new_code, verify_url=runtime().verify_url)
+        decisions.record_decision(s, actor, parse(DecisionInput, data), new_code=new_code,
+                                  verify_url=runtime().verify_url)
     except (Invalid, Conflict) as exc:
         codes = {**(dict(exc.fields) or {"application_ids": exc.code}), **codes}
     finally:
@@ -82,7 +85,7 @@ def check(actor: Actor) -> object:
 
 
 @bp.post("/decisions")
-@require_role("ward_chair")
+@require_role(Role.WARD_CHAIR)
 def record(actor: Actor) -> object:
     """Record the decision; its certificates are rendered after the commit."""
     s = db()
@@ -90,18 +93,17 @@ def record(actor: Actor) -> object:
     if codes:
         return _form(actor, _year(data["year"]), request.form, codes)
     try:
-        decision, certs = decisions.record_decision(s, actor, data, new_code=new_code,
-                                                    verify_url=runtime().verify_url)
+        decision, _certs = decisions.record_decision(s, actor, parse(DecisionInput, data), new_code=new_code,
+                                                     verify_url=runtime().verify_url)
     except (Invalid, Conflict) as exc:  # e.g. the confirm button pressed twice: the number is already used
         s.rollback()
         return _form(actor, _year(data["year"]), request.form, dict(exc.fields) or {"application_ids": exc.code})
-    s.commit()
-    enqueue_renders(c.id for c in certs)
+    commit(s)  # the certificates' renders are sent after this commit
     return redirect(url_for(".decision", decision_id=decision.id))
 
 
 @bp.get("/decisions/<decision_id>")
-@require_role("ward_chair")
+@require_role(Role.WARD_CHAIR)
 def decision(actor: Actor, decision_id: str) -> object:
     """Issuance progress: a native progress bar and a refresh link."""
     found, progress = decisions.decision_progress(db(), actor, decision_id)
@@ -109,12 +111,11 @@ def decision(actor: Actor, decision_id: str) -> object:
 
 
 @bp.post("/decisions/<decision_id>/retry")
-@require_role("ward_chair")
+@require_role(Role.WARD_CHAIR)
 def retry(actor: Actor, decision_id: str) -> object:
     """Thử lại: queue this decision's failed certificates again."""
     s = db()
     ids = decisions.retry_failed(s, actor, decision_id)
-    s.commit()
-    enqueue_renders(ids)
-    flash(pick(f"Đã xếp lại {len(ids)} giấy vào hàng đợi.", f"{len(ids)} certificates are queued again."))
+    commit(s)
+    flash(ngettext("%(num)d certificate is queued again.", "%(num)d certificates are queued again.", len(ids)))
     return redirect(url_for(".decision", decision_id=decision_id))

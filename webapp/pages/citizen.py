@@ -4,6 +4,8 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlmodel import Session, col, select
 
@@ -13,16 +15,18 @@ from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
+from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import Application, Indicator, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
+from workflows.vocabulary import ApplicationState, CertificateStatus, Role
 
-from ..api.certificates import pdf_response
-from ..api.io import application_json
 from ..auth import SessionUser
 from ..database import db
+from ..dispatch import commit
+from ..downloads import pdf_response
 from ..evidence import checked_evidence, evidence_response, save_evidence
-from ..i18n import pick
+from ..serializers import application_json
 from . import formats
 from .access import require_role
 from .formats import date_from_parts, error_messages, parse_score, score_id
@@ -33,18 +37,18 @@ formats.register_filters(bp)
 REGISTER_ORDER = ("cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "email",
                   "phone", "consent")
 REGISTER_IDS = {"date_of_birth": "date_of_birth-day", "sex": "sex-male", "target_group": "target_group-resident"}
-REGISTER_LABELS = {"cccd": ("Số CCCD", "CCCD"), "full_name": ("Họ và tên", "Full name"),
-                   "date_of_birth-day": ("Ngày sinh", "Date of birth"), "sex-male": ("Giới tính", "Sex"),
-                   "ward_code": ("Phường/xã", "Ward"), "target_group-resident": ("Nhóm đối tượng", "Group"),
-                   "password": ("Mật khẩu", "Password"), "email": ("Email", "E-mail"),
-                   "phone": ("Số điện thoại", "Phone")}
+REGISTER_LABELS = {"cccd": _l("Personal identification number (CCCD number)"), "full_name": _l("Full name"),
+                   "date_of_birth-day": _l("Date of birth"), "sex-male": _l("Sex"),
+                   "ward_code": _l("Ward or commune"), "target_group-resident": _l("Target group"),
+                   "password": _l("Password"), "email": _l("E-mail"), "phone": _l("Phone number"),
+                   "consent": _l("Consent to processing of personal data")}
 ACTIVITY_ORDER = ("title", "kind", "hours", "started_on", "ended_on", "provider", "indicator_codes", "evidence")
 ACTIVITY_IDS = {"kind": "kind-course", "started_on": "started_on-day", "ended_on": "ended_on-day",
                 "indicator_codes": "indicator_codes-0"}
-ACTIVITY_LABELS = {"title": ("Tên hoạt động", "Name"), "kind-course": ("Loại hoạt động", "Kind"),
-                   "hours": ("Số giờ", "Hours"), "started_on-day": ("Ngày bắt đầu", "Start date"),
-                   "ended_on-day": ("Ngày kết thúc", "End date"), "provider": ("Nơi tổ chức", "Provider"),
-                   "indicator_codes-0": ("Tiêu chí", "Indicators"), "evidence": ("Minh chứng", "Evidence")}
+ACTIVITY_LABELS = {"title": _l("Name of the activity"), "kind-course": _l("Kind of activity"),
+                   "hours": _l("Hours"), "started_on-day": _l("Start date"), "ended_on-day": _l("End date"),
+                   "provider": _l("Provider"), "indicator_codes-0": _l("Related indicators"),
+                   "evidence": _l("Evidence")}
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -55,9 +59,9 @@ def indicators_of(session: Session, app: Application) -> list[Indicator]:
                              .order_by(col(Indicator.position))))
 
 
-def score_labels(indicators: list[Indicator]) -> dict[str, tuple[str, str]]:
+def score_labels(indicators: list[Indicator]) -> dict[str, str]:
     """Name each score input by its indicator code in an error summary."""
-    return {score_id(i.code): (i.code, i.code) for i in indicators}
+    return {score_id(i.code): gettext("Indicator %(code)s", code=i.code) for i in indicators}
 
 
 def _editable(session: Session, actor: Actor, app_id: str) -> Application:
@@ -70,7 +74,7 @@ def _editable(session: Session, actor: Actor, app_id: str) -> Application:
 def _form_token(name: str) -> str:
     """A one-use token: a form posted twice (double click, back and resend) is recognised the second time."""
     token = secrets.token_urlsafe(16)
-    session[f"once:{name}"] = ([token] + list(session.get(f"once:{name}", [])))[:5]
+    session[f"once:{name}"] = [token, *session.get(f"once:{name}", [])][:5]
     return token
 
 
@@ -88,7 +92,7 @@ def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
     if view is None:
         return []
     editable = view["state"] in EDITABLE_STATES
-    returned = view["state"] == "returned"
+    returned = view["state"] == ApplicationState.RETURNED
     activities = view["activities"]
     has_evidence = any(a["evidence"] for a in activities)
     scored = len(view["self_scores"])
@@ -101,32 +105,33 @@ def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
     else:
         submit_status = "not_started" if ready else "cannot_start"
     return [
-        {"id": "activities", "title": ("Ghi hoạt động học tập", "Log your learning activities"),
+        {"id": "activities", "title": gettext("Log your learning activities"),
          "href": url_for(".activities", app_id=app_id), "status": "done" if activities else "not_started"},
-        {"id": "evidence", "title": ("Tải minh chứng (không bắt buộc)", "Upload evidence (optional)"),
+        {"id": "evidence", "title": gettext("Upload evidence (optional)"),
          "href": url_for(".add_activity", app_id=app_id) if editable else None,
          "status": "done" if has_evidence else "not_started"},
-        {"id": "self_assessment", "title": ("Tự đánh giá theo 10 tiêu chí", "Assess yourself on the 10 indicators"),
+        {"id": "self_assessment", "title": gettext("Assess yourself on the 10 indicators"),
          "href": url_for(".self_assessment", app_id=app_id) if editable else None,
          "status": "done" if not result.missing else ("in_progress" if scored else "not_started")},
-        {"id": "submit", "title": ("Kiểm tra và nộp hồ sơ", "Check and submit"),
+        {"id": "submit", "title": gettext("Check and submit your application"),
          "href": url_for(".check", app_id=app_id) if editable and ready else None, "status": submit_status},
     ]
 
 
 def _steps(view: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Nộp → Phường xét → Ký quyết định → Cấp chứng nhận, each done, current, problem or to do."""
-    state = view["state"] if view else "none"
+    state = ApplicationState(view["state"]) if view else None
     cert = view["certificate"] if view else None
-    issued = cert is not None and cert["status"] == "issued"
+    issued = cert is not None and cert["status"] == CertificateStatus.ISSUED
+    a = ApplicationState
     by_state = {
-        "none": ("todo", "todo", "todo", "todo"), "draft": ("current", "todo", "todo", "todo"),
-        "submitted": ("done", "current", "todo", "todo"), "returned": ("done", "problem", "todo", "todo"),
-        "rejected": ("done", "problem", "todo", "todo"), "approved": ("done", "done", "current", "todo"),
-        "recognised": ("done", "done", "done", "done" if issued else "current"),
+        None: ("todo", "todo", "todo", "todo"), a.DRAFT: ("current", "todo", "todo", "todo"),
+        a.SUBMITTED: ("done", "current", "todo", "todo"), a.RETURNED: ("done", "problem", "todo", "todo"),
+        a.REJECTED: ("done", "problem", "todo", "todo"), a.APPROVED: ("done", "done", "current", "todo"),
+        a.RECOGNISED: ("done", "done", "done", "done" if issued else "current"),
     }
-    labels = (("Nộp", "Submit"), ("Phường xét", "Ward review"), ("Ký quyết định", "Decision signed"),
-              ("Cấp chứng nhận", "Certificate issued"))
+    labels = (gettext("Submit"), gettext("Review by the ward or commune"), gettext("Recognition decision signed"),
+              gettext("Certificate issued"))
     return [{"label": label, "status": status} for label, status in zip(labels, by_state[state], strict=True)]
 
 
@@ -159,19 +164,18 @@ def register() -> Any:
             user = s.get(User, citizen.user_id)
             assert user is not None
             login_user(SessionUser(user))
-            flash(pick("Đã tạo tài khoản. Chào mừng bạn!", "Your account is ready. Welcome!"))
+            flash(gettext("Your account is ready. Welcome!"))
             return redirect(url_for(".home"))
         s.rollback()
     errors = error_messages(codes, REGISTER_ORDER, REGISTER_IDS)
     return render_template("pages/citizen/register.html", values=values, errors=errors, labels=REGISTER_LABELS,
-                           wards=_wards(s),
-                           groups=formats.TARGET_GROUPS, sexes=formats.SEXES), 422 if errors else 200
+                           wards=_wards(s)), 422 if errors else 200
 
 
 # --- the year ------------------------------------------------------------------------------------------------------
 
 @bp.get("/")
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def home(actor: Actor) -> object:
     """Năm của tôi: the current year's task list, status steps and any returned banner."""
     s = db()
@@ -185,20 +189,20 @@ def home(actor: Actor) -> object:
 
 
 @bp.post("/applications")
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def open_application(actor: Actor) -> object:
     """Open the application for the current year (a second click finds it already open)."""
     s = db()
     try:
-        apps.open_application(s, actor, request.form.get("year", ""))
-        s.commit()
+        apps.open_application(s, actor, parse(ApplicationInput, {"year": request.form.get("year", "")}))
+        commit(s)
     except Conflict:
         s.rollback()
     return redirect(url_for(".home"))
 
 
 @bp.get("/applications/<app_id>/activities")
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def activities(actor: Actor, app_id: str) -> object:
     """The activities logged so far, as summary cards, with 'add another'."""
     s = db()
@@ -207,7 +211,7 @@ def activities(actor: Actor, app_id: str) -> object:
 
 
 @bp.route("/applications/<app_id>/activities/new", methods=["GET", "POST"])
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def add_activity(actor: Actor, app_id: str) -> object:
     """One activity with an optional evidence file (PDF, JPG or PNG up to 10 MB)."""
     s = db()
@@ -231,7 +235,7 @@ def add_activity(actor: Actor, app_id: str) -> object:
         except Invalid as exc:
             codes.update(exc.fields)
         try:
-            apps.add_activity(s, actor, app.id, data, evidence[0] if evidence else None)
+            apps.add_activity(s, actor, app.id, parse(ActivityInput, data), evidence[0] if evidence else None)
         except Invalid as exc:
             codes = {**exc.fields, **codes}
         codes.update(date_errors)
@@ -239,7 +243,7 @@ def add_activity(actor: Actor, app_id: str) -> object:
             if evidence:
                 save_evidence(*evidence)
             s.commit()
-            flash(pick("Đã lưu hoạt động.", "The activity is saved."))
+            flash(gettext("The activity is saved."))
             return redirect(url_for(".activities", app_id=app.id))
         s.rollback()
     values: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "hours", "provider")}
@@ -248,13 +252,12 @@ def add_activity(actor: Actor, app_id: str) -> object:
         values[name] = {p: form.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
     errors = error_messages(codes, ACTIVITY_ORDER, ACTIVITY_IDS)
     return render_template("pages/citizen/activity_form.html", app=app, values=values, errors=errors,
-                           labels=ACTIVITY_LABELS, kinds=formats.ACTIVITY_KINDS,
-                           indicators=indicators_of(s, app),
+                           labels=ACTIVITY_LABELS, indicators=indicators_of(s, app),
                            once=_form_token("activity")), 422 if errors else 200
 
 
 @bp.route("/applications/<app_id>/self-assessment", methods=["GET", "POST"])
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def self_assessment(actor: Actor, app_id: str) -> object:
     """The ten indicators, each scored 0–10, with the pass rule beside them."""
     s = db()
@@ -266,9 +269,9 @@ def self_assessment(actor: Actor, app_id: str) -> object:
         values = {i.code: request.form.get(score_id(i.code), "") for i in indicators}
         scores = {code: score for code, raw in values.items() if (score := parse_score(raw)) is not None}
         try:
-            apps.set_self_assessment(s, actor, app.id, scores)
-            s.commit()
-            flash(pick("Đã lưu điểm tự đánh giá.", "Your self-assessment is saved."))
+            apps.set_self_assessment(s, actor, app.id, parse(SelfAssessmentInput, {"scores": scores}))
+            commit(s)
+            flash(gettext("Your self-assessment is saved."))
             return redirect(url_for(".home"))
         except Invalid as exc:
             s.rollback()
@@ -282,7 +285,7 @@ def self_assessment(actor: Actor, app_id: str) -> object:
 
 
 @bp.route("/applications/<app_id>/check", methods=["GET", "POST"])
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def check(actor: Actor, app_id: str) -> object:
     """Check your answers, then submit; a second submit lands on the confirmation."""
     s = db()
@@ -309,7 +312,7 @@ def check(actor: Actor, app_id: str) -> object:
 
 
 @bp.get("/applications/<app_id>/submitted")
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def submitted(actor: Actor, app_id: str) -> object:
     """The confirmation panel and receipt (safe to revisit)."""
     s = db()
@@ -320,14 +323,14 @@ def submitted(actor: Actor, app_id: str) -> object:
 
 
 @bp.get("/certificates/<code>.pdf")
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def certificate_pdf(actor: Actor, code: str) -> object:
     """The holder downloads their certificate."""
     return pdf_response(issuance.certificate_for(db(), actor, code.strip().upper()))
 
 
 @bp.get("/applications/<app_id>/evidence/<activity_id>")
-@require_role("citizen")
+@require_role(Role.CITIZEN)
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Download the evidence one uploaded."""
     return evidence_response(db(), actor, app_id, activity_id)

@@ -6,6 +6,7 @@ from flask_login import login_user, logout_user
 
 from workflows import accounts, issuance
 from workflows.clock import HANOI_OFFSET, now
+from workflows.vocabulary import Role, VerificationStatus
 
 from ..auth import SessionUser, page_actor
 from ..database import db
@@ -16,11 +17,11 @@ from ..security import safe_local_path
 
 bp = Blueprint("public", __name__)
 
-HOME_BY_ROLE = {"citizen": "citizen.home", "ward_reviewer": "reviewer.queue", "ward_chair": "chair.home",
-                "city_admin": "admin.dashboard"}
+HOME_BY_ROLE = {Role.CITIZEN: "citizen.home", Role.WARD_REVIEWER: "reviewer.queue", Role.WARD_CHAIR: "chair.home",
+                Role.CITY_ADMIN: "admin.dashboard"}
 
 
-def home_for(role: str) -> str:
+def home_for(role: Role) -> str:
     """The landing page of a role."""
     return url_for(HOME_BY_ROLE.get(role, "public.start"))
 
@@ -55,7 +56,7 @@ def login() -> ResponseReturnValue:
         if user is not None:
             session.commit()
             login_user(SessionUser(user))
-            return redirect(home_for(user.role))
+            return redirect(home_for(Role(user.role)))
         error = message("bad_credentials")
     return render_template("pages/login.html", error=error, username=username), 401 if error else 200
 
@@ -70,10 +71,11 @@ def logout() -> ResponseReturnValue:
 @bp.get("/verify/<code>")
 def verify(code: str) -> ResponseReturnValue:
     """Public verification reached by the certificate's QR code."""
-    result = issuance.verify(db(), code.strip().upper())
+    result = issuance.verify(db(), code.strip().upper(), public_keys=[runtime().public_key],
+                             storage=runtime().storage)
     checked_at = now() + HANOI_OFFSET
     return render_template("pages/verify.html", result=result, code=code, checked_at=checked_at), (
-        200 if result.status != "unknown" else 404)
+        200 if result.status != VerificationStatus.UNKNOWN else 404)
 
 
 @bp.get("/verify")

@@ -3,17 +3,22 @@
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from workflows import review as reviewing
 from workflows.access import visible_application
-from workflows.actors import WARD_REVIEWER, Actor
+from workflows.actors import Actor
 from workflows.errors import Conflict, Invalid, NotFound
+from workflows.inputs import ReviewInput, parse
+from workflows.states import allowed_events
 from workflows.validation import parse_int
+from workflows.vocabulary import ApplicationState, Role
 
-from ..api.io import application_json
 from ..database import db
+from ..dispatch import commit
 from ..evidence import evidence_response
 from ..i18n import message
+from ..serializers import application_json
 from . import formats
 from .access import require_role
 from .citizen import indicators_of, score_labels
@@ -22,13 +27,13 @@ from .formats import error_messages, parse_score, score_id
 bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
 formats.register_filters(bp)
 
-STAFF = ("ward_reviewer", "ward_chair")
+STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)
 
 
 def _filters() -> dict[str, Any]:
     """The queue's filters from the query string or the form (state may be '' for every state)."""
     source = request.values
-    state = source.get("state", "submitted")
+    state = source.get("state", ApplicationState.SUBMITTED)
     if state and state not in reviewing.QUEUE_STATES:
         raise NotFound()
     page = source.get("page", "1")
@@ -51,7 +56,7 @@ def queue(actor: Actor) -> object:
 
 def _next_id(actor: Actor, current: str, f: dict[str, Any]) -> str | None:
     rows, _ = reviewing.queue(db(), actor, state=f["state"] or None, q=f["q"] or None, page=1)
-    return next((r.id for r in rows if r.id != current and r.state == "submitted"), None)
+    return next((r.id for r in rows if r.id != current and r.state == ApplicationState.SUBMITTED), None)
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])
@@ -63,39 +68,42 @@ def application(actor: Actor, app_id: str) -> object:
     app = visible_application(s, actor, app_id)  # another ward's application: 404
     indicators = indicators_of(s, app)
     codes: dict[str, str] = {}
+    params: dict[str, Any] = {}
     banner: str | None = None
     form = request.form
     if request.method == "POST":
         scores = {i.code: v for i in indicators if (v := parse_score(form.get(score_id(i.code)))) is not None}
-        raw_version = form.get("version", "")
-        version = parse_int(raw_version, 0, 10**9)
+        raw = {"action": form.get("action"), "version": form.get("version"), "scores": scores,
+               "comment": form.get("comment"), "confirm_self_scores": form.get("confirm_self_scores")}
         try:
-            reviewing.review(s, actor, app.id, form.get("action"), scores=scores, comment=form.get("comment"),
-                             version=version if version is not None else raw_version or None)
-            s.commit()
+            reviewing.review(s, actor, app.id, parse(ReviewInput, raw))
+            commit(s)
             return redirect(url_for(".application", app_id=app.id, saved=form.get("action"), **_keep(f)))
         except Invalid as exc:
             s.rollback()
-            codes = dict(exc.fields) or {"action": exc.code}
+            codes, params = dict(exc.fields) or {"action": exc.code}, dict(exc.params)
         except Conflict as exc:  # a second click, or someone else decided first
             s.rollback()
-            banner = message(exc.code)
+            params = dict(exc.params)
+            banner = message(exc.code, **params)
     view = application_json(s, app)
     first = score_id(indicators[0].code) if indicators else "action"
     ids = {f"scores.{i.code}": score_id(i.code) for i in indicators} | {
         "scores": first, "action": "action-approve", "comment": "comment", "version": "action-approve"}
     order = [f"scores.{i.code}" for i in indicators] + ["scores", "action", "comment", "version"]
-    errors = error_messages(codes, order, ids)
+    errors = error_messages(codes, order, ids, params)
     posted = request.method == "POST" and not banner
-    values = {i.code: (form.get(score_id(i.code), "") if posted else
-                       str(view["reviewer_scores"].get(i.code, view["self_scores"].get(i.code, ""))))
+    # The ward's inputs start empty: the citizen's own scores stand beside them and count only if confirmed.
+    values = {i.code: (form.get(score_id(i.code), "") if posted else str(view["reviewer_scores"].get(i.code, "")))
               for i in indicators}
     saved = request.args.get("saved")
     context = {
         "app": view, "indicators": indicators, "errors": errors, "labels": score_labels(indicators) | {
-            "action-approve": ("Quyết định", "Decision"), "comment": ("Ý kiến", "Comment")},
+            "action-approve": _l("Outcome of your review"), "comment": _l("Comment"),
+            "confirm_self_scores": _l("Self-scores")},
         "values": values, "banner": banner, "f": f,
-        "keep": _keep(f), "can_decide": actor.role == WARD_REVIEWER and view["state"] == "submitted",
+        "keep": _keep(f), "events": (events := allowed_events(app, actor)), "can_decide": bool(events),
+        "confirmed": posted and form.get("confirm_self_scores") == "yes",
         "action": form.get("action", "") if posted else "", "comment": form.get("comment", "") if posted else "",
         "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
         "next_id": _next_id(actor, app.id, f) if saved else None,
@@ -111,7 +119,7 @@ def _keep(f: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/applications/<app_id>/evidence/<activity_id>")
-@require_role("ward_reviewer", "ward_chair")
+@require_role(*STAFF)
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Open one evidence file of an application of the reviewer's own ward."""
     return evidence_response(db(), actor, app_id, activity_id)

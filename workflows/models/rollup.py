@@ -2,6 +2,7 @@
 
 from sqlmodel import Field, SQLModel
 
+from ..vocabulary import DenominatorMode
 from .ids import new_id
 
 
@@ -9,11 +10,11 @@ class Target(SQLModel, table=True):
     """A milestone: indicator, year, value (a fraction), source document and denominator mode."""
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    indicator: str = Field(max_length=30, index=True)  # "cdht" or "digital"
+    indicator: str = Field(max_length=30, index=True)  # a TargetIndicator
     year: int
     value: float
     source_document: str = Field(max_length=200)
-    denominator_mode: str = Field(default="residents_15_plus", max_length=30)
+    denominator_mode: str = Field(default=DenominatorMode.RESIDENTS_15_PLUS, max_length=30)
 
 
 class Population(SQLModel, table=True):
@@ -21,6 +22,6 @@ class Population(SQLModel, table=True):
 
     ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
     year: int = Field(primary_key=True)
-    mode: str = Field(default="residents_15_plus", primary_key=True, max_length=30)
+    mode: str = Field(default=DenominatorMode.RESIDENTS_15_PLUS, primary_key=True, max_length=30)
     population: int
     source: str = Field(max_length=200)

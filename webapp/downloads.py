@@ -1,0 +1,26 @@
+"""Files served to those who may see them: a certificate's stored PDF."""
+
+from flask import Response
+
+from certificates import StorageKeyMissing
+from workflows.errors import Conflict, NotFound
+from workflows.models import Certificate
+from workflows.vocabulary import CertificateStatus
+
+from .runtime import runtime
+
+# Statuses whose certificate has a stored PDF (a revoked or superseded one stays downloadable for the record).
+HAS_PDF = frozenset({CertificateStatus.ISSUED, CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED})
+
+
+def pdf_response(cert: Certificate) -> Response:
+    """The stored PDF, or 409 while it is still being produced."""
+    if cert.storage_key is None or cert.status not in HAS_PDF:
+        raise Conflict("not_issued_yet")
+    try:
+        data = runtime().storage.get(cert.storage_key)
+    except StorageKeyMissing as exc:
+        raise NotFound() from exc
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="giay-cong-nhan-{cert.code}.pdf"',
+        "Cache-Control": "private, no-store"})

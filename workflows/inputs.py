@@ -1,0 +1,187 @@
+"""Input parsed at the edge: the typed commands domain functions take, and one parser that turns raw JSON or form
+data into them or into field error codes (the same codes the API and the pages translate).
+
+Numbers are whole ASCII numbers (forms send text, JSON sends numbers; never '²', never true); text is NFC and
+stripped; choices are vocabulary members. Rules that need the database (known indicators, the pass rule, a ward
+that exists) stay in the domain functions.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from .errors import Invalid
+from .validation import FieldErrors
+from .vocabulary import ActivityKind, Event
+
+M = TypeVar("M", bound=BaseModel)
+FIRST_YEAR, LAST_YEAR = 2024, 2100
+MAX_APPLICATIONS = 5000  # one decision; a ward recognises larger numbers in several
+
+# Pydantic's own error types, in our field error codes.
+_BUILTIN_CODES = {"missing": "required", "string_type": "not_text", "int_type": "not_integer",
+                  "list_type": "invalid_list", "dict_type": "invalid_scores", "bool_type": "invalid_choice",
+                  "bool_parsing": "invalid_choice", "model_type": "invalid"}
+
+
+def _fail(code: str) -> PydanticCustomError:
+    return PydanticCustomError(code, code)
+
+
+def _via(check: Callable[[FieldErrors, dict[str, Any]], Any]) -> BeforeValidator:
+    """Reuse a FieldErrors check on one value: its error code becomes the field's."""
+
+    def run(value: Any) -> Any:
+        errors = FieldErrors()
+        result = check(errors, {"v": value})
+        if errors:
+            raise _fail(errors["v"])
+        return result
+
+    return BeforeValidator(run)
+
+
+def Text(max_length: int) -> BeforeValidator:  # noqa: N802 - reads as a type in annotations
+    """Required text: NFC, stripped, at most max_length characters after normalising."""
+    return _via(lambda e, d: e.text(d, "v", max_length))
+
+
+def OptionalText(max_length: int) -> BeforeValidator:  # noqa: N802
+    """Optional text; blank means absent."""
+    return _via(lambda e, d: e.text(d, "v", max_length, required=False))
+
+
+def Whole(low: int, high: int, required: bool = True) -> BeforeValidator:  # noqa: N802
+    """A whole number within [low, high]; digits typed in a form are accepted."""
+    return _via(lambda e, d: e.integer(d, "v", low, high, required=required))
+
+
+def Day(required: bool = True) -> BeforeValidator:  # noqa: N802
+    """A date written YYYY-MM-DD."""
+    return _via(lambda e, d: e.iso_date(d, "v", required=required))
+
+
+def _choice(kind: type[Any], allowed: tuple[Any, ...] | None = None) -> BeforeValidator:
+    """One member of a vocabulary enum (or of the allowed few)."""
+
+    def run(value: Any) -> Any:
+        if value is None or value == "":
+            raise _fail("required")
+        try:
+            member = kind(value)
+        except (ValueError, TypeError):
+            raise _fail("invalid_choice") from None
+        if allowed is not None and member not in allowed:
+            raise _fail("invalid_choice")
+        return member
+
+    return BeforeValidator(run)
+
+
+def _score(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _fail("score_not_integer")
+    return value
+
+
+def _codes(value: Any) -> list[str]:
+    """Indicator codes as a list, a comma-separated string or nothing."""
+    if value in (None, "", []):
+        return []
+    values = [c.strip() for c in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise _fail("invalid_choice")
+    return [v for v in values if v]
+
+
+def _ids(value: Any) -> list[str]:
+    if value is None or value == [] or value == "":
+        raise _fail("required")
+    if not isinstance(value, list) or not all(isinstance(i, str) and i for i in value):
+        raise _fail("invalid_list")
+    if len(value) > MAX_APPLICATIONS or len(set(value)) != len(value):
+        raise _fail("invalid_list")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    """A tick box or a JSON boolean."""
+    return value in (True, "true", "on", "1", "yes")
+
+
+Scores = dict[str, Annotated[int, BeforeValidator(_score)]]
+
+
+class Command(BaseModel):
+    """A parsed, immutable input; unknown keys are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ApplicationInput(Command):
+    """Open the application of a year."""
+
+    year: Annotated[int, Whole(FIRST_YEAR, LAST_YEAR)]
+
+
+class ActivityInput(Command):
+    """A learning activity as the citizen logs it."""
+
+    title: Annotated[str, Text(300)]
+    kind: Annotated[ActivityKind, _choice(ActivityKind)]
+    hours: Annotated[int, Whole(1, 2000)]
+    started_on: Annotated[date, Day()]
+    ended_on: Annotated[date | None, Day(required=False)] = None
+    provider: Annotated[str | None, OptionalText(200)] = None
+    indicator_codes: Annotated[list[str], BeforeValidator(_codes)] = []
+
+
+class SelfAssessmentInput(Command):
+    """The citizen's own scores, all or some indicators."""
+
+    scores: Scores
+
+
+REVIEW_EVENTS = (Event.APPROVE, Event.RETURN, Event.REJECT)
+ReviewAction = Annotated[Event, _choice(Event, REVIEW_EVENTS)]
+
+
+class ReviewInput(Command):
+    """A reviewer's verdict: propose, return for more evidence, or do not propose."""
+
+    action: ReviewAction
+    version: Annotated[int, Whole(1, 10**9)]
+    scores: Scores | None = None
+    comment: Annotated[str | None, OptionalText(2000)] = None
+    # Approving with the citizen's own scores is allowed only when the reviewer says so.
+    confirm_self_scores: Annotated[bool, BeforeValidator(_flag)] = False
+
+
+class DecisionInput(Command):
+    """The chair's recognition decision."""
+
+    year: Annotated[int, Whole(FIRST_YEAR, LAST_YEAR)]
+    number: Annotated[str, Text(40)]
+    signed_on: Annotated[date, Day()]
+    signer_name: Annotated[str, Text(200)]
+    application_ids: Annotated[list[str], BeforeValidator(_ids)]
+
+
+def parse(model: type[M], data: Any) -> M:
+    """Validate raw input into a command, or raise Invalid naming every bad field with its code."""
+    if not isinstance(data, Mapping):
+        raise Invalid(fields={"body": "invalid"})
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "body"
+            kind = str(error["type"])
+            if error.get("input", "") is None:
+                kind = "missing"
+            fields.setdefault(name, _BUILTIN_CODES.get(kind, kind if "ctx" not in error else "invalid"))
+        raise Invalid(fields=fields) from None

@@ -1,0 +1,170 @@
+"""The one vocabulary: every state, status, event, role, group and kind the domain speaks of, with its label.
+
+Each member's value is the stable string stored in the database and used in the API; its label is the English
+message id of the one catalogue (Vietnamese comes from the catalogue's `vi` translation); its tone is the one
+colour the pages give it everywhere (done, problem, progress, neutral). Nothing else spells these words.
+"""
+
+from enum import StrEnum
+from typing import Self
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's conventional marker name
+    """Mark a label for the message catalogue without translating it here (the domain knows no locale)."""
+    return text
+
+
+class Tone(StrEnum):
+    """The one colour a status has on every page; never the only sign (a word always goes with it)."""
+
+    DONE = "done"  # green: done, valid
+    PROBLEM = "problem"  # red: returned, not proposed, failed, revoked
+    PROGRESS = "progress"  # blue: waiting for someone to act
+    NEUTRAL = "neutral"  # grey: not started, superseded
+
+
+class Term(StrEnum):
+    """A word of the vocabulary: value (stored), label (message id) and tone."""
+
+    label: str
+    tone: Tone
+
+    # Defaults only so that type checkers accept the lookup Term("draft"); every member gives its label.
+    def __new__(cls, value: str, label: str = "", tone: Tone = Tone.NEUTRAL) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.tone = tone
+        return member
+
+    @classmethod
+    def values(cls) -> list[str]:
+        """The stored strings, in declaration order (OpenAPI enums and form choices come from here)."""
+        return [m.value for m in cls]
+
+
+class Entity(Term):
+    """The kinds of object whose state the table governs, and the others the audit trail names."""
+
+    APPLICATION = "application", N_("Application")
+    CERTIFICATE = "certificate", N_("Certificate")
+    CITIZEN = "citizen", N_("Citizen")
+    USER = "user", N_("Account")
+    DECISION = "decision", N_("Recognition decision")
+
+
+class ApplicationState(Term):
+    """Where a citizen's application for the year stands."""
+
+    DRAFT = "draft", N_("Draft"), Tone.NEUTRAL
+    SUBMITTED = "submitted", N_("Submitted"), Tone.PROGRESS
+    RETURNED = "returned", N_("Returned for more evidence"), Tone.PROBLEM
+    APPROVED = "approved", N_("Proposed for recognition"), Tone.PROGRESS
+    REJECTED = "rejected", N_("Not proposed for recognition"), Tone.PROBLEM
+    RECOGNISED = "recognised", N_("Recognised"), Tone.DONE
+
+
+class CertificateStatus(Term):
+    """Where a certificate stands, from the decision that earned it to its revocation."""
+
+    QUEUED = "queued", N_("Waiting to be issued"), Tone.PROGRESS
+    RENDERING = "rendering", N_("Being issued"), Tone.PROGRESS
+    ISSUED = "issued", N_("Issued"), Tone.DONE
+    FAILED = "failed", N_("Could not be issued"), Tone.PROBLEM
+    REVOKED = "revoked", N_("Revoked"), Tone.PROBLEM
+    SUPERSEDED = "superseded", N_("Superseded"), Tone.NEUTRAL
+
+
+class VerificationStatus(Term):
+    """What the public verification says about a code."""
+
+    VALID = "valid", N_("Valid"), Tone.DONE
+    REVOKED = "revoked", N_("Revoked"), Tone.PROBLEM
+    SUPERSEDED = "superseded", N_("Superseded"), Tone.NEUTRAL
+    PENDING = "pending", N_("Not issued yet"), Tone.NEUTRAL
+    INVALID = "invalid", N_("Not valid"), Tone.PROBLEM
+    UNKNOWN = "unknown", N_("Not found"), Tone.NEUTRAL
+
+
+class Event(Term):
+    """What can happen to an object; the state table says which event moves which state."""
+
+    CREATE = "create", N_("Created")
+    REGISTER = "register", N_("Registered")
+    SUBMIT = "submit", N_("Submit")
+    APPROVE = "approve", N_("Propose for recognition"), Tone.DONE
+    RETURN = "return", N_("Return for more evidence"), Tone.PROBLEM
+    REJECT = "reject", N_("Do not propose for recognition"), Tone.PROBLEM
+    RECOGNISE = "recognise", N_("Recognise"), Tone.DONE
+    CLAIM = "claim", N_("Start issuing")
+    COMPLETE = "complete", N_("Issue"), Tone.DONE
+    RELEASE = "release", N_("Put back in the queue")
+    FAIL = "fail", N_("Mark as failed"), Tone.PROBLEM
+    RETRY = "retry", N_("Try again")
+    REVOKE = "revoke", N_("Revoke"), Tone.PROBLEM
+
+
+class Role(Term):
+    """Who acts: citizens, ward staff (scoped to one ward), city administrators, and the system itself."""
+
+    CITIZEN = "citizen", N_("Citizen")
+    WARD_REVIEWER = "ward_reviewer", N_("Ward reviewer")
+    WARD_CHAIR = "ward_chair", N_("Ward chair")
+    CITY_ADMIN = "city_admin", N_("City administrator")
+    SYSTEM = "system", N_("System")
+
+
+class TargetGroup(Term):
+    """The four target groups of QĐ 324/QĐ-KHVN; the criteria are worded for each."""
+
+    RESIDENT = "resident", N_("Residents of the ward or commune")
+    WORKER = "worker", N_("Workers")
+    STAFF = "staff", N_("Staff and business people")
+    LEARNER = "learner", N_("Pupils, students and learners")
+
+
+class ActivityKind(Term):
+    """What kind of learning a logged activity was."""
+
+    COURSE = "course", N_("Course or class")
+    SELF_STUDY = "self_study", N_("Self-study")
+    COMMUNITY = "community", N_("Community activity")
+    CLUB = "club", N_("Club")
+    TRAINING = "training", N_("Training at work")
+    OTHER = "other", N_("Other")
+
+
+class TitleType(Term):
+    """The titles a criteria set and a certificate can be for (sister titles can be added here)."""
+
+    CDHT = "cdht", N_("Learning citizen")
+
+
+class Sex(Term):
+    """Recorded sex, as the identity number encodes it; decides 'Ông' or 'Bà' on the certificate."""
+
+    MALE = "male", N_("Male")
+    FEMALE = "female", N_("Female")
+
+
+VOCABULARY: tuple[type[Term], ...] = (
+    Entity, ApplicationState, CertificateStatus, VerificationStatus, Event, Role, TargetGroup, ActivityKind,
+    TitleType, Sex,
+)
+
+
+class TargetIndicator(Term):
+    """The citizen-level indicators of Plan 52/KH-UBND that roll-ups compute and targets are set for."""
+
+    CDHT = "cdht", N_("Learning citizens")
+    DIGITAL = "digital", N_("Basic digital skills")
+
+
+class DenominatorMode(Term):
+    """Whom a rate is a share of; a target names its mode, and the population figures come per mode."""
+
+    RESIDENTS_15_PLUS = "residents_15_plus", N_("Residents aged 15 and over")
+    ALL_RESIDENTS = "all_residents", N_("All residents")
+
+
+VOCABULARY += (TargetIndicator, DenominatorMode)
