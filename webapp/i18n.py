@@ -47,7 +47,7 @@ MESSAGES: dict[str, str] = {
     "cccd_exists": N_("This personal identification number is already registered."),
     "username_exists": N_("This username already exists."),
     "application_exists": N_("You already have an application for this year."),
-    "decision_exists": N_("This decision number is already used in the ward or commune."),
+    "decision_exists": N_("This decision number is already used in %(year)s in the ward or commune."),
     "pass_rule_failed": N_("The scores do not pass: the total must be at least %(pass_total)s and no indicator may be "
                            "below %(pass_each)s."),
     "incomplete": N_("The application is not complete enough to submit."),
@@ -113,6 +113,7 @@ MESSAGES: dict[str, str] = {
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
 FALLBACKS: dict[str, str] = {
+    "decision_exists": N_("This decision number is already used in the ward or commune."),
     "pass_rule_failed": N_("The scores do not meet the pass rule."),
     "year_not_started": N_("The application's year has not begun yet."),
     "signed_before_year": N_("The decision cannot be signed before its year begins."),

@@ -12,7 +12,7 @@ from .actors import Actor
 from .clock import now, today
 from .errors import Conflict, Invalid, NotFound
 from .inputs import ActivityInput, ApplicationInput, Scores, SelfAssessmentInput
-from .models import Activity, Application, Citizen, CriteriaSet
+from .models import Activity, Application, Citizen, CriteriaSet, Indicator
 from .states import EDITABLE_STATES, apply_event, initial_state, record_creation
 from .vocabulary import Entity, Event, TitleType
 
@@ -115,6 +115,11 @@ def criteria_set_of(session: Session, app: Application) -> CriteriaSet:
     cset = session.get(CriteriaSet, app.criteria_set_id)
     assert cset is not None
     return cset
+
+
+def indicators_of(session: Session, app: Application) -> list[Indicator]:
+    """The indicators the application is scored on, in printed order (their Vietnamese and English wording)."""
+    return criteria.indicators_of(session, app.criteria_set_id)
 
 
 def check_scores(session: Session, app: Application, scores: Scores) -> dict[str, int]:

@@ -50,6 +50,12 @@ def indicator_codes(session: Session, criteria_set: CriteriaSet) -> list[str]:
     return list(rows)
 
 
+def indicators_of(session: Session, criteria_set_id: str) -> list[Indicator]:
+    """A criteria set's indicators in printed order, with their wording."""
+    stmt = select(Indicator).where(Indicator.criteria_set_id == criteria_set_id).order_by(col(Indicator.position))
+    return list(session.exec(stmt))
+
+
 def current_set(session: Session, title_type: str, year: int) -> CriteriaSet | None:
     """Return the newest criteria set valid for the year."""
     stmt = (

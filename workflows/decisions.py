@@ -46,7 +46,7 @@ def record_decision(
     # Decision numbers restart every year (Nghị định 30/2020): unique per ward and year.
     if session.exec(select(Decision.id).where(Decision.ward_code == actor.ward_code, Decision.year == year,
                                               Decision.number == number)).first():
-        raise Conflict("decision_exists", fields={"number": "decision_exists"})
+        raise Conflict("decision_exists", fields={"number": "decision_exists"}, year=year)
     ward = session.get(Ward, actor.ward_code)
     if ward is None:
         raise NotFound()

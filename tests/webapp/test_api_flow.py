@@ -277,9 +277,10 @@ def test_decision_numbers_restart_every_year(api, session: Session) -> None:
     assert rv.status_code == 409
     assert rv.json["error"]["code"] == "decision_exists"
     assert rv.json["error"]["field_codes"] == {"number": "decision_exists"}
-    assert rv.json["error"]["fields"]["number"] == "Số quyết định đã được dùng trong phường/xã."
+    assert rv.json["error"]["fields"]["number"] == "Số quyết định này đã được dùng trong năm 2026 ở phường/xã."
     rv = api.call("POST", "/api/v1/decisions", chair | {"Accept-Language": "en"}, json=second)
-    assert rv.json["error"]["fields"]["number"] == "This decision number is already used in the ward or commune."
+    expected = "This decision number is already used in 2026 in the ward or commune."
+    assert rv.json["error"]["fields"]["number"] == expected
     session.expire_all()
     assert session.exec(select(Application.state).where(Application.id == again)).one() == "approved"
 

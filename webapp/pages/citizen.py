@@ -53,12 +53,6 @@ ACTIVITY_LABELS = {"title": _l("Name of the activity"), "kind-course": _l("Kind 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
-def indicators_of(session: Session, app: Application) -> list[Indicator]:
-    """The criteria set's indicators in printed order (their Vietnamese and English wording)."""
-    return list(session.exec(select(Indicator).where(Indicator.criteria_set_id == app.criteria_set_id)
-                             .order_by(col(Indicator.position))))
-
-
 def score_labels(indicators: list[Indicator]) -> dict[str, str]:
     """Name each score input by its indicator code in an error summary."""
     return {score_id(i.code): gettext("Indicator %(code)s", code=i.code) for i in indicators}
@@ -252,7 +246,7 @@ def add_activity(actor: Actor, app_id: str) -> object:
         values[name] = {p: form.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
     errors = error_messages(codes, ACTIVITY_ORDER, ACTIVITY_IDS)
     return render_template("pages/citizen/activity_form.html", app=app, values=values, errors=errors,
-                           labels=ACTIVITY_LABELS, indicators=indicators_of(s, app),
+                           labels=ACTIVITY_LABELS, indicators=apps.indicators_of(s, app),
                            once=_form_token("activity")), 422 if errors else 200
 
 
@@ -262,7 +256,7 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     """The ten indicators, each scored 0–10, with the pass rule beside them."""
     s = db()
     app = _editable(s, actor, app_id)
-    indicators = indicators_of(s, app)
+    indicators = apps.indicators_of(s, app)
     codes: dict[str, str] = {}
     values = {i.code: str(app.self_scores.get(i.code, "")) for i in indicators}
     if request.method == "POST":
@@ -307,8 +301,9 @@ def check(actor: Actor, app_id: str) -> object:
     if app.state not in EDITABLE_STATES:
         return redirect(url_for(".submitted", app_id=app.id))
     errors = error_messages(codes, ("activities", "self_scores"))
-    return render_template("pages/citizen/check.html", app=application_json(s, app), indicators=indicators_of(s, app),
-                           result=apps.assessment(s, app, app.self_scores), errors=errors), 422 if errors else 200
+    return render_template("pages/citizen/check.html", app=application_json(s, app),
+                           indicators=apps.indicators_of(s, app), result=apps.assessment(s, app, app.self_scores),
+                           errors=errors), 422 if errors else 200
 
 
 @bp.get("/applications/<app_id>/submitted")

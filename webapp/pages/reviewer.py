@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from workflows import applications
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
@@ -21,7 +22,7 @@ from ..i18n import message
 from ..serializers import application_json
 from . import formats
 from .access import require_role
-from .citizen import indicators_of, score_labels
+from .citizen import score_labels
 from .formats import error_messages, parse_score, score_id
 
 bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
@@ -66,7 +67,7 @@ def application(actor: Actor, app_id: str) -> object:
     s = db()
     f = _filters()
     app = visible_application(s, actor, app_id)  # another ward's application: 404
-    indicators = indicators_of(s, app)
+    indicators = applications.indicators_of(s, app)
     codes: dict[str, str] = {}
     params: dict[str, Any] = {}
     banner: str | None = None
