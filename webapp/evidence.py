@@ -21,6 +21,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; larger claims are refused before decoding
 SIGNATURES = ((b"%PDF-", "application/pdf", "pdf"), (b"\xff\xd8\xff", "image/jpeg", "jpg"),
               (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
+EXTENSIONS = {content_type: ext for _magic, content_type, ext in SIGNATURES}
 
 
 def _kind(data: bytes) -> tuple[str, str]:
@@ -96,7 +97,10 @@ def evidence_response(session: Session, actor: Actor, application_id: str, activ
     if activity is None or activity.application_id != application_id or activity.evidence_key is None:
         raise NotFound()
     data = runtime().storage.get(activity.evidence_key)
+    content_type = activity.evidence_type or "application/octet-stream"
+    # The extension of the checked type, so a phone knows which viewer opens the download.
+    name = f"minh-chung-{activity.id}.{EXTENSIONS.get(content_type, 'bin')}"
     # Served as an attachment with its checked type: the browser never sniffs or runs it in our origin.
-    return Response(data, mimetype=activity.evidence_type or "application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="minh-chung-{activity.id}"',
+    return Response(data, mimetype=content_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "private, no-store"})

@@ -96,7 +96,7 @@ MESSAGES: dict[str, str] = {
     "outside_year": N_("The activity must fall in the application's year."),
     "date_in_future": N_("This date is in the future."),
     "before_start": N_("The end date is before the start date."),
-    "comment_required": N_("A reason is required."),
+    "comment_required": N_("Say what the citizen must add, or why the application is not proposed."),
     "not_approved": N_("The application is not proposed for recognition."),
     "wrong_year": N_("The application is not of the decision's year."),
     "invalid_list": N_("The list is not valid."),

@@ -20,6 +20,11 @@ PLACE = "Hà Nội"
 SIGNER_TITLE = "CHỦ TỊCH"
 
 
+def may_decide(actor: Actor) -> None:
+    """Forbidden unless the table lets the actor's role recognise (checked before the decision is read)."""
+    require_role(actor, Entity.APPLICATION, Event.RECOGNISE)
+
+
 def record_decision(
     session: Session, actor: Actor, data: DecisionInput, *, new_code: Callable[[], str],
     verify_url: Callable[[str], str],
@@ -43,15 +48,16 @@ def record_decision(
     bad |= {f"application_ids.{a.id}": "wrong_year" for a in apps if a.year != year and a.state == approved}
     if bad:
         raise Invalid("applications_not_eligible", fields=bad)
-    # Decision numbers restart every year (Nghị định 30/2020): unique per ward and year.
-    if session.exec(select(Decision.id).where(Decision.ward_code == actor.ward_code, Decision.year == year,
+    # Decision numbers restart every calendar year (Nghị định 30/2020): unique per ward and year of signing.
+    if session.exec(select(Decision.id).where(Decision.ward_code == actor.ward_code,
+                                              Decision.number_year == signed_on.year,
                                               Decision.number == number)).first():
-        raise Conflict("decision_exists", fields={"number": "decision_exists"}, year=year)
+        raise Conflict("decision_exists", fields={"number": "decision_exists"}, year=signed_on.year)
     ward = session.get(Ward, actor.ward_code)
     if ward is None:
         raise NotFound()
-    decision = Decision(ward_code=ward.code, year=year, number=number, signed_on=signed_on,
-                        signer_name=signer_name, created_by=actor.user_id or "")
+    decision = Decision(ward_code=ward.code, year=year, number=number, number_year=signed_on.year,
+                        signed_on=signed_on, signer_name=signer_name, created_by=actor.user_id or "")
     session.add(decision)
     session.flush()
     seq = _issued_count(session, ward.code, year)

@@ -49,6 +49,9 @@ def _committed(session: OrmSession) -> None:
 
 
 @event.listens_for(OrmSession, "after_soft_rollback")
-def _rolled_back(session: OrmSession, _previous: Any) -> None:
-    # What was rolled back earned nothing (e.g. the chair's rehearsal of a decision).
-    session.info.pop(PENDING, None)
+def _rolled_back(session: OrmSession, previous: Any) -> None:
+    # What was rolled back earned nothing (e.g. the chair's rehearsal of a decision). A savepoint's rollback keeps
+    # the list: dropping it would lose the outer transaction's effects, while keeping one too many only sends a
+    # task that finds no row to claim.
+    if not previous.nested:
+        session.info.pop(PENDING, None)

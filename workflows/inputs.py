@@ -108,8 +108,8 @@ def _ids(value: Any) -> list[str]:
 
 
 def _flag(value: Any) -> bool:
-    """A tick box or a JSON boolean."""
-    return value in (True, "true", "on", "1", "yes")
+    """A JSON true or a ticked box ("yes", "on", "true"); anything else, 1 included, is not a yes."""
+    return value is True or (isinstance(value, str) and value in ("true", "on", "yes"))
 
 
 Scores = dict[str, Annotated[int, BeforeValidator(_score)]]
@@ -168,6 +168,12 @@ class DecisionInput(Command):
     signed_on: Annotated[date, Day()]
     signer_name: Annotated[str, Text(200)]
     application_ids: Annotated[list[str], BeforeValidator(_ids)]
+
+
+class RevocationInput(Command):
+    """Why an issued certificate is revoked (shown on the public verification page)."""
+
+    reason: Annotated[str, Text(500)]
 
 
 def parse(model: type[M], data: Any) -> M:

@@ -4,7 +4,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -15,7 +14,8 @@ from .actors import SYSTEM_ACTOR, Actor
 from .cccd import mask
 from .clock import HANOI_OFFSET, now
 from .effects import Effect, EffectKind, emit
-from .errors import Conflict, Invalid
+from .errors import Conflict
+from .inputs import RevocationInput
 from .models import Certificate, Citizen, Ward
 from .states import apply_event
 from .vocabulary import CertificateStatus, Event, VerificationStatus
@@ -118,14 +118,10 @@ def retry_failed(session: Session, actor: Actor = SYSTEM_ACTOR, decision_id: str
     return [c.id for c in failed]
 
 
-def revoke(session: Session, actor: Actor, code: str, reason: Any) -> Certificate:
+def revoke(session: Session, actor: Actor, code: str, data: RevocationInput) -> Certificate:
     """Revoke an issued certificate with a reason; it stays verifiable as revoked."""
     cert = visible_certificate(session, actor, by_code(session, code))
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise Invalid(fields={"reason": "required"})
-    if len(text) > 500:
-        raise Invalid(fields={"reason": "too_long"})
+    text = data.reason
     apply_event(session, cert, Event.REVOKE, actor, detail={"reason": text})
     cert.revoked_at = now()
     cert.revoke_reason = text

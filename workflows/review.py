@@ -14,11 +14,21 @@ from .clock import now
 from .errors import Invalid, NotFound
 from .inputs import ReviewInput
 from .models import Application, Citizen
-from .states import apply_event, authorise
-from .vocabulary import ApplicationState, Event
+from .states import apply_event, authorise, require_role
+from .vocabulary import ApplicationState, Entity, Event
 
 PAGE_SIZE = 25
 QUEUE_STATES = tuple(s for s in ApplicationState if s is not ApplicationState.DRAFT)
+
+
+def may_review(session: Session, actor: Actor, application_id: str) -> Application:
+    """The application, if the actor may see it (else 404) and has a role the table lets review (else 403).
+
+    Callers check this before reading the verdict, so a citizen or a chair learns nothing about its fields.
+    """
+    app = visible_application(session, actor, application_id)
+    require_role(actor, Entity.APPLICATION, Event.APPROVE)
+    return app
 
 
 def review(session: Session, actor: Actor, application_id: str, data: ReviewInput) -> Application:

@@ -111,6 +111,10 @@ def test_citizen_cannot_review_or_decide(api, session: Session) -> None:
     me, aid = _register_and_submit(api)
     rv = api.call("POST", f"/api/v1/applications/{aid}/review", me, json={"action": "approve", "version": 2})
     assert rv.status_code == 403
+    # Who first: a malformed verdict from someone who may not review is still a 403, not a list of bad fields.
+    rv = api.call("POST", f"/api/v1/applications/{aid}/review", me, json={"action": "nonsense"})
+    assert rv.status_code == 403 and rv.json["error"]["code"] == "role_not_allowed"
+    assert api.call("POST", "/api/v1/decisions", me, json={"year": "x"}).status_code == 403
     assert api.call("GET", "/api/v1/review/queue", me).status_code == 404
     rv = api.call("POST", "/api/v1/decisions", me, json={"year": 2026, "number": "1", "signed_on": "2026-11-01",
                                                          "signer_name": "X", "application_ids": [aid]})
@@ -281,6 +285,9 @@ def test_decision_numbers_restart_every_year(api, session: Session) -> None:
     rv = api.call("POST", "/api/v1/decisions", chair | {"Accept-Language": "en"}, json=second)
     expected = "This decision number is already used in 2026 in the ward or commune."
     assert rv.json["error"]["fields"]["number"] == expected
+    # A number belongs to the year of signing: a decision for 2025 signed in January 2026 counts in 2026.
+    late = {**body, "year": 2025, "signed_on": "2026-01-10", "application_ids": [_approved(api, session, 2025)]}
+    assert api.call("POST", "/api/v1/decisions", chair, json=late).status_code == 409
     session.expire_all()
     assert session.exec(select(Application.state).where(Application.id == again)).one() == "approved"
 
@@ -294,12 +301,11 @@ def test_a_second_decision_number_in_the_same_year_is_refused_by_the_database(ap
     from workflows.models import Decision
 
     chair = make_staff(session, "ward_chair", username="chair-db")
-    row = {"ward_code": "00004", "number": "7/QĐ-UBND", "signed_on": date(2026, 11, 20), "signer_name": "A",
-           "created_by": chair.user_id}
-    session.add(Decision(year=2025, **row))
-    session.add(Decision(year=2026, **row))
-    session.commit()  # the same number in two years: accepted
-    session.add(Decision(year=2026, **row))
+    row = {"ward_code": "00004", "number": "7/QĐ-UBND", "signer_name": "A", "created_by": chair.user_id}
+    session.add(Decision(year=2025, number_year=2025, signed_on=date(2025, 12, 20), **row))
+    session.add(Decision(year=2025, number_year=2026, signed_on=date(2026, 1, 10), **row))
+    session.commit()  # the same number in two years of signing: accepted
+    session.add(Decision(year=2026, number_year=2026, signed_on=date(2026, 11, 20), **row))
     with pytest.raises(IntegrityError):
         session.commit()  # twice in one year: refused even when two requests race past the domain's check
     session.rollback()

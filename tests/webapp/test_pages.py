@@ -207,7 +207,7 @@ def test_citizen_to_certificate(pages_app):
     # Self-assessment: a bad score is named; then all ten.
     form = citizen.get(f"/citizen/applications/{app_id}/self-assessment")
     html = text(form)
-    assert "Tổng điểm từ 80 trở lên và không chỉ số nào dưới 5 điểm" in html
+    assert "cần tổng điểm từ 80 trở lên và không chỉ số nào dưới 5 điểm" in html  # from the criteria set
     assert html.count('inputmode="numeric"') == 10
     codes = re.findall(r'name="(score-[^"]+)"', html)
     assert len(codes) == 10
@@ -240,13 +240,14 @@ def test_citizen_to_certificate(pages_app):
     evidence_url = re.search(r'href="(/reviewer/applications/[^"]+/evidence/[^"]+)"', html).group(1)
     evidence = reviewer.get(evidence_url)
     assert evidence.status_code == 200 and evidence.mimetype == "image/png" and evidence.data.startswith(b"\x89PNG")
+    assert evidence.headers["Content-Disposition"].endswith('.png"')  # a phone knows which viewer opens it
     assert "Đề nghị công nhận" in html and "Trả lại để bổ sung" in html and "Không đề nghị công nhận" in html
     version = re.search(r'name="version" value="(\d+)"', html).group(1)
     no_reason = reviewer.post(f"/reviewer/applications/{app_id}",
                               data={"csrf_token": token(html), "version": version, "action": "return",
                                     "comment": " ", "state": "submitted"})
     assert no_reason.status_code == 422 and 'href="#comment"' in text(no_reason)
-    assert "Cần ghi lý do." in text(no_reason)
+    assert "Ghi rõ người dân cần bổ sung gì, hoặc lý do không đề nghị công nhận." in text(no_reason)
     scores = dict.fromkeys(codes, "8")
     approve = reviewer.post(f"/reviewer/applications/{app_id}",
                             data={"csrf_token": token(html), "version": version, "action": "approve",
@@ -349,3 +350,43 @@ def test_admin_dashboard_states_the_city_line_first(pages_app):
     assert "Toàn thành phố:" in page and "mục tiêu 70 % năm 2030" in page
     assert "<caption>" in page and "Phường Ba Đình" in page
     assert re.search(r"\d{1,3}\.\d{3}", page)  # populations in Vietnamese format
+
+
+def test_chair_sees_the_year_a_decision_number_is_already_used_in(pages_app, session) -> None:
+    from factories import make_citizen, make_staff, scores, submitted_application
+    from sqlmodel import select
+
+    from certificates import new_code
+    from workflows import decisions, review
+    from workflows.actors import Actor
+    from workflows.inputs import DecisionInput, ReviewInput, parse
+    from workflows.models import User
+    from workflows.registration import actor_for
+    from workflows.vocabulary import Role
+
+    reviewer = make_staff(session, "ward_reviewer")
+    chair_user = session.exec(select(User).where(User.username == "chair00004")).one()
+    chair: Actor = actor_for(session, chair_user)
+    assert chair.role == Role.WARD_CHAIR
+    ids = []
+    for _ in range(2):
+        citizen, _ = make_citizen(session)
+        aid = submitted_application(session, citizen, year=YEAR)
+        review.review(session, reviewer, aid, parse(ReviewInput, {"action": "approve", "version": 2,
+                                                                  "scores": scores(9)}))
+        ids.append(aid)
+    signed = today().isoformat()
+    decisions.record_decision(session, chair, parse(DecisionInput, {
+        "year": YEAR, "number": "9/QĐ-UBND", "signed_on": signed, "signer_name": "A", "application_ids": ids[:1]}),
+        new_code=new_code, verify_url=str)
+    session.commit()
+
+    client = pages_app.test_client()
+    login(client, "chair00004")
+    home = text(client.get(f"/chair/?year={YEAR}"))
+    form = {"csrf_token": token(home), "year": str(YEAR), "number": "9/QĐ-UBND", "signed_on-day": str(today().day),
+            "signed_on-month": str(today().month), "signed_on-year": str(today().year), "signer_name": "A",
+            "application_ids": [ids[1]]}
+    checked = client.post("/chair/decisions/check", data=form)
+    assert checked.status_code == 422
+    assert f"Số quyết định này đã được dùng trong năm {today().year} ở phường/xã." in text(checked)

@@ -1,11 +1,12 @@
 """Effects leave a transaction only after it commits: a rolled-back change earns nothing, a committed one once."""
 
-from factories import make_citizen, make_staff, submitted_application
+from factories import make_citizen, make_staff, scores, submitted_application
 from sqlmodel import Session
 
-from workflows import effects, states
+from certificates import new_code
+from workflows import decisions, effects, review, states
 from workflows.effects import Effect, EffectKind
-from workflows.models import Application
+from workflows.inputs import DecisionInput, ReviewInput, parse
 
 
 def test_effects_wait_for_the_commit_and_vanish_on_rollback(session: Session) -> None:
@@ -20,13 +21,24 @@ def test_effects_wait_for_the_commit_and_vanish_on_rollback(session: Session) ->
     assert effects.take_ready(session) == []  # handed over once
 
 
-def test_the_table_records_the_effect_of_a_transition(session: Session) -> None:
-    citizen, _ = make_citizen(session)
-    aid = submitted_application(session, citizen)
-    app = session.get(Application, aid)
-    reviewer = make_staff(session, "ward_reviewer")
-    states.apply_event(session, app, "approve", reviewer)  # approving earns no work for the workers
+def test_a_decision_earns_one_render_per_certificate_and_only_after_commit(session: Session) -> None:
+    reviewer, chair = make_staff(session, "ward_reviewer"), make_staff(session, "ward_chair")
+    ids = []
+    for _ in range(2):
+        citizen, _ = make_citizen(session)
+        aid = submitted_application(session, citizen)
+        verdict = parse(ReviewInput, {"action": "approve", "version": 2, "scores": scores(9)})
+        review.review(session, reviewer, aid, verdict)
+        ids.append(aid)
     session.commit()
-    assert effects.take_ready(session) == []
-    assert states.TABLE[(states.Entity.CERTIFICATE, "failed", "retry")].effect == EffectKind.RENDER_CERTIFICATE
+    assert effects.take_ready(session) == []  # proposing earns no work for the workers
+    data = parse(DecisionInput, {"year": 2026, "number": "E/QĐ", "signed_on": "2026-11-20", "signer_name": "A",
+                                 "application_ids": ids})
+    _decision, certs = decisions.record_decision(session, chair, data, new_code=new_code, verify_url=str)
+    assert effects.take_ready(session) == []  # recorded, not ready: nothing is sent before the commit
+    session.commit()
+    ready = effects.take_ready(session)
+    # The table's initial state of a certificate carries the render: one per certificate, ids only.
+    assert sorted(ready, key=lambda e: e.entity_id) == sorted(
+        (Effect(EffectKind.RENDER_CERTIFICATE, c.id) for c in certs), key=lambda e: e.entity_id)
     assert states.INITIAL[states.Entity.CERTIFICATE].effect == EffectKind.RENDER_CERTIFICATE

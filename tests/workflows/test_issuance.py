@@ -19,7 +19,7 @@ from certificates import (
 from workflows import decisions, issuance, review
 from workflows.clock import now
 from workflows.errors import Conflict, Invalid, NotFound
-from workflows.inputs import DecisionInput, ReviewInput, parse
+from workflows.inputs import DecisionInput, ReviewInput, RevocationInput, parse
 from workflows.models import Certificate
 
 
@@ -95,20 +95,24 @@ def test_verification_needs_a_known_key_and_the_stored_file(session: Session, tm
     assert issuance.verify(session, cert.code, public_keys=[PUBLIC_KEY], storage=empty).status == "invalid"
 
 
+def _why(reason: str) -> RevocationInput:
+    return parse(RevocationInput, {"reason": reason})
+
+
 def test_revoke_needs_reason_and_shows_on_verification(session: Session, tmp_path) -> None:
     cert, chair = _queued_certificate(session)
     with pytest.raises(Conflict):
-        issuance.revoke(session, chair, cert.code, "sai thông tin")  # not issued yet
+        issuance.revoke(session, chair, cert.code, _why("sai thông tin"))  # not issued yet
     storage = FileStorage(tmp_path)
     _issue_signed(session, cert, storage)
     keys = {"public_keys": [PUBLIC_KEY], "storage": storage}
     assert issuance.verify(session, cert.code, **keys).status == "valid"
     with pytest.raises(Invalid):
-        issuance.revoke(session, chair, cert.code, "  ")
+        _why("  ")  # a blank reason never reaches the domain
     other_ward_chair = make_staff(session, "ward_chair", ward="00070")
     with pytest.raises(NotFound):
-        issuance.revoke(session, other_ward_chair, cert.code, "x")
-    issuance.revoke(session, chair, cert.code, "Cấp nhầm người")
+        issuance.revoke(session, other_ward_chair, cert.code, _why("x"))
+    issuance.revoke(session, chair, cert.code, _why("Cấp nhầm người"))
     session.commit()
     result = issuance.verify(session, cert.code, **keys)
     assert (result.valid, result.status, result.reason) == (False, "revoked", "Cấp nhầm người")
@@ -133,7 +137,7 @@ def test_one_live_certificate_per_citizen_and_year(session: Session, tmp_path) -
     session.rollback()
     # Once the first is no longer live (revoked: live_key cleared), a new live one may be written.
     _issue_signed(session, cert, FileStorage(tmp_path))
-    issuance.revoke(session, chair, cert.code, "Cấp lại")
+    issuance.revoke(session, chair, cert.code, _why("Cấp lại"))
     session.add(_second_row(cert, f"{cert.citizen_id}:{cert.title_type}:{cert.year}"))
     session.commit()
 

@@ -37,7 +37,7 @@ def _citizen(session: Session, ward: str) -> Citizen:
 def _holders(session: Session, ward: str, count: int, revoked: int = 0) -> None:
     """`count` live certificates in the ward, plus `revoked` ones that must not count."""
     chair = make_staff(session, "ward_chair", ward=ward)
-    decision = Decision(ward_code=ward, year=YEAR, number=f"T-{ward}", signed_on=date(YEAR, 11, 1),
+    decision = Decision(ward_code=ward, year=YEAR, number=f"T-{ward}", number_year=YEAR, signed_on=date(YEAR, 11, 1),
                         signer_name="X", created_by=chair.user_id)
     session.add(decision)
     cset = current_set(session, "cdht", YEAR)

@@ -82,7 +82,8 @@ class World:
         self.criteria_set = session.exec(select(CriteriaSet)).first()
         assert self.criteria_set is not None
         self.serial = itertools.count(1)
-        self.decision = Decision(ward_code=OWN_WARD, year=2026, number="1/QĐ-UBND", signed_on=date(2026, 11, 20),
+        self.decision = Decision(ward_code=OWN_WARD, year=2026, number="1/QĐ-UBND", number_year=2026,
+                                 signed_on=date(2026, 11, 20),
                                  signer_name="A", created_by=owner.user_id)
         session.add(self.decision)
         session.flush()

@@ -4,6 +4,7 @@ from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from workflows import issuance
+from workflows.inputs import RevocationInput, parse
 
 from ..auth import bearer_actor
 from ..database import db
@@ -31,7 +32,8 @@ def pdf(code: str) -> Response:
 def revoke(code: str) -> ResponseReturnValue:
     """Revoke with a reason (ward chair of its ward, or admin)."""
     session = db()
-    cert = issuance.revoke(session, bearer_actor(), code, json_body().get("reason"))
+    actor = bearer_actor()
+    cert = issuance.revoke(session, actor, code, parse(RevocationInput, json_body()))
     commit(session)
     return jsonify(certificate_json(cert))
 

@@ -20,7 +20,9 @@ from .io import json_body
 def create_decision() -> ResponseReturnValue:
     """Record a decision; its certificates are queued in the same transaction and rendered after the commit."""
     session = db()
-    actor, data = bearer_actor(), parse(DecisionInput, json_body())
+    actor = bearer_actor()
+    decisions.may_decide(actor)  # who first: 403 before the body is read
+    data = parse(DecisionInput, json_body())
     decision, certs = decisions.record_decision(session, actor, data, new_code=new_code,
                                                 verify_url=runtime().verify_url)
     commit(session)

@@ -4,6 +4,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from workflows.review import QUEUE_STATES
+
 from .openapi_schemas import SCHEMAS, Schema, ref
 
 bp = Blueprint("openapi", __name__)
@@ -107,7 +109,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/review/queue": {"get": op(
         "reviewQueue", "review", "One page of the caller's ward queue (own ward only)",
         {"200": ok("ReviewQueue")}, "404 422", parameters=[
-            query("state", {"type": "string", "enum": ["submitted", "returned", "approved", "rejected", "recognised"],
+            query("state", {"type": "string", "enum": [s.value for s in QUEUE_STATES],
                             "default": "submitted"}, "Filter by state; empty for all."),
             query("q", {"type": "string"}, "Search the citizen's name."),
             query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "1-based page.")],

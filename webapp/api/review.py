@@ -37,6 +37,7 @@ def queue() -> ResponseReturnValue:
 def review(application_id: str) -> ResponseReturnValue:
     """Approve, return or reject; 409 on a stale version, 422 when approval fails the pass rule."""
     session, actor = db(), bearer_actor()
+    reviewing.may_review(session, actor, application_id)  # who first: 404 or 403 before the body is read
     app = reviewing.review(session, actor, application_id, parse(ReviewInput, json_body()))
     commit(session)
     return jsonify(application_json(session, app))

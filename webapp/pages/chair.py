@@ -1,5 +1,6 @@
 """The ward chair's pages: choose approved applications, check before signing, record, watch issuance."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -43,7 +44,9 @@ def _data(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     return data, ({"signed_on": problem} if problem else {})
 
 
-def _form(actor: Actor, year: int, form: MultiDict[str, str] | None, codes: dict[str, str]) -> tuple[str, int]:
+def _form(actor: Actor, year: int, form: MultiDict[str, str] | None, codes: dict[str, str],
+          params: Mapping[str, object] | None = None) -> tuple[str, int]:
+    """The decision form; params are the error's (e.g. the year a number is already used in)."""
     rows = decisions.approved_in_ward(db(), actor, year)
     if codes.get("application_ids") == "required":
         codes = {**codes, "application_ids": "no_selection"}
@@ -52,7 +55,7 @@ def _form(actor: Actor, year: int, form: MultiDict[str, str] | None, codes: dict
               else "", "signed_on": ({p: form.get(f"signed_on-{p}", "") for p in ("day", "month", "year")} if form
                                      else date_parts(today()))}
     ids = IDS | {k: f"app-{k.split('.', 1)[1]}" for k in codes if k.startswith("application_ids.")}
-    errors = error_messages(codes, ORDER, ids)
+    errors = error_messages(codes, ORDER, ids, params)
     return render_template("pages/chair/home.html", rows=rows, year=year, chosen=chosen, values=values,
                            errors=errors, labels=LABELS), 422 if errors else 200
 
@@ -70,15 +73,17 @@ def check(actor: Actor) -> object:
     """Check before signing: the same rules as recording, tried and rolled back."""
     s = db()
     data, codes = _data(request.form)
+    params: dict[str, object] = {}
     try:
         decisions.record_decision(s, actor, parse(DecisionInput, data), new_code=new_code,
                                   verify_url=runtime().verify_url)
     except (Invalid, Conflict) as exc:
         codes = {**(dict(exc.fields) or {"application_ids": exc.code}), **codes}
+        params = dict(exc.params)
     finally:
         s.rollback()  # a rehearsal: nothing is recorded until the chair confirms
     if codes:
-        return _form(actor, _year(data["year"]), request.form, codes)
+        return _form(actor, _year(data["year"]), request.form, codes, params)
     rows = [(a, c) for a, c in decisions.approved_in_ward(s, actor, int(data["year"]))
             if a.id in set(data["application_ids"])]
     return render_template("pages/chair/check.html", data=data, rows=rows)
@@ -97,7 +102,8 @@ def record(actor: Actor) -> object:
                                                      verify_url=runtime().verify_url)
     except (Invalid, Conflict) as exc:  # e.g. the confirm button pressed twice: the number is already used
         s.rollback()
-        return _form(actor, _year(data["year"]), request.form, dict(exc.fields) or {"application_ids": exc.code})
+        return _form(actor, _year(data["year"]), request.form, dict(exc.fields) or {"application_ids": exc.code},
+                     exc.params)
     commit(s)  # the certificates' renders are sent after this commit
     return redirect(url_for(".decision", decision_id=decision.id))
 

@@ -108,7 +108,9 @@ def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
          "href": url_for(".self_assessment", app_id=app_id) if editable else None,
          "status": "done" if not result.missing else ("in_progress" if scored else "not_started")},
         {"id": "submit", "title": gettext("Check and submit your application"),
-         "href": url_for(".check", app_id=app_id) if editable and ready else None, "status": submit_status},
+         # Once submitted, the row leads back to the receipt (the receipt says it can be found here).
+         "href": (url_for(".check", app_id=app_id) if editable and ready else
+                  None if editable else url_for(".submitted", app_id=app_id)), "status": submit_status},
     ]
 
 
@@ -273,7 +275,8 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     order = [f"scores.{i.code}" for i in indicators]
     errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators})
     result = apps.assessment(s, app, app.self_scores)
-    return render_template("pages/citizen/self_assessment.html", app=app, indicators=indicators, values=values,
+    return render_template("pages/citizen/self_assessment.html", app=app, rule=apps.criteria_set_of(s, app),
+                           indicators=indicators, values=values,
                            errors=errors, labels=score_labels(indicators), result=result,
                            score_id=score_id), 422 if errors else 200
 
@@ -301,7 +304,7 @@ def check(actor: Actor, app_id: str) -> object:
     if app.state not in EDITABLE_STATES:
         return redirect(url_for(".submitted", app_id=app.id))
     errors = error_messages(codes, ("activities", "self_scores"))
-    return render_template("pages/citizen/check.html", app=application_json(s, app),
+    return render_template("pages/citizen/check.html", app=application_json(s, app), rule=apps.criteria_set_of(s, app),
                            indicators=apps.indicators_of(s, app), result=apps.assessment(s, app, app.self_scores),
                            errors=errors), 422 if errors else 200
 

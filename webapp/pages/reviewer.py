@@ -99,7 +99,8 @@ def application(actor: Actor, app_id: str) -> object:
               for i in indicators}
     saved = request.args.get("saved")
     context = {
-        "app": view, "indicators": indicators, "errors": errors, "labels": score_labels(indicators) | {
+        "app": view, "rule": applications.criteria_set_of(s, app),
+        "indicators": indicators, "errors": errors, "labels": score_labels(indicators) | {
             "action-approve": _l("Outcome of your review"), "comment": _l("Comment"),
             "confirm_self_scores": _l("Self-scores")},
         "values": values, "banner": banner, "f": f,

@@ -13,13 +13,16 @@ from .ids import new_id
 class Decision(SQLModel, table=True):
     """A ward chair's 'Quyết định công nhận' for a year."""
 
-    # Numbers restart every year (Nghị định 30/2020): "125/QĐ-UBND" of 2026 is not the one of 2025.
-    __table_args__ = (UniqueConstraint("ward_code", "year", "number", name="uq_decision_ward_year_number"),)
+    # Numbers restart every calendar year (Nghị định 30/2020): "125/QĐ-UBND" signed in 2026 is not the one signed
+    # in 2025. A number belongs to the year of signing, which may follow the year recognised (signed in January).
+    __table_args__ = (UniqueConstraint("ward_code", "number_year", "number",
+                                       name="uq_decision_ward_number_year_number"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     ward_code: str = Field(foreign_key="ward.code", max_length=5, index=True)
     year: int
     number: str = Field(max_length=40)
+    number_year: int  # the calendar year of signed_on, the year the number belongs to
     signed_on: date
     signer_name: str = Field(max_length=200)
     created_by: str = Field(foreign_key="app_user.id", max_length=32)
