@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from certificates import Storage, issued_problem, storage_key
 
+from . import rollup_counters
 from .access import visible_certificate
 from .actors import SYSTEM_ACTOR, Actor
 from .cccd import mask
@@ -125,7 +126,9 @@ def revoke(session: Session, actor: Actor, code: str, data: RevocationInput) -> 
     apply_event(session, cert, Event.REVOKE, actor, detail={"reason": text})
     cert.revoked_at = now()
     cert.revoke_reason = text
-    cert.live_key = None
+    if cert.live_key is not None:  # no longer counted: the counter moves in this transaction (ADR 10)
+        cert.live_key = None
+        rollup_counters.add(session, cert.ward_code, cert.year, cert.title_type, -1)
     session.add(cert)
     session.flush()
     return cert

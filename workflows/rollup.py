@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from . import rollup_counters
 from .actors import Actor
 from .errors import NotFound
-from .models import Certificate, Population, Target, Ward
+from .models import Population, Target, Ward
 from .vocabulary import DenominatorMode, Role, TargetIndicator, TitleType
 
 DEFAULT_MODE = DenominatorMode.RESIDENTS_15_PLUS
@@ -53,6 +53,16 @@ class Rollup:
 def target_for(session: Session, indicator: str, year: int) -> TargetView | None:
     """Judge a year against the next milestone; expected-by-now follows the line from the previous one."""
     rows = session.exec(select(Target).where(Target.indicator == indicator).order_by(col(Target.year))).all()
+    return _judge(list(rows), year)
+
+
+def _targets(session: Session, year: int) -> dict[TargetIndicator, TargetView | None]:
+    """target_for every indicator, from one query."""
+    rows = session.exec(select(Target).order_by(col(Target.year))).all()
+    return {i: _judge([t for t in rows if t.indicator == i], year) for i in TargetIndicator}
+
+
+def _judge(rows: list[Target], year: int) -> TargetView | None:
     if not rows:
         return None
     upcoming = [t for t in rows if t.year >= year]
@@ -69,34 +79,31 @@ def target_for(session: Session, indicator: str, year: int) -> TargetView | None
 def _populations(session: Session, year: int, mode: str) -> dict[str, int]:
     # The newest figure at or before the year stands for the year until a newer one is imported.
     rows = session.exec(
-        select(Population).where(col(Population.year) <= year, Population.mode == mode)
+        select(col(Population.ward_code), col(Population.population))
+        .where(col(Population.year) <= year, Population.mode == mode)
         .order_by(col(Population.year))
     ).all()
-    return {p.ward_code: p.population for p in rows}
+    return dict(rows)  # columns, not objects: the dashboard reads 126 of them on every request
 
 
 def _cdht_counts(session: Session, year: int) -> dict[str, int]:
     # A live certificate (not revoked or superseded) means "recognised for this year" from the decision on.
-    # live_key is unique per citizen, title and year, so counting live rows counts distinct citizens.
-    stmt = (
-        select(Certificate.ward_code, func.count())
-        .where(Certificate.year == year, Certificate.title_type == TitleType.CDHT,
-               col(Certificate.live_key).is_not(None))
-        .group_by(col(Certificate.ward_code))
-    )
-    return {code: int(n) for code, n in session.exec(stmt).all()}
+    # live_key is unique per citizen, title and year, so live rows are distinct citizens; the counters hold their
+    # number per ward, moved by every transaction that sets or clears a live_key (ADR 10).
+    return rollup_counters.live_by_ward(session, year, TitleType.CDHT)
 
 
 def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     """Compute the roll-up a city admin (all wards) or ward staff (own ward only) may see."""
     if actor.role != Role.CITY_ADMIN and not actor.is_ward_staff:
         raise NotFound()
-    wards = session.exec(select(Ward).where(Ward.active == True).order_by(col(Ward.code))).all()  # noqa: E712
-    targets = {i: target_for(session, i, year) for i in TargetIndicator}
+    wards = session.exec(select(col(Ward.code), col(Ward.name)).where(Ward.active == True)  # noqa: E712
+                         .order_by(col(Ward.code))).all()
+    targets = _targets(session, year)
     cdht_target = targets[TargetIndicator.CDHT]
     populations = _populations(session, year, cdht_target.denominator_mode if cdht_target else DEFAULT_MODE)
     counts = _cdht_counts(session, year)
-    lines = [Figures(w.code, w.name, populations.get(w.code), cdht=counts.get(w.code, 0)) for w in wards]
+    lines = [Figures(code, name, populations.get(code), cdht=counts.get(code, 0)) for code, name in wards]
     # Ratio of sums over the wards that have a denominator; a ward without one cannot raise the city rate.
     measured = [f for f in lines if f.population]
     city = Figures("01", "Thành phố Hà Nội", sum(f.population or 0 for f in measured) or None,

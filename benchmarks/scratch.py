@@ -1,0 +1,33 @@
+"""What every benchmark needs around its measurement: progress on stderr and a PostgreSQL database of its own."""
+
+import contextlib
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+
+from sqlalchemy import create_engine, text
+
+PG_SERVER = os.environ.get("CDHT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def log(message: str) -> None:
+    """Progress for the person watching; stdout carries the JSON line alone."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def postgres_database(label: str) -> Iterator[str]:
+    """Yield the URL of a new PostgreSQL database; drop it afterwards, whatever happened."""
+    name = f"cdht_bench_{label}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    log(f"created database {name}")
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        log(f"dropped database {name}")

@@ -1,0 +1,110 @@
+"""Roll-up counters (ADR 10): live certificates per ward, year and title, moved in the transaction that moves them.
+
+A certificate is live while its live_key is set. Whatever sets or clears a live_key calls `add` (or `add_live`) in
+the same transaction, so a rollback takes the counter back with the certificates. `check` recounts from the base
+table and names every difference; `rebuild` recounts everything (after a bulk load, or to repair).
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, select, text, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from .clock import now
+from .models import Certificate, RollupCounter
+
+KEY = ("ward_code", "year", "title_type")
+_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A counter that disagrees with the certificates: `counted` from the base table, `stored` in the counter."""
+
+    ward_code: str
+    year: int
+    title_type: str
+    counted: int
+    stored: int  # 0 when the counter row is missing
+
+
+def add(session: Session, ward_code: str, year: int, title_type: str, delta: int) -> None:
+    """Move one counter by delta in the session's transaction: one statement, safe against concurrent writers.
+
+    `INSERT … ON CONFLICT DO UPDATE SET live = live + excluded.live`: the first certificate of a ward and year
+    creates the row; two transactions at once both count (the second waits for the first's row, never reads it).
+    """
+    if delta == 0:
+        return
+    stmt = _UPSERTS[session.get_bind().dialect.name](RollupCounter).values(
+        ward_code=ward_code, year=year, title_type=title_type, live=delta, updated_at=now())
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
+        "live": col(RollupCounter.live) + stmt.excluded.live, "updated_at": stmt.excluded.updated_at})
+    session.execute(stmt)
+
+
+def add_live(session: Session, certificates: Iterable[Certificate], sign: int = 1) -> None:
+    """Count (sign=1) or uncount (sign=-1) the live ones among certificates: one statement per ward, year, title.
+
+    Keys are taken in sorted order, so that two transactions never lock two counters in opposite orders.
+    """
+    counts = Counter((c.ward_code, c.year, c.title_type) for c in certificates if c.live_key is not None)
+    for ward_code, year, title_type in sorted(counts):
+        add(session, ward_code, year, title_type, sign * counts[ward_code, year, title_type])
+
+
+def live_by_ward(session: Session, year: int, title_type: str) -> dict[str, int]:
+    """The stored count of live certificates of each ward for a year and title (wards without a row: absent)."""
+    rows = session.execute(select(col(RollupCounter.ward_code), col(RollupCounter.live)).where(
+        col(RollupCounter.year) == year, col(RollupCounter.title_type) == title_type))
+    return {code: int(live) for code, live in rows}
+
+
+def rows(session: Session) -> int:
+    """How many counter rows there are."""
+    return int(session.execute(select(func.count()).select_from(RollupCounter)).scalar_one())
+
+
+def _recount() -> Any:
+    """Live certificates per ward, year and title: one GROUP BY over the partial index of live rows."""
+    return (select(col(Certificate.ward_code), col(Certificate.year), col(Certificate.title_type),
+                   func.count().label("live"))
+            .where(col(Certificate.live_key).is_not(None))
+            .group_by(col(Certificate.ward_code), col(Certificate.year), col(Certificate.title_type)))
+
+
+def check(session: Session) -> list[Difference]:
+    """Recount from the certificates and compare with every counter; return each difference (none: they agree).
+
+    One statement (the recount and the counters side by side, summed per key), so it reads one snapshot: a
+    decision committing meanwhile is either wholly in it or wholly out of it, never a false difference.
+    """
+    recount = _recount().subquery()
+    counted = select(recount.c.ward_code, recount.c.year, recount.c.title_type,
+                     recount.c.live.label("counted"), literal(0).label("stored"))
+    stored = select(col(RollupCounter.ward_code), col(RollupCounter.year), col(RollupCounter.title_type),
+                    literal(0), col(RollupCounter.live))
+    both = union_all(counted, stored).subquery()
+    key = (both.c.ward_code, both.c.year, both.c.title_type)
+    stmt = (select(*key, func.sum(both.c.counted), func.sum(both.c.stored)).group_by(*key)
+            .having(func.sum(both.c.counted) != func.sum(both.c.stored)).order_by(*key))
+    return [Difference(ward, int(year), title, int(n), int(s)) for ward, year, title, n, s in session.execute(stmt)]
+
+
+def rebuild(session: Session) -> int:
+    """Replace every counter by a recount from the certificates (after a bulk load); return the number of rows.
+
+    On PostgreSQL the counters are locked first (EXCLUSIVE: reads go on, counting writers wait), so a decision
+    running meanwhile is either in the recount or adds to the rebuilt row after it, never lost or counted twice.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(text("LOCK TABLE rollup_counter IN EXCLUSIVE MODE"))
+    session.execute(delete(RollupCounter))
+    recount = _recount().add_columns(literal(now(), UTCDateTime()))
+    session.execute(insert(RollupCounter).from_select([*KEY, "live", "updated_at"], recount))
+    return rows(session)
