@@ -1,4 +1,5 @@
-"""Operator commands: `flask db upgrade`, `flask seed`, `flask demo`, `flask users create`, `flask sweep`."""
+"""Operator commands: `flask db upgrade`, `flask seed`, `flask demo [generate]`, `flask users create`, `flask sweep`,
+`flask rollup check|rebuild`."""
 
 import sys
 from pathlib import Path
@@ -7,7 +8,7 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from workflows import accounts
 from workflows.db import session_scope
@@ -56,19 +57,56 @@ def register(app: Flask) -> None:
             count = seed_reference(session)
         click.echo(f"{count} wards, targets and criteria are in place")
 
-    @app.cli.command("demo")
+    @app.cli.group("demo", invoke_without_command=True)
     @click.option("--password", envvar="CDHT_DEMO_PASSWORD", default="demo-cdht-2026", show_default=True)
-    def demo(password: str) -> None:
-        """Create demo denominators and accounts (embedded runs only)."""
+    @with_appcontext  # a group's own callback gets no app context from AppGroup (its commands do)
+    @click.pass_context
+    def demo(ctx: click.Context, password: str) -> None:
+        """Create demo denominators and accounts (embedded runs only); `demo generate` makes a synthetic city."""
         if runtime().settings.env == "production":
             click.echo("error: demo data is refused in production", err=True)
             sys.exit(2)
+        if ctx.invoked_subcommand is not None:
+            return
         with session_scope(runtime().engine) as session:
             seed_reference(session)
             logins = seed_demo(session, password)
         click.echo(f"Demo logins (password for all: {password}):")
         for login in logins:
             click.echo(f"  {login.role:<14} {login.username:<16} {login.ward or ''}")
+
+    @demo.command("generate")
+    @click.option("--citizens", type=click.IntRange(min=0), required=True, help="people across the 126 wards")
+    @click.option("--backlog", multiple=True, metavar="WARD:N",
+                  help="N more adults in WARD, each with a submitted application (repeatable)")
+    @click.option("--year", type=int, default=None, help="the year of the applications  [default: this year]")
+    @click.option("--seed", type=int, default=1, show_default=True)
+    @click.option("--password", envvar="CDHT_DEMO_PASSWORD", default="demo-cdht-2026", show_default=True,
+                  help="the one password of every generated account")
+    def demo_generate(citizens: int, backlog: tuple[str, ...], year: int | None, seed: int, password: str) -> None:
+        """Generate a synthetic city into an empty database (ADR 0009); refused if it has citizens."""
+        from workflows import synthetic
+        from workflows.clock import today
+
+        queues: dict[str, int] = {}
+        for item in backlog:
+            ward, _, count = item.partition(":")
+            if len(ward) != 5 or not ward.isdigit() or not count.isdigit():
+                raise click.BadParameter(f"{item!r} is not WARD:N (e.g. 00004:100000)", param_hint="--backlog")
+            queues[ward] = queues.get(ward, 0) + int(count)
+        rt = runtime()
+        with click.progressbar(length=citizens + sum(queues.values()), label="Generating", file=sys.stderr) as bar:
+            try:
+                report = synthetic.generate(rt.engine, citizens=citizens, year=year or today().year, seed=seed,
+                                            backlog=queues, progress=bar.update, password=password,
+                                            public_base_url=rt.settings.public_base_url)
+            except (synthetic.CityNotEmpty, synthetic.NotSeeded, ValueError) as exc:
+                click.echo(f"\nerror: {exc}", err=True)
+                sys.exit(2)
+        click.echo(f"generated {report.citizens:,} citizens, {report.applications:,} applications, "
+                   f"{report.certificates:,} certificates ({report.live_certificates:,} live), "
+                   f"{report.decisions:,} decisions for {report.year} in {report.seconds['total']:.1f} s; "
+                   f"password of every account: {report.password}")
 
     @users.command("create")
     @click.option("--username", required=True)
@@ -114,5 +152,34 @@ def register(app: Flask) -> None:
         else:
             click.echo(pem.decode().strip())
 
+    rollup = AppGroup("rollup", help="Roll-up counters (ADR 10).")
+
+    @rollup.command("check")
+    def rollup_check() -> None:
+        """Recount live certificates and compare with the counters; exit 1 naming every difference."""
+        from workflows import rollup_counters
+
+        with session_scope(runtime().engine) as session:
+            differences = rollup_counters.check(session)
+            rows = rollup_counters.rows(session)
+        for d in differences:
+            click.echo(f"ward {d.ward_code} year {d.year} title {d.title_type}: counted {d.counted}, "
+                       f"stored {d.stored}")
+        if differences:
+            click.echo(f"{len(differences)} rollup counters differ from the certificates "
+                       "(`flask rollup rebuild` recounts them)", err=True)
+            sys.exit(1)
+        click.echo(f"rollup counters agree ({rows} rows)")
+
+    @rollup.command("rebuild")
+    def rollup_rebuild() -> None:
+        """Recount every counter from the live certificates (after a bulk load, or to repair)."""
+        from workflows import rollup_counters
+
+        with session_scope(runtime().engine) as session:
+            rows = rollup_counters.rebuild(session)
+        click.echo(f"rollup counters rebuilt ({rows} rows)")
+
     app.cli.add_command(db_group)
     app.cli.add_command(users)
+    app.cli.add_command(rollup)

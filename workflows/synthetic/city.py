@@ -1,0 +1,223 @@
+"""generate(): a realistic synthetic Hà Nội in an empty database, for measuring (ADR 0009)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ..clock import now
+from ..criteria import current_set, indicator_codes
+from ..models import Citizen, Population, User, Ward
+from ..passwords import hash_password
+from ..vocabulary import DenominatorMode, Role, TitleType
+from . import data, loading
+from .rows import COLUMNS, Plan, Tally, WardInfo, stream, year_window
+
+DEFAULT_PASSWORD = "demo-cdht-2026"  # the demo's password: one login story for `make run` and the city
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+POPULATION_SOURCE = "Thành phố tổng hợp (synthetic), seed {seed}: không phải số liệu chính thức"
+
+
+class CityNotEmpty(Exception):
+    """The database already has citizens: a synthetic city is only ever generated into an empty one."""
+
+
+class NotSeeded(Exception):
+    """The reference data (wards, criteria) is missing: run `flask seed` first."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What generate() made: rows per table, seconds per phase, and the one password of every account."""
+
+    citizens: int  # people made, backlogs included
+    adults: int  # of them, aged 15 and over on 1 January of the year
+    applications: int
+    certificates: int
+    live_certificates: int
+    revoked_certificates: int
+    decisions: int
+    staff: int  # reviewer, chair (per ward) and admin accounts created because they were missing
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    states: dict[str, int] = field(default_factory=dict)  # application state -> applications
+    seconds: dict[str, float] = field(default_factory=dict)  # phase -> seconds, and "total"
+    password: str = DEFAULT_PASSWORD
+    year: int = 0
+    seed: int = 1
+
+
+def generate(
+    engine: Engine, *, citizens: int, year: int, seed: int = 1, backlog: dict[str, int] | None = None,
+    progress: Callable[[int], None] | None = None, password: str = DEFAULT_PASSWORD,
+    public_base_url: str = DEFAULT_BASE_URL,
+) -> Report:
+    """Fill an empty, migrated and seeded database with `citizens` people (plus each backlog's) of the year.
+
+    `backlog` maps a ward code to a number of extra adults there, each with a submitted application (a reviewer's
+    queue). `progress` is called with the number of people just loaded, chunk by chunk. Raises CityNotEmpty if the
+    database has citizens, NotSeeded without wards or criteria, ValueError on bad arguments.
+    """
+    if citizens < 0 or any(n < 0 for n in (backlog or {}).values()):
+        raise ValueError("citizens and backlogs cannot be negative")
+    if year > now().year:
+        raise ValueError(f"{year} has not begun")
+    start, end = year_window(year, now())
+    if end - start < 86400:
+        raise ValueError(f"{year} has barely begun: a city needs at least a day of it")
+    seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds[name] = round(time.perf_counter() - t0, 3)
+
+    began = time.perf_counter()
+    with phase("prepare"), Session(engine, expire_on_commit=False) as session:
+        if session.exec(select(Citizen.id).limit(1)).first() is not None:
+            raise CityNotEmpty("the database already has citizens: generate a city into an empty database")
+        password_hash = hash_password(password)
+        wards, staff = _wards(session, seed, password_hash)
+        codes = [w.code for w in wards]
+        unknown = sorted(set(backlog or {}) - set(codes))
+        if unknown:
+            raise ValueError(f"unknown ward code(s) in the backlog: {', '.join(unknown)}")
+        criteria = current_set(session, TitleType.CDHT, year)
+        if criteria is None:
+            raise NotSeeded(f"no criteria set valid in {year}: run `flask seed` first")
+        plan = Plan(
+            citizens=citizens, year=year, seed=seed, wards=tuple(wards),
+            backlog=tuple((codes.index(code), n) for code, n in sorted((backlog or {}).items()) if n),
+            criteria_set_id=criteria.id, indicator_codes=tuple(indicator_codes(session, criteria)),
+            pass_total=criteria.pass_total, pass_min=criteria.pass_min_indicator, max_score=criteria.max_score,
+            password_hash=password_hash, start=start, end=end,
+            instant_suffix="+00" if engine.dialect.name == "postgresql" else ".000000",
+            public_base_url=public_base_url.rstrip("/"), null="\\N" if engine.dialect.name == "postgresql" else None,
+        )
+        extra = _unnamed_columns()
+        session.commit()
+    tally = Tally()
+    with phase("drop_indexes"):
+        saved = loading.secondary_indexes(engine)
+        loading.drop_indexes(engine, saved)
+    try:
+        chunk = 20_000 if engine.dialect.name == "postgresql" else 10_000
+        with phase("load"):
+            loading.load(engine, stream(plan, tally, chunk), extra, progress)
+    finally:
+        with phase("indexes"):
+            loading.restore_indexes(engine, saved)
+    with phase("analyze"):
+        loading.analyze(engine, (*loading.BIG_TABLES, "decision"))
+    with phase("population_and_counters"), Session(engine) as session:
+        _populations(session, plan, tally)
+        _rebuild_counters(session)
+        session.commit()
+    seconds["total"] = round(time.perf_counter() - began, 3)
+    rows = dict(tally.rows)
+    rows["app_user"] += staff
+    return Report(
+        citizens=tally.rows["citizen"], adults=sum(tally.adults.values()), applications=tally.rows["application"],
+        certificates=tally.rows["certificate"], live_certificates=tally.live_certificates,
+        revoked_certificates=tally.revoked_certificates, decisions=tally.rows["decision"], staff=staff, rows=rows,
+        states=dict(sorted(tally.states.items())), seconds=seconds, password=password, year=year, seed=seed,
+    )
+
+
+def _wards(session: Session, seed: int, password_hash: str) -> tuple[list[WardInfo], int]:
+    """Each active ward with its weight (uneven, fixed by code and seed) and its reviewer and chair accounts.
+
+    Accounts that exist are kept (`reviewer00004` of the demo, say); missing ones are created with the shared hash,
+    and so is the city administrator `admin`.
+    """
+    wards = session.exec(select(Ward).where(col(Ward.active)).order_by(col(Ward.code))).all()
+    if not wards:
+        raise NotSeeded("no wards: run `flask seed` first")
+    wanted = {f"{kind}{w.code}" for w in wards for kind in ("reviewer", "chair")} | {"admin"}
+    existing = {u.username: u for u in session.exec(select(User).where(col(User.username).in_(wanted))).all()}
+    made: list[User] = []
+    infos = []
+    for ward in wards:
+        rng = random.Random(f"{seed}:{ward.code}")
+        # Lognormal spread (a few wards three times the median), communes (xã) smaller than urban wards (phường).
+        weight = math.exp(rng.gauss(0.0, 0.45)) * (1.4 if ward.division_type == "phường" else 0.8)
+        chair_name = _person_name(rng)
+        accounts = []
+        for kind, role, display in (("reviewer", Role.WARD_REVIEWER, _person_name(rng)),
+                                    ("chair", Role.WARD_CHAIR, chair_name)):
+            user = existing.get(f"{kind}{ward.code}")
+            if user is None:
+                user = User(username=f"{kind}{ward.code}", password_hash=password_hash, role=role,
+                            ward_code=ward.code, display_name=display)
+                made.append(user)
+            accounts.append(user)
+        infos.append(WardInfo(ward.code, ward.name, weight, accounts[0].id, accounts[1].id,
+                              accounts[1].display_name or chair_name))
+    if "admin" not in existing:
+        made.append(User(username="admin", password_hash=password_hash, role=Role.CITY_ADMIN,
+                         display_name="Quản trị thành phố"))
+    session.add_all(made)
+    session.flush()
+    return infos, len(made)
+
+
+def _person_name(rng: random.Random) -> str:
+    male = rng.random() < data.MALE_SHARE
+    tables = (data.MIDDLE_MALE_OLDER, data.GIVEN_MALE) if male else (data.MIDDLE_FEMALE_OLDER, data.GIVEN_FEMALE)
+    parts = [rng.choices([n for n, _ in t], weights=[w for _, w in t])[0] for t in (data.SURNAMES, *tables)]
+    return " ".join(parts)
+
+
+def _unnamed_columns() -> dict[str, dict[str, object]]:
+    """Constant values for NOT NULL columns the rows do not name (added by a later migration with a default).
+
+    A column without a constant default that cannot be NULL stops generation before anything is written, naming
+    the column: the generator must learn it first.
+    """
+    from ..models import metadata
+
+    extra: dict[str, dict[str, object]] = {}
+    for name, cols in COLUMNS.items():
+        table = metadata.tables[name]
+        for column in table.columns:
+            if column.name in cols or column.nullable or column.server_default is not None:
+                continue
+            default: Any = column.default
+            if default is None or not default.is_scalar:
+                raise RuntimeError(f"the synthetic city does not fill {name}.{column.name}: teach workflows/synthetic")
+            extra.setdefault(name, {})[column.name] = default.arg
+    return extra
+
+
+def _populations(session: Session, plan: Plan, tally: Tally) -> None:
+    """The year's denominators of every ward, counted from the people made (both modes); replaces earlier ones."""
+    modes = (DenominatorMode.RESIDENTS_15_PLUS, DenominatorMode.ALL_RESIDENTS)
+    session.execute(delete(Population).where(col(Population.year) == plan.year, col(Population.mode).in_(modes)))
+    source = POPULATION_SOURCE.format(seed=plan.seed)
+    for ward in plan.wards:
+        for mode, counts in zip(modes, (tally.adults, tally.residents), strict=True):
+            session.add(Population(ward_code=ward.code, year=plan.year, mode=mode, population=counts.get(ward.code, 0),
+                                   source=source))
+    session.flush()
+
+
+def _rebuild_counters(session: Session) -> None:
+    """Recount the roll-up counters from the certificates, where the counters exist (workflows.rollup_counters)."""
+    try:
+        from .. import rollup_counters
+    except ImportError:
+        return
+    rebuild = getattr(rollup_counters, "rebuild", None)
+    if rebuild is not None:
+        rebuild(session)
