@@ -1,6 +1,6 @@
 """Measure end-to-end certificate issuance through a real Celery worker, on the embedded and production runtimes.
 
-Usage: .venv/bin/python benchmarks/issuance_throughput.py [--n 200] [--concurrency 2] [--runtime embedded|production]
+Usage: .venv/bin/python -m benchmarks.issuance_throughput [--n 200] [--concurrency 2] [--runtime embedded|production]
 
 Per runtime (default both): a fresh database, migrated and seeded (embedded: SQLite and the filesystem:// broker in a
 temporary instance folder; production: a cdht_bench_<random> PostgreSQL database, dropped at the end even on error,
@@ -83,7 +83,9 @@ def runtime_env(kind: str, instance: Path) -> Iterator[dict[str, str]]:
     log(f"  created database {name}")
     try:
         broker.flushdb()  # db 13 only
-        yield {**env, "CDHT_ENV": "production", "DATABASE_URL": f"{PG_SERVER}/{name}", "CELERY_BROKER_URL": REDIS_URL}
+        # Production refuses to start without a shared rate-limit store: the same Redis, another db.
+        yield {**env, "CDHT_ENV": "production", "DATABASE_URL": f"{PG_SERVER}/{name}", "CELERY_BROKER_URL": REDIS_URL,
+               "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/12"}
     finally:
         broker.flushdb()
         with admin.connect() as conn:

@@ -1,6 +1,6 @@
 """Measure certificate rendering: cold first render, warm renders with the shared renderer, and batches.
 
-Usage: python benchmarks/render_certificates.py [--n 50]   (prints one JSON object)
+Usage: .venv/bin/python -m benchmarks.render_certificates [--n 50]   (prints one JSON object)
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ A send that fails (broker down) loses nothing: the row is in the database and th
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app
 from sqlalchemy.engine import Engine
@@ -18,13 +19,37 @@ log = logging.getLogger(__name__)
 
 # Each kind of effect is carried out by one Celery task (ids only in the message).
 TASKS = {EffectKind.RENDER_CERTIFICATE: "cdht.render_certificate"}
+FAN_OUT = "cdht.fan_out"
+# Past this many effects at once (a decision of thousands), a request sends a few fan-out messages of CHUNK ids
+# each and a worker sends the individual tasks: the request makes no broker round trip per certificate.
+FAN_OUT_OVER = 20
+CHUNK = 500
 
 
 def send(effects: list[Effect]) -> int:
-    """Send committed effects as tasks; return how many reached the broker."""
-    # The task bound to this app's own Celery instance (not the process-wide default), so each app's
-    # settings (broker, eager mode in tests) apply.
-    celery = current_app.extensions["celery"]
+    """Send committed effects as tasks (fanned out by a worker when many); return how many were handed over."""
+    now_due = [e for e in effects if not e.delay]
+    if len(now_due) <= FAN_OUT_OVER:
+        return send_each(effects)
+    sent = send_each([e for e in effects if e.delay])
+    by_kind: dict[EffectKind, list[str]] = {}
+    for effect in now_due:
+        by_kind.setdefault(effect.kind, []).append(effect.entity_id)
+    fan_out = _celery().tasks[FAN_OUT]
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            try:
+                fan_out.apply_async((kind.value, chunk))
+                sent += len(chunk)
+            except Exception:  # noqa: BLE001 - the rows are in the database; the sweeper will send them again
+                log.warning("broker unavailable; %d %s left for the sweeper", len(chunk), kind)
+    return sent
+
+
+def send_each(effects: list[Effect]) -> int:
+    """Send one task per effect; return how many reached the broker."""
+    celery = _celery()
     sent = 0
     for effect in effects:
         task = celery.tasks[TASKS[effect.kind]]
@@ -34,6 +59,12 @@ def send(effects: list[Effect]) -> int:
         except Exception:  # noqa: BLE001 - the row is in the database; the sweeper will send it again
             log.warning("broker unavailable; %s %s left for the sweeper", effect.kind, effect.entity_id)
     return sent
+
+
+def _celery() -> Any:
+    # The tasks bound to this app's own Celery instance (not the process-wide default), so each app's
+    # settings (broker, eager mode in tests) apply.
+    return current_app.extensions["celery"]
 
 
 def commit(session: Session) -> int:

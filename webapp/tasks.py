@@ -10,10 +10,11 @@ import certificates
 from certificates import CertificateData, StorageConflict, sign, signed_payload, storage_key
 from workflows import issuance
 from workflows.db import session_scope
+from workflows.effects import Effect, EffectKind
 from workflows.errors import Conflict
 from workflows.models import Certificate
 
-from .dispatch import unit_of_work
+from .dispatch import send_each, unit_of_work
 from .runtime import runtime
 
 # The renderer (WeasyPrint, Pango) is looked up inside the task, never at import: web processes import this module
@@ -85,3 +86,9 @@ def sweep_certificates() -> int:
     if ids:
         log.info("sweeper re-enqueued %d certificates", len(ids))
     return len(ids)
+
+
+@shared_task(name="cdht.fan_out")
+def fan_out(kind: str, ids: list[str]) -> int:
+    """Send one task per id for a large batch of effects (so the request that earned them sent a few messages)."""
+    return send_each([Effect(EffectKind(kind), entity_id) for entity_id in ids])

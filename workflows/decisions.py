@@ -5,14 +5,14 @@ from collections.abc import Callable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from . import issuance
-from .access import visible_application
+from . import issuance, rollup_counters
+from .access import CHUNK, visible_applications
 from .actors import Actor
 from .clock import today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .inputs import DecisionInput
 from .models import Application, Certificate, Citizen, Decision, Ward
-from .states import apply_event, initial_state, record_creation, require_role
+from .states import apply_event_many, initial_state, record_creation_many, require_role
 from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, TitleType
 
 CERTIFICATE_TITLES = {TitleType.CDHT: "Công dân học tập"}  # printed on the certificate as the law names it
@@ -42,7 +42,7 @@ def record_decision(
         errors["signed_on"] = "signed_before_year"
     if errors:
         raise Invalid(fields=errors, year=year)  # the year fills "before its year begins (1 January …)"
-    apps = [visible_application(session, actor, i) for i in ids]  # another ward's id: NotFound
+    apps = visible_applications(session, actor, ids)  # another ward's id: NotFound
     approved = ApplicationState.APPROVED
     bad = {f"application_ids.{a.id}": "not_approved" for a in apps if a.state != approved}
     bad |= {f"application_ids.{a.id}": "wrong_year" for a in apps if a.year != year and a.state == approved}
@@ -61,15 +61,30 @@ def record_decision(
     session.add(decision)
     session.flush()
     seq = _issued_count(session, ward.code, year)
-    certificates = []
-    for app in apps:
-        apply_event(session, app, Event.RECOGNISE, actor, detail={"decision_id": decision.id})
-        app.decision_id = decision.id
-        session.add(app)
-        seq += 1
-        certificates.append(_queue_certificate(session, actor, app, decision, ward, seq, new_code, verify_url))
+    # In bulk: a decision may recognise thousands, so no statement per application.
+    apply_event_many(session, apps, Event.RECOGNISE, actor, detail={"decision_id": decision.id},
+                     also={"decision_id": decision.id})
+    citizens = _citizens(session, [a.citizen_id for a in apps])
+    certificates = [
+        _queue_certificate(session, actor, app, citizens[app.citizen_id], decision, ward, seq + n, new_code,
+                           verify_url)
+        for n, app in enumerate(apps, start=1)
+    ]
     session.flush()
+    record_creation_many(session, certificates, actor, {"decision_id": decision.id})
+    rollup_counters.add_live(session, certificates)  # one statement per ward, year and title
     return decision, certificates
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _citizens(session: Session, ids: list[str]) -> dict[str, Citizen]:
+    found: dict[str, Citizen] = {}
+    for chunk in _chunks(ids):
+        found.update((c.id, c) for c in session.exec(select(Citizen).where(col(Citizen.id).in_(chunk))))
+    return found
 
 
 def _issued_count(session: Session, ward_code: str, year: int) -> int:
@@ -80,11 +95,9 @@ def _issued_count(session: Session, ward_code: str, year: int) -> int:
 
 
 def _queue_certificate(
-    session: Session, actor: Actor, app: Application, decision: Decision, ward: Ward, seq: int,
+    session: Session, actor: Actor, app: Application, citizen: Citizen, decision: Decision, ward: Ward, seq: int,
     new_code: Callable[[], str], verify_url: Callable[[str], str],
 ) -> Certificate:
-    citizen = session.get(Citizen, app.citizen_id)
-    assert citizen is not None
     code = new_code()
     register_number = f"HN-{ward.code}-{app.year}-{seq:06d}"
     title = CERTIFICATE_TITLES[TitleType(app.title_type)]
@@ -112,9 +125,7 @@ def _queue_certificate(
         status=initial_state(Entity.CERTIFICATE),
         live_key=f"{citizen.id}:{app.title_type}:{app.year}", snapshot=snapshot,
     )
-    session.add(cert)
-    session.flush()
-    record_creation(session, cert, actor, {"decision_id": decision.id})
+    session.add(cert)  # written with the others in one batched flush
     return cert
 
 

@@ -4,12 +4,12 @@ The table holds all state knowledge: initial states, which event moves which sta
 guard), and the effect the change earns after commit. Pages ask it which events an actor may cause.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -189,6 +189,53 @@ def apply_event(
     return transition
 
 
+def apply_event_many(
+    session: Session, objs: Sequence[Governed], event: Event, actor: Actor, *, detail: dict[str, Any] | None = None,
+    also: dict[str, Any] | None = None,
+) -> Transition | None:
+    """apply_event for many objects of one kind at once (a decision of 5,000): the same checks per object, one
+    batched conditional UPDATE (each row fenced by the version read), one batched audit insert; flush.
+
+    All or nothing: if any row moved meanwhile, Conflict and the caller rolls back. `also` sets more columns on
+    every row in the same statement (e.g. the decision that recognised them).
+    """
+    if not objs:
+        return None
+    event = Event(event)
+    transitions = [authorise(obj, event, actor) for obj in objs]
+    first = transitions[0]
+    if any(t != first for t in transitions):
+        raise Conflict("invalid_transition", event=event.value)  # mixed states: one event, one next state
+    kind, table = entity_of(objs[0]), cast(Any, type(objs[0])).__table__
+    state_column = "state" if isinstance(objs[0], Application) else "status"
+    moment = now()
+    params = [{"_id": o.id, "_read": o.version, "_next": o.version + 1} for o in objs]
+    values: dict[str, Any] = {**(also or {}), state_column: first.next_state.value, "version": bindparam("_next")}
+    if isinstance(objs[0], Application):
+        values["updated_at"] = moment
+    stmt = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_read")).values(values)
+    result = session.connection().execute(stmt, params)
+    if result.rowcount != len(objs):
+        raise Conflict("stale_version")
+    previous = [state_of(o) for o in objs]
+    for obj in objs:
+        set_committed_value(obj, state_column, first.next_state.value)
+        set_committed_value(obj, "version", obj.version + 1)
+        for key, value in (also or {}).items():
+            set_committed_value(obj, key, value)
+        if isinstance(obj, Application):
+            set_committed_value(obj, "updated_at", moment)
+    session.execute(insert(AuditEvent), [
+        {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": kind.value,
+         "entity_id": obj.id, "event": event.value, "from_state": state.value, "to_state": first.next_state.value,
+         "detail": detail or {}} for obj, state in zip(objs, previous, strict=True)])
+    if first.effect is not None:
+        for obj in objs:
+            emit(session, Effect(first.effect, obj.id))
+    session.flush()
+    return first
+
+
 def record_creation(session: Session, obj: Governed, actor: Actor, detail: dict[str, Any] | None = None) -> None:
     """Audit the birth of an object in its initial state, and record the effect its birth earns."""
     entity = entity_of(obj)
@@ -198,6 +245,26 @@ def record_creation(session: Session, obj: Governed, actor: Actor, detail: dict[
     _audit(session, actor, entity, obj.id, Event.CREATE, None, initial.state, detail)
     if initial.effect is not None:
         emit(session, Effect(initial.effect, obj.id))
+
+
+def record_creation_many(
+    session: Session, objs: Sequence[Governed], actor: Actor, detail: dict[str, Any] | None = None,
+) -> None:
+    """record_creation for many new objects of one kind: one batched audit insert, their effects recorded."""
+    if not objs:
+        return
+    entity = entity_of(objs[0])
+    initial = INITIAL[entity]
+    if any(state_of(o) != initial.state for o in objs):
+        raise ValueError(f"a new {entity.value} starts as {initial.state.value}")
+    moment = now()
+    session.execute(insert(AuditEvent), [
+        {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": entity.value,
+         "entity_id": obj.id, "event": Event.CREATE.value, "from_state": None, "to_state": initial.state.value,
+         "detail": detail or {}} for obj in objs])
+    if initial.effect is not None:
+        for obj in objs:
+            emit(session, Effect(initial.effect, obj.id))
 
 
 def _audit(

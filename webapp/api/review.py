@@ -27,7 +27,8 @@ def queue() -> ResponseReturnValue:
     page = parse_int(request.args.get("page", "1"), 1, 100_000)
     if page is None:
         raise Invalid(fields={"page": "out_of_range"})
-    rows, total = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page)
+    found = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page)
+    rows, total = found.rows, found.total
     items = [{"id": r.id, "state": r.state, "version": r.version, "citizen_name": r.citizen_name,
               "target_group": r.target_group, "submitted_at": iso(r.submitted_at), "total": r.total} for r in rows]
     return jsonify({"items": items, "total": total, "page": page, "page_size": reviewing.PAGE_SIZE})

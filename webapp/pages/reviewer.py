@@ -47,16 +47,15 @@ def queue(actor: Actor) -> object:
     """The ward's queue: filters, counts per state, a table, 25 rows a page."""
     s = db()
     f = _filters()
-    rows, total = reviewing.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"])
-    counts = {st: reviewing.queue(s, actor, state=st, q=f["q"] or None, page_size=1)[1]
-              for st in reviewing.QUEUE_STATES}
+    found = reviewing.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"])
+    rows, total, counts = found.rows, found.total, found.counts
     pages = max(1, -(-total // reviewing.PAGE_SIZE))
     return render_template("pages/reviewer/queue.html", rows=rows, total=total, counts=counts, f=f, pages=pages,
                            states=reviewing.QUEUE_STATES)
 
 
 def _next_id(actor: Actor, current: str, f: dict[str, Any]) -> str | None:
-    rows, _ = reviewing.queue(db(), actor, state=f["state"] or None, q=f["q"] or None, page=1)
+    rows = reviewing.queue(db(), actor, state=f["state"] or None, q=f["q"] or None, page=1).rows
     return next((r.id for r in rows if r.id != current and r.state == ApplicationState.SUBMITTED), None)
 
 

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -40,15 +41,24 @@ class User(SQLModel, table=True):
 class Citizen(SQLModel, table=True):
     """A citizen's profile, one per person, keyed by CCCD."""
 
+    __table_args__ = (
+        # A ward's citizens by folded name: the queue's name search and the chair's list, on both databases.
+        Index("ix_citizen_ward_name", "ward_code", "name_folded"),
+        # On PostgreSQL, a trigram index answers "contains" searches over the folded name (pg_trgm); elsewhere a
+        # plain index on the same column.
+        Index("ix_citizen_name_folded", "name_folded", postgresql_using="gin",
+              postgresql_ops={"name_folded": "gin_trgm_ops"}),
+    )
+
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     user_id: str = Field(foreign_key="app_user.id", unique=True, max_length=32)
     cccd: str = Field(max_length=12, unique=True)
     full_name: str = Field(max_length=200)
     # Lower-case, diacritics removed: lets "Nguyen Van An" find "Nguyễn Văn An".
-    name_folded: str = Field(max_length=200, index=True)
+    name_folded: str = Field(max_length=200)
     date_of_birth: date
     sex: str = Field(max_length=6)
-    ward_code: str = Field(foreign_key="ward.code", max_length=5, index=True)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5)
     target_group: str = Field(max_length=20)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)

@@ -1,0 +1,24 @@
+"""gunicorn settings for the web nodes: `gunicorn -c gunicorn.conf.py` (every value can be set by environment).
+
+Requests wait on PostgreSQL and Redis far more than they compute, so each process runs threads (gthread): a slow
+page holds one thread, not the process, and /healthz keeps answering under load. Rendering never happens here
+(workers render), so processes stay small.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "webapp:create_app()"
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Two processes per core plus one, as gunicorn advises; each with WEB_THREADS threads.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))  # at most the database pool per process (5 + 10 overflow)
+# A request that takes longer than this is a bug to find, not a wait to sit out (a decision of 5,000 takes seconds).
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle processes now and then, staggered, so that slow growth of memory never adds up.
+max_requests = 10_000
+max_requests_jitter = 1_000
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
