@@ -2,14 +2,13 @@
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from .actors import Actor
+from .db import by_ids
 from .errors import NotFound
 from .models import Application, Certificate
 from .vocabulary import Role
-
-CHUNK = 900  # ids per IN list: below SQLite's oldest limit on bound parameters (999)
 
 
 def can_see(actor: Actor, ward_code: str, citizen_id: str) -> bool:
@@ -31,10 +30,7 @@ def visible_application(session: Session, actor: Actor, application_id: str) -> 
 
 def visible_applications(session: Session, actor: Actor, ids: Sequence[str]) -> list[Application]:
     """Load many applications in a few queries, in the order asked; NotFound if any is missing or not visible."""
-    found: dict[str, Application] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        found.update((a.id, a) for a in session.exec(select(Application).where(col(Application.id).in_(chunk))))
+    found = by_ids(session, Application, ids)
     apps = [found.get(i) for i in ids]
     if any(a is None or not can_see(actor, a.ward_code, a.citizen_id) for a in apps):
         raise NotFound()

@@ -1,12 +1,12 @@
 """Engine and session construction for SQLite (embedded) and PostgreSQL (production)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, col, create_engine, select
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -40,3 +40,23 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+IN_CHUNK = 900  # ids per IN list: below SQLite's oldest limit on bound parameters (999)
+
+
+class _WithId(Protocol):
+    id: str
+
+
+Row = TypeVar("Row", bound=_WithId)
+
+
+def by_ids(session: Session, model: type[Row], ids: Sequence[str]) -> dict[str, Row]:
+    """Load rows by primary key `id` in a few IN queries (thousands at once); missing ids are simply absent."""
+    found: dict[str, Row] = {}
+    key = col(cast(Any, model).id)
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = session.exec(select(cast(Any, model)).where(key.in_(ids[start:start + IN_CHUNK])))
+        found.update((row.id, row) for row in rows)
+    return found

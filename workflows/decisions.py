@@ -6,9 +6,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from . import issuance, rollup_counters
-from .access import CHUNK, visible_applications
+from .access import visible_applications
 from .actors import Actor
 from .clock import today
+from .db import by_ids
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .inputs import DecisionInput
 from .models import Application, Certificate, Citizen, Decision, Ward
@@ -64,7 +65,7 @@ def record_decision(
     # In bulk: a decision may recognise thousands, so no statement per application.
     apply_event_many(session, apps, Event.RECOGNISE, actor, detail={"decision_id": decision.id},
                      also={"decision_id": decision.id})
-    citizens = _citizens(session, [a.citizen_id for a in apps])
+    citizens = by_ids(session, Citizen, [a.citizen_id for a in apps])
     certificates = [
         _queue_certificate(session, actor, app, citizens[app.citizen_id], decision, ward, seq + n, new_code,
                            verify_url)
@@ -76,15 +77,6 @@ def record_decision(
     return decision, certificates
 
 
-def _chunks(ids: list[str]) -> list[list[str]]:
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
-
-
-def _citizens(session: Session, ids: list[str]) -> dict[str, Citizen]:
-    found: dict[str, Citizen] = {}
-    for chunk in _chunks(ids):
-        found.update((c.id, c) for c in session.exec(select(Citizen).where(col(Citizen.id).in_(chunk))))
-    return found
 
 
 def _issued_count(session: Session, ward_code: str, year: int) -> int:

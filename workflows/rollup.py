@@ -57,7 +57,7 @@ def target_for(session: Session, indicator: str, year: int) -> TargetView | None
 
 
 def _targets(session: Session, year: int) -> dict[TargetIndicator, TargetView | None]:
-    """target_for every indicator, from one query."""
+    """The milestone each indicator is judged against this year, from one query."""
     rows = session.exec(select(Target).order_by(col(Target.year))).all()
     return {i: _judge([t for t in rows if t.indicator == i], year) for i in TargetIndicator}
 
