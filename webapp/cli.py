@@ -152,33 +152,36 @@ def register(app: Flask) -> None:
         else:
             click.echo(pem.decode().strip())
 
-    rollup = AppGroup("rollup", help="Roll-up counters (ADR 10).")
+    rollup = AppGroup("rollup", help="Counters: live certificates (ADR 10) and applications per state (ADR 12).")
 
     @rollup.command("check")
     def rollup_check() -> None:
-        """Recount live certificates and compare with the counters; exit 1 naming every difference."""
-        from workflows import rollup_counters
+        """Recount live certificates and applications, compare with the counters; exit 1 naming every difference."""
+        from workflows import application_counters, rollup_counters
 
         with session_scope(runtime().engine) as session:
-            differences = rollup_counters.check(session)
-            rows = rollup_counters.rows(session)
-        for d in differences:
+            live = rollup_counters.check(session)
+            states = application_counters.check(session)
+            rows = rollup_counters.rows(session), application_counters.rows(session)
+        for d in live:
             click.echo(f"ward {d.ward_code} year {d.year} title {d.title_type}: counted {d.counted}, "
                        f"stored {d.stored}")
-        if differences:
-            click.echo(f"{len(differences)} rollup counters differ from the certificates "
+        for a in states:
+            click.echo(f"ward {a.ward_code} year {a.year} state {a.state}: counted {a.counted}, stored {a.stored}")
+        if live or states:
+            click.echo(f"{len(live) + len(states)} counters differ from the certificates and applications "
                        "(`flask rollup rebuild` recounts them)", err=True)
             sys.exit(1)
-        click.echo(f"rollup counters agree ({rows} rows)")
+        click.echo(f"rollup counters agree ({rows[0]} rows); application counters agree ({rows[1]} rows)")
 
     @rollup.command("rebuild")
     def rollup_rebuild() -> None:
-        """Recount every counter from the live certificates (after a bulk load, or to repair)."""
-        from workflows import rollup_counters
+        """Recount every counter from the live certificates and the applications (after a bulk load, or to repair)."""
+        from workflows import application_counters, rollup_counters
 
         with session_scope(runtime().engine) as session:
-            rows = rollup_counters.rebuild(session)
-        click.echo(f"rollup counters rebuilt ({rows} rows)")
+            rows = rollup_counters.rebuild(session), application_counters.rebuild(session)
+        click.echo(f"rollup counters rebuilt ({rows[0]} rows); application counters rebuilt ({rows[1]} rows)")
 
     app.cli.add_command(db_group)
     app.cli.add_command(users)

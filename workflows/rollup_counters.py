@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, text, union_all
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
-from sqlmodel.sql.sqltypes import UTCDateTime
 
+from . import recount
 from .clock import now
 from .models import Certificate, RollupCounter
 
@@ -79,32 +79,13 @@ def _recount() -> Any:
 
 
 def check(session: Session) -> list[Difference]:
-    """Recount from the certificates and compare with every counter; return each difference (none: they agree).
-
-    One statement (the recount and the counters side by side, summed per key), so it reads one snapshot: a
-    decision committing meanwhile is either wholly in it or wholly out of it, never a false difference.
-    """
-    recount = _recount().subquery()
-    counted = select(recount.c.ward_code, recount.c.year, recount.c.title_type,
-                     recount.c.live.label("counted"), literal(0).label("stored"))
+    """Recount from the certificates and compare with every counter; return each difference (none: they agree)."""
     stored = select(col(RollupCounter.ward_code), col(RollupCounter.year), col(RollupCounter.title_type),
-                    literal(0), col(RollupCounter.live))
-    both = union_all(counted, stored).subquery()
-    key = (both.c.ward_code, both.c.year, both.c.title_type)
-    stmt = (select(*key, func.sum(both.c.counted), func.sum(both.c.stored)).group_by(*key)
-            .having(func.sum(both.c.counted) != func.sum(both.c.stored)).order_by(*key))
-    return [Difference(ward, int(year), title, int(n), int(s)) for ward, year, title, n, s in session.execute(stmt)]
+                    col(RollupCounter.live))
+    return [Difference(ward, int(year), k, int(n), int(s))
+            for ward, year, k, n, s in recount.differences(session, _recount(), stored)]
 
 
 def rebuild(session: Session) -> int:
-    """Replace every counter by a recount from the certificates (after a bulk load); return the number of rows.
-
-    On PostgreSQL the counters are locked first (EXCLUSIVE: reads go on, counting writers wait), so a decision
-    running meanwhile is either in the recount or adds to the rebuilt row after it, never lost or counted twice.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(text("LOCK TABLE rollup_counter IN EXCLUSIVE MODE"))
-    session.execute(delete(RollupCounter))
-    recount = _recount().add_columns(literal(now(), UTCDateTime()))
-    session.execute(insert(RollupCounter).from_select([*KEY, "live", "updated_at"], recount))
-    return rows(session)
+    """Replace every counter by a recount from the certificates (after a bulk load); return the number of rows."""
+    return recount.replace(session, RollupCounter, [*KEY, "live"], _recount())

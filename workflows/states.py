@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from . import application_counters
 from .actors import Actor
 from .clock import now
 from .effects import Effect, EffectKind, emit
@@ -182,6 +183,9 @@ def apply_event(
         raise Conflict("stale_version")
     for key, value in values.items():
         set_committed_value(obj, key, value)
+    if isinstance(obj, Application):
+        application_counters.move(session, [(obj.ward_code, obj.year, state, -1),
+                                            (obj.ward_code, obj.year, transition.next_state, 1)])
     _audit(session, actor, entity_of(obj), obj.id, event, state, transition.next_state, detail)
     if transition.effect is not None:
         emit(session, Effect(transition.effect, obj.id, effect_delay))
@@ -225,6 +229,10 @@ def apply_event_many(
             set_committed_value(obj, key, value)
         if isinstance(obj, Application):
             set_committed_value(obj, "updated_at", moment)
+    if isinstance(objs[0], Application):
+        application_counters.move(session, [
+            change for obj, state in zip(cast(Sequence[Application], objs), previous, strict=True)
+            for change in ((obj.ward_code, obj.year, state, -1), (obj.ward_code, obj.year, first.next_state, 1))])
     session.execute(insert(AuditEvent), [
         {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": kind.value,
          "entity_id": obj.id, "event": event.value, "from_state": state.value, "to_state": first.next_state.value,
@@ -243,6 +251,8 @@ def record_creation(session: Session, obj: Governed, actor: Actor, detail: dict[
     if state_of(obj) != initial.state:
         raise ValueError(f"a new {entity.value} starts as {initial.state.value}")
     _audit(session, actor, entity, obj.id, Event.CREATE, None, initial.state, detail)
+    if isinstance(obj, Application):
+        application_counters.move(session, [(obj.ward_code, obj.year, initial.state, 1)])
     if initial.effect is not None:
         emit(session, Effect(initial.effect, obj.id))
 
@@ -262,6 +272,8 @@ def record_creation_many(
         {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": entity.value,
          "entity_id": obj.id, "event": Event.CREATE.value, "from_state": None, "to_state": initial.state.value,
          "detail": detail or {}} for obj in objs])
+    application_counters.move(session, [(o.ward_code, o.year, initial.state, 1)
+                                        for o in objs if isinstance(o, Application)])
     if initial.effect is not None:
         for obj in objs:
             emit(session, Effect(initial.effect, obj.id))

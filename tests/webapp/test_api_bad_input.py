@@ -186,6 +186,15 @@ def test_queue_page_parameter_is_checked(api, session: Session, query: str) -> N
     assert rv.status_code == 422 and rv.json["error"]["field_codes"] == {"page": "out_of_range"}
 
 
+@pytest.mark.parametrize("cursor", ["%25%25%25", "bm90IGEgY3Vyc29y", "MjAyNi0xMS0yN1QwMDowMDowMHxhYmM"])
+def test_a_damaged_queue_cursor_is_named(api, session: Session, cursor: str) -> None:
+    from factories import make_staff
+
+    make_staff(session, "ward_reviewer", username="rev-cursor")
+    rv = api.call("GET", f"/api/v1/review/queue?cursor={cursor}", api.token("rev-cursor"))
+    assert rv.status_code == 422 and rv.json["error"]["field_codes"] == {"cursor": "invalid"}
+
+
 def test_name_longer_after_nfc_is_refused_not_truncated(api, session: Session) -> None:
     import unicodedata
 

@@ -340,6 +340,34 @@ def test_queue_pages_carry_the_page_number_in_the_title(pages_app):
     assert client.get("/reviewer/?state=nonsense").status_code == 404
 
 
+def test_queue_pages_walk_by_cursor_links(pages_app, session, monkeypatch):
+    """Next and previous links carry a cursor: following them visits every application once, in order."""
+    from factories import make_citizen, submitted_application
+
+    from workflows import review as reviewing
+
+    monkeypatch.setattr(reviewing, "PAGE_SIZE", 2)
+    for n in range(5):
+        citizen, _ = make_citizen(session, ward="00004", full_name=f"Phạm Thu Hà {n}")
+        submitted_application(session, citizen)
+    client = pages_app.test_client()
+    login(client, "reviewer00004")
+    seen, path, pages = [], "/reviewer/?state=submitted", []
+    while path:
+        html = text(client.get(path))
+        pages.append(html)
+        seen += re.findall(r'href="/reviewer/applications/([^"?]+)', html)
+        link = re.search(r'<a rel="next" href="([^"]+)"', html)
+        path = link.group(1).replace("&amp;", "&") if link else ""
+    assert len(seen) == len(set(seen)) >= 5
+    assert "Trang 1/" in pages[0] and f"Trang {len(pages)}/{len(pages)}" in pages[-1]
+    back = re.search(r'<a rel="prev" href="([^"]+)"', pages[-1])
+    assert back and "before=" in back.group(1)
+    html = text(client.get(back.group(1).replace("&amp;", "&")))
+    assert re.findall(r'href="/reviewer/applications/([^"?]+)', html) == seen[-(len(seen) % 2 or 2) - 2:][:2]
+    assert client.get("/reviewer/?state=submitted&after=not-a-cursor").status_code == 404
+
+
 def test_admin_dashboard_states_the_city_line_first(pages_app):
     app = pages_app
     client = app.test_client()

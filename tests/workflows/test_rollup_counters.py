@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from webapp.cli import alembic_config
-from workflows import issuance, rollup_counters
+from workflows import application_counters, issuance, rollup_counters
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.criteria import current_set
@@ -70,6 +70,7 @@ def _approved(session: Session, ward: str, year: int, n: int) -> list[str]:
                      "version": 3, "self_scores": {}, "reviewer_scores": {}, "created_at": at, "updated_at": at})
     for model, rows in ((User, users), (Citizen, citizens), (Application, apps)):
         session.execute(insert(model), rows)
+    application_counters.move(session, [(ward, year, "approved", n)])  # as a bulk load counts what it loads
     session.commit()
     return [a["id"] for a in apps]
 
@@ -212,6 +213,7 @@ def test_random_operations_leave_no_difference(session: Session) -> None:
         run(kind)
 
     assert rollup_counters.check(session) == []
+    assert application_counters.check(session) == []  # decisions moved thousands of applications, in bulk
     assert _stored(session) == _counted(session) == {k: v for k, v in expected.items() if v}
     # Every kind of operation happened, failures included, and plenty of each.
     assert done["decided"] > 400 and done["revoked"] > 300, done
@@ -259,12 +261,14 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     runner = app.test_cli_runner()
     assert rollup_counters.check(session) == []
     ok = runner.invoke(args=["rollup", "check"])
-    assert (ok.exit_code, ok.stdout.strip()) == (0, "rollup counters agree (2 rows)")
+    assert (ok.exit_code, ok.stdout.strip()) == (
+        0, "rollup counters agree (2 rows); application counters agree (4 rows)")  # approved ones now at 0
 
     conn = session.connection()  # edited by hand: one too high, one row gone, one made up
     conn.execute(text("UPDATE rollup_counter SET live = live + 2 WHERE ward_code = :w"), {"w": wards[0]})
     conn.execute(text("DELETE FROM rollup_counter WHERE ward_code = :w"), {"w": wards[1]})
     rollup_counters.add(session, wards[2], year - 1, CDHT, 5)
+    application_counters.move(session, [(wards[1], year, "recognised", -1)])
     session.commit()
     diff = rollup_counters.Difference
     assert rollup_counters.check(session) == sorted([
@@ -275,11 +279,13 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     assert bad.stdout.splitlines() == [
         f"ward {wards[0]} year {year} title cdht: counted 3, stored 5",
         f"ward {wards[1]} year {year} title cdht: counted 2, stored 0",
-        f"ward {wards[2]} year {year - 1} title cdht: counted 0, stored 5"]
+        f"ward {wards[2]} year {year - 1} title cdht: counted 0, stored 5",
+        f"ward {wards[1]} year {year} state recognised: counted 2, stored 1"]
 
     rebuilt = runner.invoke(args=["rollup", "rebuild"])
-    assert (rebuilt.exit_code, rebuilt.stdout.strip()) == (0, "rollup counters rebuilt (2 rows)")
-    assert rollup_counters.check(session) == []
+    assert (rebuilt.exit_code, rebuilt.stdout.strip()) == (
+        0, "rollup counters rebuilt (2 rows); application counters rebuilt (2 rows)")
+    assert rollup_counters.check(session) == [] and application_counters.check(session) == []
     assert runner.invoke(args=["rollup", "check"]).exit_code == 0
     admin = Actor(user_id=None, role="city_admin")
     from workflows.rollup import rollup

@@ -112,7 +112,8 @@ PATHS: dict[str, dict[str, Any]] = {
             query("state", {"type": "string", "enum": [s.value for s in QUEUE_STATES],
                             "default": "submitted"}, "Filter by state; empty for all."),
             query("q", {"type": "string"}, "Search the citizen's name."),
-            query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "1-based page.")],
+            query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "1-based page."),
+            query("cursor", {"type": "string"}, "The `next_cursor` of the page before; 422 when damaged.")],
         description="Ward reviewers and chairs; other callers get 404.")},
     "/api/v1/applications/{application_id}/review": {"post": op(
         "reviewApplication", "review", "Approve, return or reject a submitted application",

@@ -115,7 +115,10 @@ SCHEMAS: dict[str, Schema] = {
     "ReviewQueue": obj({"items": array(obj({
         "id": ID, "state": t("string", enum=APPLICATION_STATES), "version": INT, "citizen_name": STR,
         "target_group": t("string", enum=TARGET_GROUPS), "submitted_at": null(DATETIME), "total": null(INT)})),
-        "total": INT, "page": INT, "page_size": INT}),
+        "total": INT, "page": INT, "page_size": INT,
+        "next_cursor": null(t("string", description=(
+            "Pass as `cursor` for the page after this one; null on the last page. A cursor page starts after the "
+            "last row returned, so rows that leave the list meanwhile do not make the client skip any.")))}),
     "Review": obj({"action": t("string", enum=REVIEW_ACTIONS), "scores": SCORES,
                    "comment": t("string", maxLength=2000, description="Required when returning or rejecting."),
                    "version": t("integer", description="The version read; a stale one answers 409."),

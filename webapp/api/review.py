@@ -19,7 +19,7 @@ from .io import json_body
 
 @bp.get("/review/queue")
 def queue() -> ResponseReturnValue:
-    """One page of the caller's ward queue (filters: state, q, page)."""
+    """One page of the caller's ward queue (filters: state, q; page by number, or by `cursor` from `next_cursor`)."""
     raw = request.args.get("state", ApplicationState.SUBMITTED) or None
     if raw is not None and raw not in reviewing.QUEUE_STATES:
         raise Invalid(fields={"state": "invalid_choice"})
@@ -27,11 +27,14 @@ def queue() -> ResponseReturnValue:
     page = parse_int(request.args.get("page", "1"), 1, 100_000)
     if page is None:
         raise Invalid(fields={"page": "out_of_range"})
-    found = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page)
-    rows, total = found.rows, found.total
+    after = request.args.get("cursor")
+    found = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page,
+                            after=reviewing.Cursor.parse(after) if after else None)
     items = [{"id": r.id, "state": r.state, "version": r.version, "citizen_name": r.citizen_name,
-              "target_group": r.target_group, "submitted_at": iso(r.submitted_at), "total": r.total} for r in rows]
-    return jsonify({"items": items, "total": total, "page": page, "page_size": reviewing.PAGE_SIZE})
+              "target_group": r.target_group, "submitted_at": iso(r.submitted_at), "total": r.total}
+             for r in found.rows]
+    return jsonify({"items": items, "total": found.total, "page": found.page, "page_size": reviewing.PAGE_SIZE,
+                    "next_cursor": found.after.token() if found.after else None})
 
 
 @bp.post("/applications/<application_id>/review")

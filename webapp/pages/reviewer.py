@@ -38,7 +38,16 @@ def _filters() -> dict[str, Any]:
     if state and state not in reviewing.QUEUE_STATES:
         raise NotFound()
     page = source.get("page", "1")
-    return {"state": state, "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1}
+    return {"state": state, "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1,
+            "after": source.get("after", ""), "before": source.get("before", "")}
+
+
+def _cursor(token: str) -> reviewing.Cursor | None:
+    """A queue cursor from a link; a damaged link is a 404, like any other address that names nothing."""
+    try:
+        return reviewing.Cursor.parse(token) if token else None
+    except Invalid:
+        raise NotFound() from None
 
 
 @bp.get("/")
@@ -47,16 +56,13 @@ def queue(actor: Actor) -> object:
     """The ward's queue: filters, counts per state, a table, 25 rows a page."""
     s = db()
     f = _filters()
-    found = reviewing.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"])
-    rows, total, counts = found.rows, found.total, found.counts
-    pages = max(1, -(-total // reviewing.PAGE_SIZE))
-    return render_template("pages/reviewer/queue.html", rows=rows, total=total, counts=counts, f=f, pages=pages,
-                           states=reviewing.QUEUE_STATES)
-
-
-def _next_id(actor: Actor, current: str, f: dict[str, Any]) -> str | None:
-    rows = reviewing.queue(db(), actor, state=f["state"] or None, q=f["q"] or None, page=1).rows
-    return next((r.id for r in rows if r.id != current and r.state == ApplicationState.SUBMITTED), None)
+    found = reviewing.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"],
+                            after=_cursor(f["after"]), before=_cursor(f["before"]))
+    total = found.total
+    pages = max(1, -(-total // reviewing.PAGE_SIZE), found.page + (1 if found.after else 0))
+    f = f | {"page": found.page}
+    return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
+                           pages=pages, states=reviewing.QUEUE_STATES, found=found)
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])
@@ -107,7 +113,7 @@ def application(actor: Actor, app_id: str) -> object:
         "confirmed": posted and form.get("confirm_self_scores") == "yes",
         "action": form.get("action", "") if posted else "", "comment": form.get("comment", "") if posted else "",
         "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
-        "next_id": _next_id(actor, app.id, f) if saved else None,
+        "next_id": reviewing.next_to_review(s, actor, app, f["q"] or None) if saved else None,
     }
     status = 422 if errors else 409 if banner else 200
     return render_template("pages/reviewer/application.html", **context), status
@@ -115,7 +121,8 @@ def application(actor: Actor, app_id: str) -> object:
 
 def _keep(f: dict[str, Any]) -> dict[str, Any]:
     """The queue filters to carry through links and redirects."""
-    return {k: v for k, v in f.items() if v not in ("", None) and not (k == "page" and v == 1)} | (
+    return {k: v for k, v in f.items() if v not in ("", None) and not (k == "page" and v == 1)
+            and k not in ("after", "before")} | (
         {"state": ""} if f["state"] == "" else {})
 
 

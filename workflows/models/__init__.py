@@ -13,7 +13,7 @@ SQLModel.metadata.naming_convention = {
 from .applications import Activity, Application  # noqa: E402
 from .audit import AuditEvent  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
-from .counters import RollupCounter  # noqa: E402
+from .counters import ApplicationCounter, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
 from .rollup import Population, Target  # noqa: E402
@@ -24,6 +24,7 @@ __all__ = [
     "Activity",
     "ApiToken",
     "Application",
+    "ApplicationCounter",
     "AuditEvent",
     "Certificate",
     "Citizen",

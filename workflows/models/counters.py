@@ -1,4 +1,5 @@
-"""Roll-up counters: the number of live certificates per ward, year and title, kept by the transactions that move it."""
+"""Counters kept by the transactions that move what they count: live certificates (the roll-up) and applications
+per state (the queue and monitoring)."""
 
 from datetime import datetime
 
@@ -16,4 +17,17 @@ class RollupCounter(SQLModel, table=True):
     year: int = Field(primary_key=True)
     title_type: str = Field(primary_key=True, max_length=20)
     live: int = 0
+    updated_at: datetime = Field(default_factory=now)
+
+
+class ApplicationCounter(SQLModel, table=True):
+    """Applications of one ward and year in one state; changed only by workflows.application_counters, which
+    workflows.states calls whenever an application is born or changes state."""
+
+    __tablename__ = "application_counter"
+
+    ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
+    year: int = Field(primary_key=True)
+    state: str = Field(primary_key=True, max_length=20)
+    applications: int = 0
     updated_at: datetime = Field(default_factory=now)

@@ -42,12 +42,9 @@ class Citizen(SQLModel, table=True):
     """A citizen's profile, one per person, keyed by CCCD."""
 
     __table_args__ = (
-        # A ward's citizens by folded name: the queue's name search and the chair's list, on both databases.
+        # A ward's citizens in the order of their folded name: the chair's list. (The queue's name search reads the
+        # name kept on the application: ADR 12.)
         Index("ix_citizen_ward_name", "ward_code", "name_folded"),
-        # On PostgreSQL, a trigram index answers "contains" searches over the folded name (pg_trgm); elsewhere a
-        # plain index on the same column.
-        Index("ix_citizen_name_folded", "name_folded", postgresql_using="gin",
-              postgresql_ops={"name_folded": "gin_trgm_ops"}),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)

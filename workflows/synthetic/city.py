@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from .. import application_counters, rollup_counters
 from ..clock import now
 from ..criteria import current_set, indicator_codes
 from ..models import Citizen, Population, User, Ward
@@ -213,11 +214,6 @@ def _populations(session: Session, plan: Plan, tally: Tally) -> None:
 
 
 def _rebuild_counters(session: Session) -> None:
-    """Recount the roll-up counters from the certificates, where the counters exist (workflows.rollup_counters)."""
-    try:
-        from .. import rollup_counters
-    except ImportError:
-        return
-    rebuild = getattr(rollup_counters, "rebuild", None)
-    if rebuild is not None:
-        rebuild(session)
+    """Recount the counters from the rows just loaded without the domain (ADR 10, ADR 12)."""
+    rollup_counters.rebuild(session)
+    application_counters.rebuild(session)

@@ -37,7 +37,8 @@ DECISION_COLUMNS = ("id", "ward_code", "year", "number", "number_year", "signed_
                     "created_at")
 APPLICATION_COLUMNS = ("id", "citizen_id", "ward_code", "criteria_set_id", "title_type", "year", "target_group",
                        "state", "version", "self_scores", "reviewer_scores", "total", "review_comment",
-                       "reviewed_by", "submitted_at", "reviewed_at", "decision_id", "created_at", "updated_at")
+                       "reviewed_by", "submitted_at", "reviewed_at", "decision_id", "created_at", "updated_at",
+                       "name_folded")
 ACTIVITY_COLUMNS = ("id", "application_id", "title", "kind", "hours", "started_on", "ended_on", "provider",
                     "indicator_codes", "created_at")
 CERTIFICATE_COLUMNS = ("id", "code", "register_number", "application_id", "citizen_id", "decision_id", "ward_code",
@@ -306,7 +307,8 @@ class _Maker:
             r = random_()
             phone = f"09{(n_person * 7919 + 1) % 100_000_000:08d}" if r < phone_share else null
             email = f"{giv[1]}.{sur[1]}{n_person % 1000}@gmail.com" if r < email_share else null
-            citizens.append((cid, uid, cccd, full_name, f"{sur[1]} {mid[1]} {giv[1]}", dob,
+            folded = f"{sur[1]} {mid[1]} {giv[1]}"
+            citizens.append((cid, uid, cccd, full_name, folded, dob,
                              "male" if male else "female", code, group, email, phone, at, CONSENT_VERSION, at))
             residents[code] = residents.get(code, 0) + 1
             if age >= adult_age:
@@ -388,7 +390,7 @@ class _Maker:
             apps.append((aid, cid, code, criteria, "cdht", year, group, state, version, self_json, reviewer_json,
                          total, comment, reviewer, sub_at, reviewed_at, decision_id,
                          days[s // DAY_S - first_day] + times[s % DAY_S],
-                         days[last // DAY_S - first_day] + times[last % DAY_S]))
+                         days[last // DAY_S - first_day] + times[last % DAY_S], folded))
             ended = hanoi_date(began + random_() * (logged - began)) if random_() < 0.7 else null
             activities.append((f"V{n_app:021d}", aid, title, kind, str(fewest + int(random_() * (most - fewest))),
                                hanoi_date(began), ended, provider, codes, logged_at))

@@ -1,0 +1,91 @@
+"""Application counters (ADR 12): applications per ward, year and state, moved in the transaction that moves them.
+
+workflows.states calls `move` whenever an application is born (+1 in its initial state) or changes state (−1 in
+the old, +1 in the new), in the same transaction, so a rollback takes the counters back with the application. The
+reviewer's queue reads its counts per state here instead of counting the ward's applications on every page.
+`check` recounts from the applications and names every difference; `rebuild` recounts everything (after a bulk
+load, or to repair). Same shape as workflows.rollup_counters.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from . import recount
+from .clock import now
+from .models import Application, ApplicationCounter
+
+KEY = ("ward_code", "year", "state")
+_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A counter that disagrees with the applications: `counted` from the base table, `stored` in the counter."""
+
+    ward_code: str
+    year: int
+    state: str
+    counted: int
+    stored: int  # 0 when the counter row is missing
+
+
+def move(session: Session, changes: Iterable[tuple[str, int, str, int]]) -> None:
+    """Add each (ward_code, year, state, delta) to its counter: one statement for them all, in the session's
+    transaction.
+
+    A multi-row `INSERT … ON CONFLICT DO UPDATE SET applications = applications + excluded.applications`: a first
+    application creates its row, concurrent writers wait for each other's row and both count. Rows are taken in key
+    order, so two transactions never lock two counters in opposite orders.
+    """
+    deltas: Counter[tuple[str, int, str]] = Counter()
+    for ward_code, year, state, delta in changes:
+        deltas[ward_code, year, str(state)] += delta
+    rows = [{"ward_code": w, "year": y, "state": s, "applications": d, "updated_at": now()}
+            for (w, y, s), d in sorted(deltas.items()) if d]
+    if not rows:
+        return
+    stmt = _UPSERTS[session.get_bind().dialect.name](ApplicationCounter).values(rows)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
+        "applications": col(ApplicationCounter.applications) + stmt.excluded.applications,
+        "updated_at": stmt.excluded.updated_at})
+    session.execute(stmt)
+
+
+def by_state(session: Session, ward_code: str, year: int | None = None) -> dict[str, int]:
+    """The stored number of a ward's applications in each state (of one year, or of all years)."""
+    stmt = (select(col(ApplicationCounter.state), func.sum(col(ApplicationCounter.applications)))
+            .where(col(ApplicationCounter.ward_code) == ward_code).group_by(col(ApplicationCounter.state)))
+    if year is not None:
+        stmt = stmt.where(col(ApplicationCounter.year) == year)
+    return {state: int(n) for state, n in session.execute(stmt)}
+
+
+def rows(session: Session) -> int:
+    """How many counter rows there are."""
+    return int(session.execute(select(func.count()).select_from(ApplicationCounter)).scalar_one())
+
+
+def _recount() -> Any:
+    """Applications per ward, year and state: one GROUP BY."""
+    return (select(col(Application.ward_code), col(Application.year), col(Application.state),
+                   func.count().label("applications"))
+            .group_by(col(Application.ward_code), col(Application.year), col(Application.state)))
+
+
+def check(session: Session) -> list[Difference]:
+    """Recount from the applications and compare with every counter; return each difference (none: they agree)."""
+    stored = select(col(ApplicationCounter.ward_code), col(ApplicationCounter.year), col(ApplicationCounter.state),
+                    col(ApplicationCounter.applications))
+    return [Difference(ward, int(year), k, int(n), int(s))
+            for ward, year, k, n, s in recount.differences(session, _recount(), stored)]
+
+
+def rebuild(session: Session) -> int:
+    """Replace every counter by a recount from the applications; return the number of rows."""
+    return recount.replace(session, ApplicationCounter, [*KEY, "applications"], _recount())
