@@ -41,7 +41,7 @@ from webapp import create_app  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 from webapp.config import from_env  # noqa: E402
 from webapp.dispatch import commit  # noqa: E402
-from workflows import names  # noqa: E402
+from workflows import application_counters, names  # noqa: E402
 from workflows.actors import WARD_CHAIR, WARD_REVIEWER, Actor  # noqa: E402
 from workflows.clock import now, today  # noqa: E402
 from workflows.criteria import QD_324_INDICATORS, current_set  # noqa: E402
@@ -117,6 +117,7 @@ def approved_applications(session: Session, n: int, year: int) -> tuple[Actor, l
     for rows in (users, citizens, apps):  # no ORM relationships: flush table by table, in foreign-key order
         session.add_all(rows)
         session.flush()
+    application_counters.move(session, [(WARD, year, "approved", n)])  # loaded without the domain: count them
     ids = [a.id for a in apps]
     return Actor(user_id=chair.id, role=WARD_CHAIR, ward_code=WARD), ids
 

@@ -31,7 +31,7 @@ def render_certificate(certificate_id: str) -> str:
         cert = issuance.claim(session, certificate_id)
         if cert is None:
             return "skipped"
-        snapshot, claimed_version = dict(cert.snapshot), cert.version
+        snapshot, claimed_version, claimed = dict(cert.snapshot), cert.version, cert
         key = storage_key(cert.year, cert.ward_code, cert.code)
     try:
         # A crash after storing but before committing leaves the file: adopt it instead of rendering anew.
@@ -49,11 +49,9 @@ def render_certificate(certificate_id: str) -> str:
         log.exception("certificate %s failed to render", certificate_id)
         return _give_back(certificate_id, claimed_version, f"{type(exc).__name__}: {exc}")
     try:
-        with session_scope(rt.engine) as session:
-            cert = session.get(Certificate, certificate_id)
-            assert cert is not None
-            issuance.complete(session, cert, claimed_version=claimed_version, storage_key=key, sha256=sha256,
-                              signature=signature, key_id=rt.key_id)
+        with session_scope(rt.engine) as session:  # the claimed row as read: the write is fenced by its version
+            issuance.complete(session, session.merge(claimed, load=False), claimed_version=claimed_version,
+                              storage_key=key, sha256=sha256, signature=signature, key_id=rt.key_id)
     except Conflict:
         # The sweeper released this claim (we were too slow) and another run owns the row now; the file we
         # stored is the one it will adopt, so nothing is lost and nothing is issued twice.

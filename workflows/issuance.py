@@ -36,13 +36,9 @@ def claim(session: Session, certificate_id: str) -> Certificate | None:
         return None
     try:
         apply_event(session, cert, Event.CLAIM, SYSTEM_ACTOR, expected_version=cert.version,
-                    detail={"attempt": cert.attempts + 1})
+                    detail={"attempt": cert.attempts + 1}, also={"attempts": cert.attempts + 1, "claimed_at": now()})
     except Conflict:
         return None
-    cert.attempts += 1
-    cert.claimed_at = now()
-    session.add(cert)
-    session.flush()
     return cert
 
 
@@ -50,14 +46,15 @@ def complete(
     session: Session, cert: Certificate, *, claimed_version: int, storage_key: str, sha256: str, signature: str,
     key_id: str,
 ) -> None:
-    """Mark a claimed certificate issued; Conflict if the claim was lost meanwhile (released and re-claimed)."""
+    """Mark a claimed certificate issued; Conflict if the claim was lost meanwhile (released and re-claimed).
+
+    One UPDATE fenced by the claimed version and its audit row; `cert` may be the claim's own object, merged
+    without loading (no read before the write).
+    """
     apply_event(session, cert, Event.COMPLETE, SYSTEM_ACTOR, expected_version=claimed_version,
-                detail={"sha256": sha256, "key_id": key_id})
-    cert.storage_key, cert.sha256, cert.signature, cert.key_id = storage_key, sha256, signature, key_id
-    cert.issued_at = now()
-    cert.last_error = None
-    session.add(cert)
-    session.flush()
+                detail={"sha256": sha256, "key_id": key_id},
+                also={"storage_key": storage_key, "sha256": sha256, "signature": signature, "key_id": key_id,
+                      "issued_at": now(), "last_error": None})
 
 
 def give_back(
@@ -70,11 +67,8 @@ def give_back(
     """
     event = Event.RELEASE if cert.attempts < MAX_ATTEMPTS else Event.FAIL
     apply_event(session, cert, event, SYSTEM_ACTOR, expected_version=claimed_version,
-                detail={"error": error[:300]}, effect_delay=retry_in)
-    cert.last_error = error[:500]
-    cert.queued_at = now() + retry_in
-    session.add(cert)
-    session.flush()
+                detail={"error": error[:300]}, effect_delay=retry_in,
+                also={"last_error": error[:500], "queued_at": now() + retry_in})
     return event == Event.RELEASE
 
 

@@ -163,15 +163,20 @@ def apply_event(
     expected_version: int | None = None,
     detail: dict[str, Any] | None = None,
     effect_delay: timedelta = timedelta(0),
+    also: dict[str, Any] | None = None,
 ) -> Transition:
-    """Check table, role, guard and version; set the state, bump the version, audit, record the effect; flush."""
+    """Check table, role, guard and version; set the state, bump the version, audit, record the effect; flush.
+
+    One UPDATE and one audit INSERT: `also` sets more columns of the row in that same UPDATE (what a worker records
+    when it claims or completes a certificate), so no second write follows.
+    """
     event = Event(event)
     transition = authorise(obj, event, actor)
     if expected_version is not None and expected_version != obj.version:
         raise Conflict("stale_version")
     state = state_of(obj)
     state_column = "state" if isinstance(obj, Application) else "status"
-    values: dict[str, Any] = {state_column: transition.next_state.value, "version": obj.version + 1}
+    values: dict[str, Any] = {**(also or {}), state_column: transition.next_state.value, "version": obj.version + 1}
     if isinstance(obj, Application):
         values["updated_at"] = now()
     table = cast(Any, type(obj)).__table__

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from factories import make_citizen, make_staff, scores, submitted_application
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -43,6 +44,38 @@ def test_claim_is_exclusive_and_repeatable(session: Session) -> None:
     session.commit()
     assert issuance.claim(session, cert.id) is None  # a second delivery of the same message does nothing
     assert cert.attempts == 1
+
+
+def test_claim_and_complete_each_write_one_row_and_its_audit(session: Session) -> None:
+    """The worker's bookkeeping per certificate: the claim reads the row it renders and writes it once; completion
+    writes it once, without reading it again; each with its audit row."""
+    cert, _ = _queued_certificate(session)
+    engine, queued_version = session.get_bind(), cert.version
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine, expire_on_commit=False) as claiming:
+            claimed = issuance.claim(claiming, cert.id)
+            assert claimed is not None
+            claiming.commit()
+        assert statements == ["SELECT", "UPDATE", "INSERT"]
+        statements.clear()
+        with Session(engine) as completing:
+            issuance.complete(completing, completing.merge(claimed, load=False), claimed_version=claimed.version,
+                              storage_key="k", sha256="0" * 64, signature="s", key_id="test")
+            completing.commit()
+        assert statements == ["UPDATE", "INSERT"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    session.expire_all()
+    done = session.get(Certificate, cert.id)
+    assert done is not None
+    assert (done.status, done.attempts, done.sha256, done.key_id) == ("issued", 1, "0" * 64, "test")
+    assert done.claimed_at is not None and done.issued_at is not None and done.version == queued_version + 2
 
 
 def test_failures_retry_then_stop(session: Session) -> None:
