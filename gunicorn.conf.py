@@ -17,7 +17,7 @@ threads = int(os.environ.get("WEB_THREADS", "8"))  # at most the database pool p
 # A request that takes longer than this is a bug to find, not a wait to sit out (a decision of 5,000 takes seconds).
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 # Recycle processes now and then, staggered, so that slow growth of memory never adds up.
 max_requests = 10_000
 max_requests_jitter = 1_000

@@ -7,7 +7,6 @@ from workflows import accounts
 from workflows.actors import Actor
 from workflows.errors import DomainError
 from workflows.models import User
-from workflows.registration import actor_for
 
 from .database import db
 
@@ -24,18 +23,19 @@ class Unauthorized(DomainError):
 class SessionUser(UserMixin):
     """A cookie-session user; the id carries the session version so a bump signs every session out."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, citizen_id: str | None = None) -> None:
         self.user = user
+        self.citizen_id = citizen_id
         self.id = f"{user.id}:{user.session_version}"
 
 
 @login_manager.user_loader
 def _load(session_id: str) -> SessionUser | None:
     user_id, _, version = session_id.partition(":")
-    user = db().get(User, user_id)
-    if user is None or not user.active or str(user.session_version) != version:
+    found = accounts.session_user(db(), user_id)  # the user and their citizen profile: one statement
+    if found is None or not found[0].active or str(found[0].session_version) != version:
         return None
-    return SessionUser(user)
+    return SessionUser(*found)
 
 
 def bearer_actor() -> Actor:
@@ -44,11 +44,11 @@ def bearer_actor() -> Actor:
         return g.actor  # type: ignore[no-any-return]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = accounts.user_for_token(db(), token.strip()) if scheme.lower() == "bearer" and token else None
-    if user is None:
+    actor = accounts.token_actor(db(), token.strip()) if scheme.lower() == "bearer" and token else None
+    if actor is None:
         raise Unauthorized()
-    g.actor = actor_for(db(), user)
-    return g.actor  # type: ignore[no-any-return]
+    g.actor = actor
+    return actor
 
 
 def page_actor() -> Actor | None:
@@ -56,7 +56,7 @@ def page_actor() -> Actor | None:
     if not current_user.is_authenticated:
         return None
     if "page_actor" not in g:
-        g.page_actor = actor_for(db(), current_user.user)
+        g.page_actor = accounts.actor_of(current_user.user, current_user.citizen_id)
     return g.page_actor  # type: ignore[no-any-return]
 
 

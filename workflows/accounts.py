@@ -3,14 +3,16 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, and_, col, or_, select
 
 from . import cccd as cccd_rules
-from .actors import ROLES, WARD_STAFF
+from .actors import ROLES, WARD_STAFF, Actor
 from .clock import now
 from .errors import Conflict, Invalid
-from .models import ApiToken, AuditEvent, User, Ward
+from .models import ApiToken, AuditEvent, Citizen, User, Ward
 from .passwords import DUMMY_HASH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 from .vocabulary import Entity, Event, Role
 
@@ -78,13 +80,36 @@ def issue_token(session: Session, user: User) -> tuple[str, datetime]:
     return token, expires_at
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """Resolve a bearer token to its active user, or None when unknown, expired or revoked."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now():
+@cache  # the same construct every time: built once (SQLAlchemy caches its compiled form by structure)
+def profile_of_user() -> Any:
+    """The citizen profile of the user row of the enclosing query, as a scalar subquery: a citizen's own, or for
+    staff the profile registered with their CCCD (the same person); NULL when there is none."""
+    person = or_(col(Citizen.user_id) == col(User.id),
+                 and_(col(User.cccd).is_not(None), col(Citizen.cccd) == col(User.cccd)))
+    return select(Citizen.id).where(person).limit(1).scalar_subquery()
+
+
+def actor_of(user: User, citizen_id: str | None) -> Actor:
+    """The Actor of a user whose citizen profile (if any) is known."""
+    return Actor(user_id=user.id, role=Role(user.role), ward_code=user.ward_code, citizen_id=citizen_id)
+
+
+def session_user(session: Session, user_id: str) -> tuple[User, str | None] | None:
+    """A user and their citizen profile id, in one statement (every signed-in page asks this)."""
+    row = session.exec(select(User, profile_of_user()).where(User.id == user_id)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def token_actor(session: Session, token: str) -> Actor | None:
+    """Resolve a bearer token to its active user's Actor in one statement; None when unknown, expired or revoked."""
+    row = session.exec(select(ApiToken, User, profile_of_user()).join(User, col(User.id) == col(ApiToken.user_id))
+                       .where(ApiToken.token_hash == _digest(token))).first()
+    if row is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    found, user, citizen_id = row
+    if found.revoked_at is not None or found.expires_at <= now() or not user.active:
+        return None
+    return actor_of(user, citizen_id)
 
 
 def revoke_token(session: Session, token: str) -> bool:

@@ -113,9 +113,7 @@ def add_activity(
 
 def criteria_set_of(session: Session, app: Application) -> CriteriaSet:
     """The criteria set the application is pinned to."""
-    cset = session.get(CriteriaSet, app.criteria_set_id)
-    assert cset is not None
-    return cset
+    return criteria.published(session, app.criteria_set_id)[0]
 
 
 def indicators_of(session: Session, app: Application) -> list[Indicator]:

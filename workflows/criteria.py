@@ -42,18 +42,34 @@ class Assessment:
     missing: tuple[str, ...]
 
 
+# A criteria set never changes once published (a new version is a new set, with a new id), so each process keeps
+# the sets it has read: the pages and the API of an application ask for its set and indicators on every request.
+# Copies that belong to no session, so no commit elsewhere ever expires them; keyed by id, so no set is ever stale.
+_PUBLISHED: dict[str, tuple[CriteriaSet, tuple[Indicator, ...]]] = {}
+
+
+def published(session: Session, criteria_set_id: str) -> tuple[CriteriaSet, tuple[Indicator, ...]]:
+    """A criteria set and its indicators in printed order: read once per process, then from memory."""
+    found = _PUBLISHED.get(criteria_set_id)
+    if found is None:
+        cset = session.get(CriteriaSet, criteria_set_id)
+        if cset is None:
+            raise LookupError(f"no criteria set {criteria_set_id}")
+        stmt = select(Indicator).where(Indicator.criteria_set_id == criteria_set_id).order_by(col(Indicator.position))
+        found = (CriteriaSet.model_validate(cset.model_dump()),
+                 tuple(Indicator.model_validate(i.model_dump()) for i in session.exec(stmt)))
+        _PUBLISHED[criteria_set_id] = found
+    return found
+
+
 def indicator_codes(session: Session, criteria_set: CriteriaSet) -> list[str]:
     """Return the indicator codes of a criteria set in their printed order."""
-    rows = session.exec(
-        select(Indicator.code).where(Indicator.criteria_set_id == criteria_set.id).order_by(col(Indicator.position))
-    )
-    return list(rows)
+    return [i.code for i in published(session, criteria_set.id)[1]]
 
 
 def indicators_of(session: Session, criteria_set_id: str) -> list[Indicator]:
     """A criteria set's indicators in printed order, with their wording."""
-    stmt = select(Indicator).where(Indicator.criteria_set_id == criteria_set_id).order_by(col(Indicator.position))
-    return list(session.exec(stmt))
+    return list(published(session, criteria_set_id)[1])
 
 
 def current_set(session: Session, title_type: str, year: int) -> CriteriaSet | None:

@@ -3,11 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from . import cccd as cccd_rules
 from . import names
-from .accounts import create_user
+from .accounts import actor_of, create_user, session_user
 from .actors import Actor
 from .clock import now
 from .errors import Conflict, Invalid
@@ -73,8 +73,5 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
 
 def actor_for(session: Session, user: User) -> Actor:
     """Build the Actor for a user, with their citizen profile when they have one."""
-    # A citizen's own profile, or for staff the profile registered with their CCCD (the same person).
-    person = Citizen.user_id == user.id if user.cccd is None else or_(Citizen.user_id == user.id,
-                                                                     Citizen.cccd == user.cccd)
-    citizen_id = session.exec(select(Citizen.id).where(person)).first()
-    return Actor(user_id=user.id, role=Role(user.role), ward_code=user.ward_code, citizen_id=citizen_id)
+    found = session_user(session, user.id)
+    return actor_of(user, found[1] if found else None)

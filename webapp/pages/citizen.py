@@ -159,7 +159,7 @@ def register() -> Any:
             s.commit()
             user = s.get(User, citizen.user_id)
             assert user is not None
-            login_user(SessionUser(user))
+            login_user(SessionUser(user, citizen.id))
             flash(gettext("Your account is ready. Welcome!"))
             return redirect(url_for(".home"))
         s.rollback()

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import MultiDict
 
@@ -17,7 +17,7 @@ from workflows.clock import HANOI_OFFSET
 from workflows.validation import parse_int
 from workflows.vocabulary import VOCABULARY, Event, Term, Tone
 
-from ..i18n import locale, message
+from ..i18n import gettext, locale, message
 
 # The reviewer's three verdicts, in the order they are offered (a reviewer proposes; only the chair recognises).
 DECISIONS: tuple[Event, ...] = (Event.APPROVE, Event.RETURN, Event.REJECT)
