@@ -17,7 +17,14 @@ threads = int(os.environ.get("WEB_THREADS", "8"))  # at most the database pool p
 # A request that takes longer than this is a bug to find, not a wait to sit out (a decision of 5,000 takes seconds).
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
+# A kept-alive connection stays with the process that accepted it, and a busy process tends to accept more: under
+# 64 clients one process held 28 connections while another held 4 (benchmarks.load prints the spread). Behind a
+# proxy that opens a connection per request the spread evens out; WEB_CONNECTIONS caps a process's connections
+# (twice its threads evened the spread out at some cost in throughput, measured 2026-11-27).
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
+# gunicorn 27 opens a control socket at one path per user (~/.gunicorn): two servers on a machine would share it.
+control_socket_disable = True
 # Recycle processes now and then, staggered, so that slow growth of memory never adds up.
 max_requests = 10_000
 max_requests_jitter = 1_000

@@ -752,9 +752,7 @@ def tail(path: Path, lines: int = 40) -> str:
 def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """gunicorn running with this environment until the block ends (SIGTERM, SIGKILL after 30 s)."""
     with log_path.open("wb") as out:
-        # No control socket: gunicorn's default is one shared path in $HOME, which another gunicorn may be using.
-        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                                   "--no-control-socket"],
+        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
                                   cwd=ROOT, env=env, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
     try:
         wait_healthy(server, port, log_path)
