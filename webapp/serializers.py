@@ -41,11 +41,13 @@ def certificate_ref(cert: Certificate) -> dict[str, Any]:
 
 def application_json(session: Session, app: Application) -> dict[str, Any]:
     """The full application as the API contract describes it."""
-    citizen = session.get(Citizen, app.citizen_id)
-    assert citizen is not None
-    cert = session.exec(
-        select(Certificate).where(Certificate.application_id == app.id).order_by(col(Certificate.queued_at).desc())
-    ).first()
+    # The applicant and the application's newest certificate (if any) in one statement.
+    newest = (select(Certificate.id).where(Certificate.application_id == app.id)
+              .order_by(col(Certificate.queued_at).desc()).limit(1).scalar_subquery())
+    found = session.exec(select(Citizen, Certificate).outerjoin(Certificate, col(Certificate.id) == newest)
+                         .where(Citizen.id == app.citizen_id)).first()
+    assert found is not None
+    citizen, cert = found
     return {
         "id": app.id, "year": app.year, "state": app.state, "version": app.version,
         "title_type": app.title_type, "target_group": app.target_group,

@@ -380,6 +380,30 @@ def test_admin_dashboard_states_the_city_line_first(pages_app):
     assert re.search(r"\d{1,3}\.\d{3}", page)  # populations in Vietnamese format
 
 
+def test_dashboard_rows_follow_the_counters_and_the_language(pages_app, session):
+    """The ward rows are rendered once per distinct figures and language: a moved counter shows at once."""
+    from workflows import rollup_counters
+
+    client = pages_app.test_client()
+    login(client, "admin")
+
+    def ba_dinh_row(path: str) -> str:
+        found = re.search(r"<tr>\s*<td>00004</td>.*?</tr>", text(client.get(path)), re.S)
+        assert found
+        return found.group(0)
+
+    before = ba_dinh_row(f"/admin/?year={YEAR}")
+    assert ba_dinh_row(f"/admin/?year={YEAR}") == before
+    rollup_counters.add(session, "00004", YEAR, "cdht", 1234)
+    session.commit()
+    after = ba_dinh_row(f"/admin/?year={YEAR}")
+    assert after != before and "1.234" in after
+    rollup_counters.add(session, "00004", YEAR, "cdht", 80_000)  # above the target now: the row says so
+    session.commit()
+    assert "đã đạt" in ba_dinh_row(f"/admin/?year={YEAR}")
+    assert ">met<" in ba_dinh_row(f"/admin/?year={YEAR}&lang=en")
+
+
 def test_chair_sees_the_year_a_decision_number_is_already_used_in(pages_app, session) -> None:
     from factories import make_citizen, make_staff, scores, submitted_application
     from sqlmodel import select

@@ -1,6 +1,9 @@
 """The city administrator's dashboard: the city line in words, then every ward in a table."""
 
+from functools import lru_cache
+
 from flask import Blueprint, render_template, request
+from markupsafe import Markup
 
 from workflows import names
 from workflows import rollup as rollups
@@ -10,6 +13,7 @@ from workflows.validation import parse_int
 from workflows.vocabulary import Role, TargetIndicator
 
 from ..database import db
+from ..i18n import locale
 from . import formats
 from .access import require_role
 
@@ -35,6 +39,18 @@ def dashboard(actor: Actor) -> object:
         wards.sort(key=lambda w: names.fold(w.name))
     elif sort == "rate":
         wards.sort(key=lambda w: (w.rate(w.cdht) is None, -(w.rate(w.cdht) or 0), w.code))
-    return render_template("pages/admin/dashboard.html", r=result, wards=wards, year=year, sort=sort,
-                           years=range(FIRST_YEAR, current + 2), target=result.targets.get(TargetIndicator.CDHT),
-                           as_of=now())
+    target = result.targets.get(TargetIndicator.CDHT)
+    rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht)) for w in wards)
+    return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort,
+                           years=range(FIRST_YEAR, current + 2), target=target, as_of=now(),
+                           ward_rows=ward_rows(locale(), rows, target.value if target else None))
+
+
+@lru_cache(maxsize=64)
+def ward_rows(lang: str, rows: tuple[tuple[str, str, int | None, int, float | None], ...],
+              target: float | None) -> Markup:
+    """The table's 126 rows for these figures, in this language: rendered once per distinct input, since the
+    figures change only when a decision or a revocation moves a counter (the inputs are read on every request)."""
+    del lang  # part of the key: the rows are rendered in the request's language
+    html = render_template("pages/admin/_ward_rows.html", rows=rows, target=target)
+    return Markup(html)  # noqa: S704  # Jinja escaped every value in it
