@@ -18,11 +18,11 @@ threads = int(os.environ.get("WEB_THREADS", "8"))  # at most the database pool p
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 # A kept-alive connection stays with the process that accepted it, and a busy process tends to accept more: under
-# 64 clients one process held 28 connections while another held 4 (benchmarks.load prints the spread). Behind a
-# proxy that opens a connection per request the spread evens out; WEB_CONNECTIONS caps a process's connections
-# (twice its threads evened the spread out at some cost in throughput, measured 2026-11-27).
+# 64 clients one process held 28 connections while another held 4, and its clients waited (benchmarks.load prints
+# the spread). At most twice its threads per process, the rest wait in the listen queue for a process with room:
+# the worst p95 went from 953 to 785 ms at the same throughput (ADR 13). WEB_KEEPALIVE=0 measured worse.
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
-worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", str(2 * threads)))
 # gunicorn 27 opens a control socket at one path per user (~/.gunicorn): two servers on a machine would share it.
 control_socket_disable = True
 # Recycle processes now and then, staggered, so that slow growth of memory never adds up.
