@@ -39,7 +39,7 @@ from webapp.config import from_env
 from workflows import application_counters
 from workflows.clock import today
 from workflows.db import session_scope
-from workflows.review import Cursor
+from workflows.review_queue import Cursor
 from workflows.seed import seed_reference
 from workflows.synthetic import generate
 

@@ -17,5 +17,5 @@ def test_gunicorn_accepts_the_configuration(tmp_path) -> None:
                 (line.partition("=") for line in out.stdout.splitlines()) if value}
     assert settings["worker_class"] == "gthread" and settings["workers"] == "2" and int(settings["threads"]) >= 4
     assert settings["wsgi_app"] == "webapp:create_app()"
-    assert settings["control_socket_disable"] == "True"
-    assert int(settings["worker_connections"]) == 2 * int(settings["threads"])  # no process hoards connections  # no shared ~/.gunicorn socket between two servers
+    assert settings["control_socket_disable"] == "True"  # no shared ~/.gunicorn socket between two servers
+    assert int(settings["worker_connections"]) == 2 * int(settings["threads"])  # no process hoards connections

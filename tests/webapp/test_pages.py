@@ -344,9 +344,9 @@ def test_queue_pages_walk_by_cursor_links(pages_app, session, monkeypatch):
     """Next and previous links carry a cursor: following them visits every application once, in order."""
     from factories import make_citizen, submitted_application
 
-    from workflows import review as reviewing
+    from workflows import review_queue
 
-    monkeypatch.setattr(reviewing, "PAGE_SIZE", 2)
+    monkeypatch.setattr(review_queue, "PAGE_SIZE", 2)
     for n in range(5):
         citizen, _ = make_citizen(session, ward="00004", full_name=f"Phạm Thu Hà {n}")
         submitted_application(session, citizen)

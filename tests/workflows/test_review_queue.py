@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from tests.factories import make_citizen, make_staff, submitted_application
 from workflows import application_counters
-from workflows import review as reviewing
+from workflows import review_queue as reviewing
 from workflows.errors import Invalid, NotFound
 from workflows.models import Application
 from workflows.vocabulary import ApplicationState, Role

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from workflows.review import QUEUE_STATES
+from workflows.review_queue import QUEUE_STATES
 
 from .openapi_schemas import SCHEMAS, Schema, ref
 

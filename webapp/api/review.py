@@ -4,6 +4,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from workflows import review as reviewing
+from workflows import review_queue
 from workflows.errors import Invalid
 from workflows.inputs import ReviewInput, parse
 from workflows.validation import parse_int
@@ -21,19 +22,19 @@ from .io import json_body
 def queue() -> ResponseReturnValue:
     """One page of the caller's ward queue (filters: state, q; page by number, or by `cursor` from `next_cursor`)."""
     raw = request.args.get("state", ApplicationState.SUBMITTED) or None
-    if raw is not None and raw not in reviewing.QUEUE_STATES:
+    if raw is not None and raw not in review_queue.QUEUE_STATES:
         raise Invalid(fields={"state": "invalid_choice"})
     state = ApplicationState(raw) if raw else None
     page = parse_int(request.args.get("page", "1"), 1, 100_000)
     if page is None:
         raise Invalid(fields={"page": "out_of_range"})
     after = request.args.get("cursor")
-    found = reviewing.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page,
-                            after=reviewing.Cursor.parse(after) if after else None)
+    found = review_queue.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page,
+                            after=review_queue.Cursor.parse(after) if after else None)
     items = [{"id": r.id, "state": r.state, "version": r.version, "citizen_name": r.citizen_name,
               "target_group": r.target_group, "submitted_at": iso(r.submitted_at), "total": r.total}
              for r in found.rows]
-    return jsonify({"items": items, "total": found.total, "page": found.page, "page_size": reviewing.PAGE_SIZE,
+    return jsonify({"items": items, "total": found.total, "page": found.page, "page_size": review_queue.PAGE_SIZE,
                     "next_cursor": found.after.token() if found.after else None})
 
 

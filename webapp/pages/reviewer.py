@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from workflows import applications
+from workflows import applications, review_queue
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
@@ -35,17 +35,17 @@ def _filters() -> dict[str, Any]:
     """The queue's filters from the query string or the form (state may be '' for every state)."""
     source = request.values
     state = source.get("state", ApplicationState.SUBMITTED)
-    if state and state not in reviewing.QUEUE_STATES:
+    if state and state not in review_queue.QUEUE_STATES:
         raise NotFound()
     page = source.get("page", "1")
     return {"state": state, "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1,
             "after": source.get("after", ""), "before": source.get("before", "")}
 
 
-def _cursor(token: str) -> reviewing.Cursor | None:
+def _cursor(token: str) -> review_queue.Cursor | None:
     """A queue cursor from a link; a damaged link is a 404, like any other address that names nothing."""
     try:
-        return reviewing.Cursor.parse(token) if token else None
+        return review_queue.Cursor.parse(token) if token else None
     except Invalid:
         raise NotFound() from None
 
@@ -56,13 +56,13 @@ def queue(actor: Actor) -> object:
     """The ward's queue: filters, counts per state, a table, 25 rows a page."""
     s = db()
     f = _filters()
-    found = reviewing.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"],
+    found = review_queue.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"],
                             after=_cursor(f["after"]), before=_cursor(f["before"]))
     total = found.total
-    pages = max(1, -(-total // reviewing.PAGE_SIZE), found.page + (1 if found.after else 0))
+    pages = max(1, -(-total // review_queue.PAGE_SIZE), found.page + (1 if found.after else 0))
     f = f | {"page": found.page}
     return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
-                           pages=pages, states=reviewing.QUEUE_STATES, found=found)
+                           pages=pages, states=review_queue.QUEUE_STATES, found=found)
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])
@@ -113,7 +113,7 @@ def application(actor: Actor, app_id: str) -> object:
         "confirmed": posted and form.get("confirm_self_scores") == "yes",
         "action": form.get("action", "") if posted else "", "comment": form.get("comment", "") if posted else "",
         "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
-        "next_id": reviewing.next_to_review(s, actor, app, f["q"] or None) if saved else None,
+        "next_id": review_queue.next_to_review(s, actor, app, f["q"] or None) if saved else None,
     }
     status = 422 if errors else 409 if banner else 200
     return render_template("pages/reviewer/application.html", **context), status
