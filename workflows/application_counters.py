@@ -7,21 +7,17 @@ reviewer's queue reads its counts per state here instead of counting the ward's 
 load, or to repair). Same shape as workflows.rollup_counters.
 """
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from . import recount
-from .clock import now
 from .models import Application, ApplicationCounter
 
 KEY = ("ward_code", "year", "state")
-_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -37,24 +33,9 @@ class Difference:
 
 def move(session: Session, changes: Iterable[tuple[str, int, str, int]]) -> None:
     """Add each (ward_code, year, state, delta) to its counter: one statement for them all, in the session's
-    transaction.
-
-    A multi-row `INSERT … ON CONFLICT DO UPDATE SET applications = applications + excluded.applications`: a first
-    application creates its row, concurrent writers wait for each other's row and both count. Rows are taken in key
-    order, so two transactions never lock two counters in opposite orders.
-    """
-    deltas: Counter[tuple[str, int, str]] = Counter()
-    for ward_code, year, state, delta in changes:
-        deltas[ward_code, year, str(state)] += delta
-    rows = [{"ward_code": w, "year": y, "state": s, "applications": d, "updated_at": now()}
-            for (w, y, s), d in sorted(deltas.items()) if d]
-    if not rows:
-        return
-    stmt = _UPSERTS[session.get_bind().dialect.name](ApplicationCounter).values(rows)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
-        "applications": col(ApplicationCounter.applications) + stmt.excluded.applications,
-        "updated_at": stmt.excluded.updated_at})
-    session.execute(stmt)
+    transaction (workflows.recount.add)."""
+    recount.add(session, ApplicationCounter, KEY, "applications",
+                (((ward, year, str(state)), delta) for ward, year, state, delta in changes))
 
 
 def by_state(session: Session, ward_code: str, year: int | None = None) -> dict[str, int]:
@@ -68,7 +49,7 @@ def by_state(session: Session, ward_code: str, year: int | None = None) -> dict[
 
 def rows(session: Session) -> int:
     """How many counter rows there are."""
-    return int(session.execute(select(func.count()).select_from(ApplicationCounter)).scalar_one())
+    return recount.rows(session, ApplicationCounter)
 
 
 def _recount() -> Any:

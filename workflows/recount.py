@@ -1,12 +1,44 @@
-"""What every counter table shares: compare stored counts with a recount, and replace them by a recount."""
+"""What every counter table shares: add to counters, compare them with a recount, replace them by a recount."""
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, text, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from .clock import now
+
+_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def add(session: Session, model: Any, key: tuple[str, ...], count: str,
+        deltas: Iterable[tuple[tuple[Any, ...], int]]) -> None:
+    """Add each (key values, delta) to its counter row: one statement for them all, in the session's transaction.
+
+    A multi-row `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`: a first change creates its row; two
+    transactions at once both count (the second waits for the first's row, never reads it). Rows are taken in key
+    order, so two transactions never lock two counters in opposite orders.
+    """
+    summed: Counter[tuple[Any, ...]] = Counter()
+    for values, delta in deltas:
+        summed[values] += delta
+    moment = now()
+    rows = [dict(zip(key, values, strict=True)) | {count: delta, "updated_at": moment}
+            for values, delta in sorted(summed.items()) if delta]
+    if not rows:
+        return
+    stmt = _UPSERTS[session.get_bind().dialect.name](model).values(rows)
+    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={
+        count: getattr(model, count) + getattr(stmt.excluded, count), "updated_at": stmt.excluded.updated_at})
+    session.execute(stmt)
+
+
+def rows(session: Session, model: Any) -> int:
+    """How many rows a counter table has."""
+    return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def differences(session: Session, recount: Any, stored: Any) -> list[tuple[Any, ...]]:
@@ -40,4 +72,4 @@ def replace(session: Session, model: Any, columns: list[str], recount: Any) -> i
     session.execute(delete(table))
     session.execute(insert(table).from_select([*columns, "updated_at"],
                                               recount.add_columns(literal(now(), UTCDateTime()))))
-    return int(session.execute(select(func.count()).select_from(table)).scalar_one())
+    return rows(session, model)

@@ -48,13 +48,9 @@ def review(session: Session, actor: Actor, application_id: str, data: ReviewInpu
             | ({"scores": "total_below_pass"} if not result.below_minimum and not result.missing else {}),
             total=result.total, pass_total=cset.pass_total, pass_each=cset.pass_min_indicator,
         )
+    # The verdict and its scores in the same UPDATE as the state change (one write, fenced by the version read).
     apply_event(session, app, data.action, actor, expected_version=data.version,
-                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores})
-    app.reviewer_scores = ward_scores
-    app.total = result.total
-    app.review_comment = text or None
-    app.reviewed_by = actor.user_id
-    app.reviewed_at = now()
-    session.add(app)
-    session.flush()
+                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores},
+                also={"reviewer_scores": ward_scores, "total": result.total, "review_comment": text or None,
+                      "reviewed_by": actor.user_id, "reviewed_at": now()})
     return app

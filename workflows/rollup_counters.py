@@ -5,21 +5,17 @@ the same transaction, so a rollback takes the counter back with the certificates
 table and names every difference; `rebuild` recounts everything (after a bulk load, or to repair).
 """
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from . import recount
-from .clock import now
 from .models import Certificate, RollupCounter
 
 KEY = ("ward_code", "year", "title_type")
-_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -34,28 +30,15 @@ class Difference:
 
 
 def add(session: Session, ward_code: str, year: int, title_type: str, delta: int) -> None:
-    """Move one counter by delta in the session's transaction: one statement, safe against concurrent writers.
-
-    `INSERT … ON CONFLICT DO UPDATE SET live = live + excluded.live`: the first certificate of a ward and year
-    creates the row; two transactions at once both count (the second waits for the first's row, never reads it).
-    """
-    if delta == 0:
-        return
-    stmt = _UPSERTS[session.get_bind().dialect.name](RollupCounter).values(
-        ward_code=ward_code, year=year, title_type=title_type, live=delta, updated_at=now())
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
-        "live": col(RollupCounter.live) + stmt.excluded.live, "updated_at": stmt.excluded.updated_at})
-    session.execute(stmt)
+    """Move one counter by delta in the session's transaction: one statement, safe against concurrent writers
+    (workflows.recount.add)."""
+    recount.add(session, RollupCounter, KEY, "live", [((ward_code, year, title_type), delta)])
 
 
 def add_live(session: Session, certificates: Iterable[Certificate], sign: int = 1) -> None:
-    """Count (sign=1) or uncount (sign=-1) the live ones among certificates: one statement per ward, year, title.
-
-    Keys are taken in sorted order, so that two transactions never lock two counters in opposite orders.
-    """
-    counts = Counter((c.ward_code, c.year, c.title_type) for c in certificates if c.live_key is not None)
-    for ward_code, year, title_type in sorted(counts):
-        add(session, ward_code, year, title_type, sign * counts[ward_code, year, title_type])
+    """Count (sign=1) or uncount (sign=-1) the live ones among certificates: one statement for all their counters."""
+    recount.add(session, RollupCounter, KEY, "live",
+                (((c.ward_code, c.year, c.title_type), sign) for c in certificates if c.live_key is not None))
 
 
 def live_by_ward(session: Session, year: int, title_type: str) -> dict[str, int]:
@@ -67,7 +50,7 @@ def live_by_ward(session: Session, year: int, title_type: str) -> dict[str, int]
 
 def rows(session: Session) -> int:
     """How many counter rows there are."""
-    return int(session.execute(select(func.count()).select_from(RollupCounter)).scalar_one())
+    return recount.rows(session, RollupCounter)
 
 
 def _recount() -> Any:

@@ -30,7 +30,7 @@ def queue() -> ResponseReturnValue:
         raise Invalid(fields={"page": "out_of_range"})
     after = request.args.get("cursor")
     found = review_queue.queue(db(), bearer_actor(), state=state, q=request.args.get("q"), page=page,
-                            after=review_queue.Cursor.parse(after) if after else None)
+                               after=review_queue.Cursor.parse(after) if after else None)
     items = [{"id": r.id, "state": r.state, "version": r.version, "citizen_name": r.citizen_name,
               "target_group": r.target_group, "submitted_at": iso(r.submitted_at), "total": r.total}
              for r in found.rows]

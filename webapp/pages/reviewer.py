@@ -57,7 +57,7 @@ def queue(actor: Actor) -> object:
     s = db()
     f = _filters()
     found = review_queue.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"],
-                            after=_cursor(f["after"]), before=_cursor(f["before"]))
+                               after=_cursor(f["after"]), before=_cursor(f["before"]))
     total = found.total
     pages = max(1, -(-total // review_queue.PAGE_SIZE), found.page + (1 if found.after else 0))
     f = f | {"page": found.page}
