@@ -18,29 +18,23 @@ One JSON line on stdout: p50/p95 per kind, `queue_p95_ms` (the worst p95; target
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from alembic import command
 from sqlalchemy import text
 
-from benchmarks.scratch import log, postgres_database
-from webapp import create_app
-from webapp.cli import alembic_config
+from benchmarks.scratch import log, postgres_database, seeded_app
 from webapp.config import from_env
 from workflows import application_counters
 from workflows.clock import today
 from workflows.db import session_scope
 from workflows.review_queue import Cursor
-from workflows.seed import seed_reference
 from workflows.synthetic import generate
 
 WARD = "00004"
@@ -72,12 +66,7 @@ def run(applications: int, citizens: int, requests: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cdht_bench_") as tmp, postgres_database("queue") as url:
         settings = from_env({"CDHT_INSTANCE_PATH": tmp, "DATABASE_URL": url, "CELERY_BROKER_URL": "filesystem://",
                              "LOGIN_RATE_LIMIT": "1000 per minute"})
-        with contextlib.redirect_stdout(sys.stderr):
-            command.upgrade(alembic_config(url), "head")
-        app = create_app(settings)
-        engine = app.extensions["cdht"].engine
-        with session_scope(engine) as session:
-            seed_reference(session)
+        app, engine = seeded_app(settings)
         t0 = time.perf_counter()
         report = generate(engine, citizens=citizens, year=year, seed=1, backlog={WARD: applications})
         log(f"city of {report.citizens} people in {time.perf_counter() - t0:.0f} s")

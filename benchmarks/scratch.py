@@ -5,6 +5,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -31,3 +32,21 @@ def postgres_database(label: str) -> Iterator[str]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         log(f"dropped database {name}")
+
+
+def seeded_app(settings: Any) -> tuple[Any, Any]:
+    """The app on a new database: migrated (Alembic's chatter sent to stderr) and seeded; returns (app, engine)."""
+    from alembic import command
+
+    from webapp import create_app
+    from webapp.cli import alembic_config
+    from workflows.db import session_scope
+    from workflows.seed import seed_reference
+
+    with contextlib.redirect_stdout(sys.stderr):
+        command.upgrade(alembic_config(settings.database_url), "head")
+    app = create_app(settings)
+    engine = app.extensions["cdht"].engine
+    with session_scope(engine) as session:
+        seed_reference(session)
+    return app, engine

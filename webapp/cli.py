@@ -1,5 +1,5 @@
 """Operator commands: `flask db upgrade`, `flask seed`, `flask demo [generate]`, `flask users create`, `flask sweep`,
-`flask rollup check|rebuild`."""
+`flask rollup check|rebuild`, `flask digital import`."""
 
 import sys
 from pathlib import Path
@@ -152,37 +152,76 @@ def register(app: Flask) -> None:
         else:
             click.echo(pem.decode().strip())
 
-    rollup = AppGroup("rollup", help="Counters: live certificates (ADR 10) and applications per state (ADR 12).")
+    rollup = AppGroup("rollup", help="Counters: live certificates (ADR 10), applications per state (ADR 12) and "
+                                     "holders of basic digital skills (ADR 15).")
 
     @rollup.command("check")
     def rollup_check() -> None:
-        """Recount live certificates and applications, compare with the counters; exit 1 naming every difference."""
+        """Recount live certificates, applications and digital holders, compare with the counters; exit 1 naming
+        every difference."""
         from workflows import application_counters, rollup_counters
+        from workflows.digital import counters as digital_counters
 
         with session_scope(runtime().engine) as session:
             live = rollup_counters.check(session)
             states = application_counters.check(session)
-            rows = rollup_counters.rows(session), application_counters.rows(session)
+            digital = digital_counters.check(session)
+            rows = (rollup_counters.rows(session), application_counters.rows(session),
+                    digital_counters.rows(session))
         for d in live:
             click.echo(f"ward {d.ward_code} year {d.year} title {d.title_type}: counted {d.counted}, "
                        f"stored {d.stored}")
         for a in states:
             click.echo(f"ward {a.ward_code} year {a.year} state {a.state}: counted {a.counted}, stored {a.stored}")
-        if live or states:
-            click.echo(f"{len(live) + len(states)} counters differ from the certificates and applications "
-                       "(`flask rollup rebuild` recounts them)", err=True)
+        for h in digital:
+            click.echo(f"ward {h.ward_code} year {h.year} digital holders: counted {h.counted}, stored {h.stored}")
+        if live or states or digital:
+            click.echo(f"{len(live) + len(states) + len(digital)} counters differ from the certificates, "
+                       "applications and digital attainments (`flask rollup rebuild` recounts them)", err=True)
             sys.exit(1)
-        click.echo(f"rollup counters agree ({rows[0]} rows); application counters agree ({rows[1]} rows)")
+        click.echo(f"rollup counters agree ({rows[0]} rows); application counters agree ({rows[1]} rows); "
+                   f"digital counters agree ({rows[2]} rows)")
 
     @rollup.command("rebuild")
     def rollup_rebuild() -> None:
-        """Recount every counter from the live certificates and the applications (after a bulk load, or to repair)."""
+        """Recount every counter from the live certificates, the applications and the digital attainments (after a
+        bulk load, or to repair)."""
         from workflows import application_counters, rollup_counters
+        from workflows.digital import counters as digital_counters
 
         with session_scope(runtime().engine) as session:
-            rows = rollup_counters.rebuild(session), application_counters.rebuild(session)
-        click.echo(f"rollup counters rebuilt ({rows[0]} rows); application counters rebuilt ({rows[1]} rows)")
+            rows = (rollup_counters.rebuild(session), application_counters.rebuild(session),
+                    digital_counters.rebuild(session))
+        click.echo(f"rollup counters rebuilt ({rows[0]} rows); application counters rebuilt ({rows[1]} rows); "
+                   f"digital counters rebuilt ({rows[2]} rows)")
+
+    digital = AppGroup("digital", help="Digital skills: imports from training platforms (ADR 15).")
+
+    @digital.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--source", required=True, help='The platform, e.g. "Bình dân học vụ số".')
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+    def digital_import(file: Path, source: str, dry_run: bool) -> None:
+        """Import completions (CSV: cccd,completed_on,external_id,course): all or nothing, idempotent."""
+        from workflows.actors import SYSTEM_ACTOR
+        from workflows.digital import imports
+
+        try:
+            rows = imports.parse(file.read_bytes())
+            with session_scope(runtime().engine) as session, click.progressbar(
+                    length=len(rows), label="Importing", file=sys.stderr) as bar:
+                report = imports.import_completions(session, SYSTEM_ACTOR, rows, source, dry_run=dry_run,
+                                                    progress=bar.update)
+                if dry_run:
+                    session.rollback()
+        except DomainError as exc:
+            _fail(exc)
+        for number in report.unknown_rows:
+            click.echo(f"row {number}: no citizen has this CCCD (not imported)")
+        click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows, {report.imported} imported, "
+                   f"{report.skipped_existing} already imported, {report.unknown_cccd} unknown CCCD")
 
     app.cli.add_command(db_group)
     app.cli.add_command(users)
     app.cli.add_command(rollup)
+    app.cli.add_command(digital)

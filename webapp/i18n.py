@@ -110,6 +110,15 @@ MESSAGES: dict[str, str] = {
     "date_parts": N_("Enter the day, month and year as numbers, for example 17 5 1990."),
     "date_invalid": N_("This date does not exist (for example 31/02)."),
     "no_selection": N_("Select at least one application."),
+    # digital skills
+    "not_utf8": N_("The file must be a CSV file saved as UTF-8."),
+    "bad_header": N_("The first row must name the columns: %(expected)s."),
+    "wrong_column_count": N_("This row does not have the columns of the first row."),
+    "external_id_required": N_(
+        "Each row needs the training platform's id for it (external_id, 100 characters at most)."),
+    "external_id_repeated": N_("Another row has this external_id for a different completion."),
+    "too_many_rows": N_("The file has too many rows (%(limit)s at most)."),
+    "self_assessment_never_counts": N_("A self-assessment is kept as the citizen's own view and is never verified."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
@@ -120,6 +129,8 @@ FALLBACKS: dict[str, str] = {
     "signed_before_year": N_("The decision cannot be signed before its year begins."),
     "below_minimum": N_("This indicator is below the minimum score."),
     "total_below_pass": N_("The total is below the pass mark."),
+    "bad_header": N_("The first row must name the columns: cccd,completed_on,external_id,course."),
+    "too_many_rows": N_("The file has too many rows."),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)")

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, col, create_engine, select
@@ -63,6 +64,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """An INSERT of the session's dialect, which knows ON CONFLICT (both of ours do)."""
+    return _INSERTS[session.get_bind().dialect.name](model)
 
 
 IN_CHUNK = 900  # ids per IN list: below SQLite's oldest limit on bound parameters (999)

@@ -5,13 +5,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, text, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from .clock import now
-
-_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from .db import dialect_insert
 
 
 def add(session: Session, model: Any, key: tuple[str, ...], count: str,
@@ -30,7 +28,7 @@ def add(session: Session, model: Any, key: tuple[str, ...], count: str,
             for values, delta in sorted(summed.items()) if delta]
     if not rows:
         return
-    stmt = _UPSERTS[session.get_bind().dialect.name](model).values(rows)
+    stmt = dialect_insert(session, model).values(rows)
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={
         count: getattr(model, count) + getattr(stmt.excluded, count), "updated_at": stmt.excluded.updated_at})
     session.execute(stmt)

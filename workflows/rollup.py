@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from . import rollup_counters
 from .actors import Actor
+from .digital import counters as digital_counters
 from .errors import NotFound
 from .models import Population, Target, Ward
 from .vocabulary import DenominatorMode, Role, TargetIndicator, TitleType
@@ -30,13 +31,19 @@ class Figures:
 
     code: str
     name: str
-    population: int | None
+    population: int | None  # the title's denominator, in its target's mode
     cdht: int = 0
-    digital: int | None = None  # unknown until digital-skill attainments are recorded
+    digital: int = 0  # citizens holding basic digital skills in the year
+    digital_population: int | None = None  # the digital target's denominator (its own mode)
 
     def rate(self, numerator: int | None) -> float | None:
         """Numerator over population; None when either is unknown or the denominator is zero."""
         return numerator / self.population if self.population and numerator is not None else None
+
+    @property
+    def digital_rate(self) -> float | None:
+        """Holders of basic digital skills over the digital target's denominator."""
+        return self.digital / self.digital_population if self.digital_population else None
 
 
 @dataclass
@@ -100,14 +107,20 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     wards = session.exec(select(col(Ward.code), col(Ward.name)).where(Ward.active == True)  # noqa: E712
                          .order_by(col(Ward.code))).all()
     targets = _targets(session, year)
-    cdht_target = targets[TargetIndicator.CDHT]
-    populations = _populations(session, year, cdht_target.denominator_mode if cdht_target else DEFAULT_MODE)
+    modes = {i: (t.denominator_mode if t else DEFAULT_MODE) for i, t in targets.items()}
+    populations = _populations(session, year, modes[TargetIndicator.CDHT])
+    digital_populations = (populations if modes[TargetIndicator.DIGITAL] == modes[TargetIndicator.CDHT]
+                           else _populations(session, year, modes[TargetIndicator.DIGITAL]))
     counts = _cdht_counts(session, year)
-    lines = [Figures(code, name, populations.get(code), cdht=counts.get(code, 0)) for code, name in wards]
+    holders = digital_counters.holders_by_ward(session, year)
+    lines = [Figures(code, name, populations.get(code), cdht=counts.get(code, 0), digital=holders.get(code, 0),
+                     digital_population=digital_populations.get(code)) for code, name in wards]
     # Ratio of sums over the wards that have a denominator; a ward without one cannot raise the city rate.
     measured = [f for f in lines if f.population]
+    digital_measured = [f for f in lines if f.digital_population]
     city = Figures("01", "Thành phố Hà Nội", sum(f.population or 0 for f in measured) or None,
-                   cdht=sum(f.cdht for f in measured))
+                   cdht=sum(f.cdht for f in measured), digital=sum(f.digital for f in digital_measured),
+                   digital_population=sum(f.digital_population or 0 for f in digital_measured) or None)
     without = len(lines) - len(measured)
     if actor.role != Role.CITY_ADMIN:
         lines = [f for f in lines if f.code == actor.ward_code]

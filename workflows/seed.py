@@ -8,6 +8,7 @@ from vietnam_provinces import Ward as OfficialWard
 
 from .accounts import create_user
 from .criteria import seed_qd_324
+from .digital import frameworks
 from .models import Citizen, Population, Target, User, Ward
 from .registration import register_citizen
 from .vocabulary import DenominatorMode, Role, Sex, TargetGroup, TargetIndicator
@@ -46,6 +47,7 @@ def seed_reference(session: Session) -> int:
     wards = seed_wards(session)
     seed_targets(session)
     seed_qd_324(session)
+    frameworks.register(session)
     return wards
 
 

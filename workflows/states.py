@@ -7,6 +7,7 @@ guard), and the effect the change earns after commit. Pages ask it which events 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, update
@@ -16,12 +17,23 @@ from sqlmodel import Session
 from . import application_counters
 from .actors import Actor
 from .clock import now
+from .db import dialect_insert
+from .digital import counters as digital_counters
 from .effects import Effect, EffectKind, emit
 from .errors import Conflict, DomainError, Forbidden, NotFound
-from .models import Application, AuditEvent, Certificate
-from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, Term
+from .models import Application, AuditEvent, Certificate, DigitalAttainment
+from .vocabulary import (
+    ApplicationState,
+    AttainmentKind,
+    AttainmentState,
+    CertificateStatus,
+    Entity,
+    Event,
+    Role,
+    Term,
+)
 
-Governed = Application | Certificate
+Governed = Application | Certificate | DigitalAttainment
 Guard = Callable[[Actor, Any], None]
 
 
@@ -30,7 +42,7 @@ def _owner(actor: Actor, app: Application) -> None:
         raise NotFound()
 
 
-def _ward_staff_not_owner(actor: Actor, app: Application) -> None:
+def _ward_staff_not_owner(actor: Actor, app: Application | DigitalAttainment) -> None:
     if actor.ward_code != app.ward_code:
         raise NotFound()  # another ward's object does not exist for this actor
     if actor.citizen_id is not None and actor.citizen_id == app.citizen_id:
@@ -46,11 +58,21 @@ def _anyone(_actor: Actor, _obj: Any) -> None:
     return None
 
 
+def _may_verify(actor: Actor, attainment: DigitalAttainment) -> None:
+    # A self-assessment is kept as the citizen's own view and is never verified; ward staff verify in their ward
+    # and never their own record; a city administrator or the system verifies what arrives from official channels.
+    if actor.role == Role.WARD_REVIEWER:
+        _ward_staff_not_owner(actor, attainment)
+    if attainment.kind == AttainmentKind.SELF_ASSESSMENT:
+        raise Conflict("self_assessment_never_counts")
+
+
 ANY_ROLE = frozenset(Role)  # the guard decides (the owner, whatever else they are)
 REVIEWER = frozenset({Role.WARD_REVIEWER})
 CHAIR = frozenset({Role.WARD_CHAIR})
 SYSTEM = frozenset({Role.SYSTEM})
 REVOKERS = frozenset({Role.WARD_CHAIR, Role.CITY_ADMIN})
+VERIFIERS = frozenset({Role.WARD_REVIEWER, Role.CITY_ADMIN, Role.SYSTEM})
 RENDER = EffectKind.RENDER_CERTIFICATE
 
 
@@ -72,7 +94,7 @@ class Initial:
     effect: EffectKind | None = None
 
 
-A, C = ApplicationState, CertificateStatus
+A, C, D = ApplicationState, CertificateStatus, AttainmentState
 TABLE: dict[tuple[Entity, Term, Event], Transition] = {
     (Entity.APPLICATION, A.DRAFT, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
     (Entity.APPLICATION, A.RETURNED, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
@@ -86,12 +108,30 @@ TABLE: dict[tuple[Entity, Term, Event], Transition] = {
     (Entity.CERTIFICATE, C.RENDERING, Event.FAIL): Transition(C.FAILED, SYSTEM),
     (Entity.CERTIFICATE, C.FAILED, Event.RETRY): Transition(C.QUEUED, REVOKERS | SYSTEM, _ward_staff, effect=RENDER),
     (Entity.CERTIFICATE, C.ISSUED, Event.REVOKE): Transition(C.REVOKED, REVOKERS, _ward_staff),
+    (Entity.ATTAINMENT, D.PENDING, Event.VERIFY): Transition(D.VERIFIED, VERIFIERS, _may_verify),
+    (Entity.ATTAINMENT, D.PENDING, Event.DECLINE): Transition(D.REJECTED, VERIFIERS, _may_verify),
+    (Entity.ATTAINMENT, D.VERIFIED, Event.REVOKE): Transition(D.REVOKED, REVOKERS | SYSTEM, _ward_staff),
 }
 INITIAL: dict[Entity, Initial] = {
     Entity.APPLICATION: Initial(A.DRAFT),
     Entity.CERTIFICATE: Initial(C.QUEUED, effect=RENDER),
+    Entity.ATTAINMENT: Initial(D.PENDING),
 }
-del A, C
+del A, C, D
+
+
+@dataclass(frozen=True)
+class _Kind:
+    entity: Entity
+    column: str  # the column that holds the state
+    states: type[Term]
+
+
+_KINDS: dict[type, _Kind] = {
+    Application: _Kind(Entity.APPLICATION, "state", ApplicationState),
+    Certificate: _Kind(Entity.CERTIFICATE, "status", CertificateStatus),
+    DigitalAttainment: _Kind(Entity.ATTAINMENT, "state", AttainmentState),
+}
 
 # The application may still be changed by its owner (activities, self-assessment) in these states.
 EDITABLE_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.RETURNED})
@@ -99,12 +139,23 @@ EDITABLE_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.RETURNED})
 
 def entity_of(obj: Governed) -> Entity:
     """Which kind of governed object this is."""
-    return Entity.APPLICATION if isinstance(obj, Application) else Entity.CERTIFICATE
+    return _KINDS[type(obj)].entity
 
 
 def state_of(obj: Governed) -> Term:
     """The object's current state as a vocabulary member."""
-    return ApplicationState(obj.state) if isinstance(obj, Application) else CertificateStatus(obj.status)
+    kind = _KINDS[type(obj)]
+    return kind.states(getattr(obj, kind.column))
+
+
+def _moved(session: Session, entity: Entity, objs: Sequence[Any], previous: Sequence[Term], next_state: Term) -> None:
+    """Move the counters that count objects of this kind by state, in the same transaction."""
+    if entity == Entity.APPLICATION:
+        application_counters.move(session, [
+            change for obj, state in zip(objs, previous, strict=True)
+            for change in ((obj.ward_code, obj.year, state, -1), (obj.ward_code, obj.year, next_state, 1))])
+    elif entity == Entity.ATTAINMENT:
+        digital_counters.moved(session, objs, [str(p) for p in previous])
 
 
 def initial_state(entity: Entity) -> Term:
@@ -175,11 +226,11 @@ def apply_event(
     if expected_version is not None and expected_version != obj.version:
         raise Conflict("stale_version")
     state = state_of(obj)
-    state_column = "state" if isinstance(obj, Application) else "status"
+    state_column = _KINDS[type(obj)].column
     values: dict[str, Any] = {**(also or {}), state_column: transition.next_state.value, "version": obj.version + 1}
-    if isinstance(obj, Application):
-        values["updated_at"] = now()
     table = cast(Any, type(obj)).__table__
+    if "updated_at" in table.c:
+        values["updated_at"] = now()
     # Conditional on the version read: a concurrent writer makes this match no row instead of double-applying.
     result = session.execute(
         update(table).where(table.c.id == obj.id, table.c.version == obj.version).values(**values)
@@ -188,9 +239,7 @@ def apply_event(
         raise Conflict("stale_version")
     for key, value in values.items():
         set_committed_value(obj, key, value)
-    if isinstance(obj, Application):
-        application_counters.move(session, [(obj.ward_code, obj.year, state, -1),
-                                            (obj.ward_code, obj.year, transition.next_state, 1)])
+    _moved(session, entity_of(obj), [obj], [state], transition.next_state)
     _audit(session, actor, entity_of(obj), obj.id, event, state, transition.next_state, detail)
     if transition.effect is not None:
         emit(session, Effect(transition.effect, obj.id, effect_delay))
@@ -216,11 +265,11 @@ def apply_event_many(
     if any(t != first for t in transitions):
         raise Conflict("invalid_transition", event=event.value)  # mixed states: one event, one next state
     kind, table = entity_of(objs[0]), cast(Any, type(objs[0])).__table__
-    state_column = "state" if isinstance(objs[0], Application) else "status"
+    state_column = _KINDS[type(objs[0])].column
     moment = now()
     params = [{"_id": o.id, "_read": o.version, "_next": o.version + 1} for o in objs]
     values: dict[str, Any] = {**(also or {}), state_column: first.next_state.value, "version": bindparam("_next")}
-    if isinstance(objs[0], Application):
+    if "updated_at" in table.c:
         values["updated_at"] = moment
     stmt = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_read")).values(values)
     result = session.connection().execute(stmt, params)
@@ -232,12 +281,9 @@ def apply_event_many(
         set_committed_value(obj, "version", obj.version + 1)
         for key, value in (also or {}).items():
             set_committed_value(obj, key, value)
-        if isinstance(obj, Application):
+        if "updated_at" in table.c:
             set_committed_value(obj, "updated_at", moment)
-    if isinstance(objs[0], Application):
-        application_counters.move(session, [
-            change for obj, state in zip(cast(Sequence[Application], objs), previous, strict=True)
-            for change in ((obj.ward_code, obj.year, state, -1), (obj.ward_code, obj.year, first.next_state, 1))])
+    _moved(session, kind, objs, previous, first.next_state)
     session.execute(insert(AuditEvent), [
         {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": kind.value,
          "entity_id": obj.id, "event": event.value, "from_state": state.value, "to_state": first.next_state.value,
@@ -282,6 +328,63 @@ def record_creation_many(
     if initial.effect is not None:
         for obj in objs:
             emit(session, Effect(initial.effect, obj.id))
+
+
+def create_many(
+    session: Session, model: type[Governed], rows: Sequence[dict[str, Any]], actor: Actor, *, then: Event,
+    detail: dict[str, Any] | None = None, then_detail: dict[str, Any] | None = None,
+    also: dict[str, Any] | None = None, unique_by: tuple[str, ...] | None = None,
+) -> list[str]:
+    """New rows of one kind born and moved at once by one event (an import of 100,000 verified records).
+
+    Each row is checked as if born and then moved by `then`: born in its initial state, the event authorised from it
+    (roles, guard) by the table. They are inserted in one multi-row INSERT already in the state the event leads to
+    (with `also`'s columns), never written twice, as plain rows (no ORM object per row); the audit trail gets both
+    rows (born, then moved), the counters move and the effects are recorded, as record_creation_many followed by
+    apply_event_many would do. With `unique_by` (the columns of a unique constraint), a row whose key exists already
+    is left out by the database itself (ON CONFLICT DO NOTHING) and nothing else happens for it. Returns the ids
+    of the rows created.
+    """
+    if not rows:
+        raise ValueError("nothing to create")
+    kind = _KINDS[model]
+    initial = INITIAL[kind.entity]
+    if any(row[kind.column] != initial.state.value for row in rows):
+        raise ValueError(f"a new {kind.entity.value} starts as {initial.state.value}")
+    views = [SimpleNamespace(**row) for row in rows]  # what the guards read, without building ORM objects
+    moved_by = TABLE.get((kind.entity, initial.state, then))
+    if moved_by is None:
+        raise Conflict("invalid_transition", state=initial.state.value, event=then.value)
+    if actor.role not in moved_by.roles:
+        raise Forbidden("role_not_allowed")
+    for view in views:
+        moved_by.guard(actor, view)
+    table = cast(Any, model).__table__
+    moment = now()
+    stamp = {"updated_at": moment} if "updated_at" in table.c else {}
+    written = [row | (also or {}) | stamp | {kind.column: moved_by.next_state.value} for row in rows]
+    if unique_by:
+        stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(unique_by))
+        created = set(session.execute(stmt.returning(table.c.id), written).scalars())
+        rows = [row for row in rows if row["id"] in created]
+        written = [row for row in written if row["id"] in created]
+        if not rows:
+            return []
+    else:
+        session.execute(insert(table), written)
+    session.execute(insert(AuditEvent), [
+        {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": kind.entity.value,
+         "entity_id": row["id"], "event": event.value, "from_state": before, "to_state": after, "detail": extra or {}}
+        for event, before, after, extra in ((Event.CREATE, None, initial.state.value, detail),
+                                            (then, initial.state.value, moved_by.next_state.value, then_detail))
+        for row in rows])  # births first, then moves: rows alike in shape go in one multi-row INSERT
+    _moved(session, kind.entity, [SimpleNamespace(**row) for row in written], [initial.state] * len(rows),
+           moved_by.next_state)
+    for effect in (initial.effect, moved_by.effect):
+        if effect is not None:
+            for row in rows:
+                emit(session, Effect(effect, row["id"]))
+    return [row["id"] for row in rows]
 
 
 def _audit(

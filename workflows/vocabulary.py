@@ -51,6 +51,7 @@ class Entity(Term):
     CITIZEN = "citizen", N_("Citizen")
     USER = "user", N_("Account")
     DECISION = "decision", N_("Recognition decision")
+    ATTAINMENT = "attainment", N_("Digital skills record")
 
 
 class ApplicationState(Term):
@@ -102,6 +103,8 @@ class Event(Term):
     FAIL = "fail", N_("Mark as failed"), Tone.PROBLEM
     RETRY = "retry", N_("Try again")
     REVOKE = "revoke", N_("Revoke"), Tone.PROBLEM
+    VERIFY = "verify", N_("Verify"), Tone.DONE
+    DECLINE = "decline", N_("Do not accept"), Tone.PROBLEM
 
 
 class Role(Term):
@@ -140,6 +143,25 @@ class TitleType(Term):
     CDHT = "cdht", N_("Learning citizen")
 
 
+class AttainmentKind(Term):
+    """Where a record of digital skills comes from; a self-assessment is kept and never counts."""
+
+    TEST = "test", N_("Built-in test")
+    CERTIFICATE = "certificate", N_("Certificate of a course")
+    IMPORT = "import", N_("Training platform")
+    ASSESSMENT = "assessment", N_("Supervised assessment")
+    SELF_ASSESSMENT = "self_assessment", N_("Self-assessment")
+
+
+class AttainmentState(Term):
+    """Where a record of digital skills stands; only a verified one can count."""
+
+    PENDING = "pending", N_("Waiting for verification"), Tone.PROGRESS
+    VERIFIED = "verified", N_("Verified"), Tone.DONE
+    REJECTED = "rejected", N_("Not accepted"), Tone.PROBLEM
+    REVOKED = "revoked", N_("Revoked"), Tone.PROBLEM
+
+
 class Sex(Term):
     """Recorded sex, as the identity number encodes it; decides 'Ông' or 'Bà' on the certificate."""
 
@@ -149,7 +171,7 @@ class Sex(Term):
 
 VOCABULARY: tuple[type[Term], ...] = (
     Entity, ApplicationState, CertificateStatus, VerificationStatus, Event, Role, TargetGroup, ActivityKind,
-    TitleType, Sex,
+    TitleType, AttainmentKind, AttainmentState, Sex,
 )
 
 

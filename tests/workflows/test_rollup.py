@@ -99,4 +99,4 @@ def test_ward_without_denominator_cannot_raise_the_city_rate(session: Session) -
     assert (result.city.cdht, result.city.population) == (5, 1000)
     assert result.wards_without_population == 125
     assert {w.code: w.cdht for w in result.wards}["00070"] == 7  # still shown for the ward itself
-    assert result.city.digital is None  # not measured yet: unknown, never a false 0 %
+    assert result.city.digital == 0 and result.city.digital_rate == 0  # measured: nobody holds them yet

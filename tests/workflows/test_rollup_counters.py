@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from webapp.cli import alembic_config
-from workflows import application_counters, issuance, rollup_counters
+from workflows import application_counters, issuance, recount, rollup_counters
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.criteria import current_set
 from workflows.decisions import record_decision
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import DecisionInput, RevocationInput, parse
-from workflows.models import Application, Certificate, Citizen, RollupCounter, User, Ward
+from workflows.models import Application, Certificate, Citizen, DigitalCounter, RollupCounter, User, Ward
 from workflows.models.ids import new_id
 from workflows.passwords import DUMMY_HASH
 from workflows.vocabulary import TitleType
@@ -262,13 +262,15 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     assert rollup_counters.check(session) == []
     ok = runner.invoke(args=["rollup", "check"])
     assert (ok.exit_code, ok.stdout.strip()) == (
-        0, "rollup counters agree (2 rows); application counters agree (4 rows)")  # approved ones now at 0
+        0, ("rollup counters agree (2 rows); application counters agree (4 rows); "
+            "digital counters agree (0 rows)"))  # approved ones now at 0
 
     conn = session.connection()  # edited by hand: one too high, one row gone, one made up
     conn.execute(text("UPDATE rollup_counter SET live = live + 2 WHERE ward_code = :w"), {"w": wards[0]})
     conn.execute(text("DELETE FROM rollup_counter WHERE ward_code = :w"), {"w": wards[1]})
     rollup_counters.add(session, wards[2], year - 1, CDHT, 5)
     application_counters.move(session, [(wards[1], year, "recognised", -1)])
+    recount.add(session, DigitalCounter, ("ward_code", "year"), "holders", [((wards[0], year), 3)])
     session.commit()
     diff = rollup_counters.Difference
     assert rollup_counters.check(session) == sorted([
@@ -280,11 +282,13 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
         f"ward {wards[0]} year {year} title cdht: counted 3, stored 5",
         f"ward {wards[1]} year {year} title cdht: counted 2, stored 0",
         f"ward {wards[2]} year {year - 1} title cdht: counted 0, stored 5",
-        f"ward {wards[1]} year {year} state recognised: counted 2, stored 1"]
+        f"ward {wards[1]} year {year} state recognised: counted 2, stored 1",
+        f"ward {wards[0]} year {year} digital holders: counted 0, stored 3"]
 
     rebuilt = runner.invoke(args=["rollup", "rebuild"])
     assert (rebuilt.exit_code, rebuilt.stdout.strip()) == (
-        0, "rollup counters rebuilt (2 rows); application counters rebuilt (2 rows)")
+        0, ("rollup counters rebuilt (2 rows); application counters rebuilt (2 rows); "
+            "digital counters rebuilt (0 rows)"))
     assert rollup_counters.check(session) == [] and application_counters.check(session) == []
     assert runner.invoke(args=["rollup", "check"]).exit_code == 0
     admin = Actor(user_id=None, role="city_admin")

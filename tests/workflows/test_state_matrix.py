@@ -14,16 +14,18 @@ from sqlmodel import Session, col, func, select
 
 from workflows import states
 from workflows.actors import Actor
+from workflows.digital.frameworks import BASIC_FRAMEWORK
 from workflows.errors import Conflict, DomainError, Forbidden, NotFound
-from workflows.models import Application, AuditEvent, Certificate, CriteriaSet, Decision
+from workflows.models import Application, AuditEvent, Certificate, CriteriaSet, Decision, DigitalAttainment
 
 OWN_WARD, OTHER_WARD = "00004", "00070"
 ROLES = ("citizen", "ward_reviewer", "ward_chair", "city_admin", "system")
 RELATIONS = ("own_ward", "other_ward", "own_application")
 APPLICATION_STATES = ("draft", "submitted", "returned", "approved", "rejected", "recognised")
 CERTIFICATE_STATUSES = ("queued", "rendering", "issued", "failed", "revoked", "superseded")
+ATTAINMENT_STATES = ("pending", "verified", "rejected", "revoked")
 EVENTS = ("create", "register", "submit", "approve", "return", "reject", "recognise", "claim", "complete", "release",
-          "fail", "retry", "revoke")
+          "fail", "retry", "revoke", "verify", "decline")
 
 # Who may cause each transition, and what else is checked:
 #   owner      — only the application's own citizen (whatever their role); anyone else: not found
@@ -43,6 +45,13 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, str, frozenset[str]]] = {
     ("certificate", "rendering", "fail"): ("failed", "anyone", frozenset({"system"})),
     ("certificate", "failed", "retry"): ("queued", "ward", frozenset({"ward_chair", "city_admin", "system"})),
     ("certificate", "issued", "revoke"): ("revoked", "ward", frozenset({"ward_chair", "city_admin"})),
+    # A digital skills record (a certificate of a course here): the ward's reviewer checks it, never their own; a
+    # city administrator or the system confirms what arrives from official channels; the chair revokes.
+    ("attainment", "pending", "verify"): ("verified", "ward_staff",
+                                          frozenset({"ward_reviewer", "city_admin", "system"})),
+    ("attainment", "pending", "decline"): ("rejected", "ward_staff",
+                                           frozenset({"ward_reviewer", "city_admin", "system"})),
+    ("attainment", "verified", "revoke"): ("revoked", "ward", frozenset({"ward_chair", "city_admin", "system"})),
 }
 
 
@@ -107,7 +116,17 @@ class World:
         self.session.flush()
         return cert
 
-    def new_row(self, entity: str, state: str) -> Application | Certificate:
+    def new_attainment(self, state: str) -> DigitalAttainment:
+        row = DigitalAttainment(citizen_id=self.owner.citizen_id, ward_code=OWN_WARD, kind="certificate",
+                                framework_id=BASIC_FRAMEWORK, level=2, counts=True, achieved_on=date(2026, 3, 1),
+                                first_year=2026, last_year=2028, source="test", state=state)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def new_row(self, entity: str, state: str) -> Application | Certificate | DigitalAttainment:
+        if entity == "attainment":
+            return self.new_attainment(state)
         return self.new_application(state) if entity == "application" else self.new_certificate(state)
 
     def actor(self, role: str, relation: str) -> Actor:
@@ -123,7 +142,7 @@ class World:
         # A made-up id within the column's 32 characters (PostgreSQL enforces the length, SQLite does not).
         return Actor(user_id=f"{role}:{relation}"[:32], role=role, ward_code=ward, citizen_id=citizen_id)
 
-    def audit_count(self, row: Application | Certificate) -> int:
+    def audit_count(self, row: Application | Certificate | DigitalAttainment) -> int:
         return self.session.exec(select(func.count()).select_from(AuditEvent)
                                  .where(col(AuditEvent.entity_id) == row.id)).one()
 
@@ -133,8 +152,8 @@ def world(session: Session) -> World:
     return World(session)
 
 
-def _state(row: Application | Certificate) -> str:
-    return str(row.state if isinstance(row, Application) else row.status)
+def _state(row: Application | Certificate | DigitalAttainment) -> str:
+    return str(row.status if isinstance(row, Certificate) else row.state)
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED), ids=lambda k: "-".join(k))
@@ -165,7 +184,8 @@ def test_each_transition_for_each_role_and_relation(world: World, key: tuple[str
 
 
 @pytest.mark.parametrize(("entity", "state"), [("application", s) for s in APPLICATION_STATES]
-                         + [("certificate", s) for s in CERTIFICATE_STATUSES])
+                         + [("certificate", s) for s in CERTIFICATE_STATUSES]
+                         + [("attainment", s) for s in ATTAINMENT_STATES])
 def test_every_other_event_is_an_invalid_transition(world: World, entity: str, state: str) -> None:
     row = world.new_row(entity, state)
     version = row.version

@@ -151,6 +151,19 @@ PATHS: dict[str, dict[str, Any]] = {
         {"200": ok("Rollup")}, "404 422",
         parameters=[query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "Defaults to this year.")],
         description="City admins see every ward; ward staff see the city line and their ward; others get 404.")},
+    "/api/v1/digital/frameworks": {"get": op(
+        "listDigitalFrameworks", "digital", "Published digital-competence frameworks and their basic rule",
+        {"200": ok("DigitalFrameworks")}, security=PUBLIC)},
+    "/api/v1/me/digital": {"get": op(
+        "myDigitalRecords", "digital", "The caller's records of digital skills, newest first",
+        {"200": ok("DigitalRecords")}, "404", description="Citizens only; others get 404.")},
+    "/api/v1/digital/imports": {"post": op(
+        "importDigitalCompletions", "digital", "Import completions from a training platform (city admins)",
+        {"200": ok("DigitalImportReport")}, "400 403 413 422",
+        requestBody={"required": True, "content": {"multipart/form-data": {"schema": ref("DigitalImport")}}},
+        description="All or nothing: 422 names every bad row as `row.N` (the header is row 1) and imports "
+                    "nothing. Idempotent: a row already imported from the same source (by `external_id`) is "
+                    "counted in `skipped_existing`. A CCCD of no citizen is reported, never created.")},
     "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health")}, security=PUBLIC)},
     "/readyz": {"get": op(
         "readyz", "health", "Database, broker and storage are reachable",
@@ -170,7 +183,7 @@ DOCUMENT: dict[str, Any] = {
     "servers": [{"url": "/"}],
     "security": [{"bearerAuth": []}],
     "tags": [{"name": n} for n in ("auth", "citizens", "applications", "review", "decisions", "certificates",
-                                   "rollup", "health")],
+                                   "rollup", "digital", "health")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -7,6 +7,8 @@ from workflows.inputs import REVIEW_EVENTS
 from workflows.vocabulary import (
     ActivityKind,
     ApplicationState,
+    AttainmentKind,
+    AttainmentState,
     CertificateStatus,
     Sex,
     TargetGroup,
@@ -68,7 +70,10 @@ ACTIVITY_FIELDS: dict[str, Schema] = {
     "provider": t("string", maxLength=200),
 }
 ROLLUP_LINE = obj({"code": STR, "name": STR, "population": null(INT), "cdht": INT, "cdht_rate": RATE,
-                   "cdht_target": null(t("number")), "digital": INT, "digital_rate": RATE,
+                   "cdht_target": null(t("number")),
+                   "digital": t("integer", description="Citizens holding basic digital skills in the year."),
+                   "digital_population": null(t("integer", description="The digital target's denominator.")),
+                   "digital_rate": RATE,
                    "digital_target": null(t("number"))})
 
 SCHEMAS: dict[str, Schema] = {
@@ -149,6 +154,24 @@ SCHEMAS: dict[str, Schema] = {
     "Target": obj({"milestone_year": INT, "value": t("number"), "expected_by_now": t("number"), "source": STR}),
     "Rollup": obj({"year": INT, "targets": obj({"cdht": null(ref("Target")), "digital": null(ref("Target"))}),
                    "city": ref("RollupLine"), "wards": array(ref("RollupLine")), "wards_without_population": INT}),
+    "DigitalFrameworks": obj({"items": array(obj({
+        "id": STR, "name": STR, "version": STR, "publisher": STR, "source": STR, "levels": INT,
+        "areas": array(obj({"code": STR, "name": STR})),
+        "basic_rule": null(obj({"overall_min": t("number"), "area_min": t("number"), "min_level": INT,
+                                "valid_years": INT}))}))}),
+    "DigitalRecords": obj({"items": array(obj({
+        "id": STR, "kind": t("string", enum=AttainmentKind.values()),
+        "state": t("string", enum=AttainmentState.values()),
+        "framework": STR, "level": null(INT), "achieved_on": DATE, "source": STR, "course": null(STR),
+        "counts": BOOL, "valid_from_year": INT, "valid_to_year": INT}))}),
+    "DigitalImport": obj({"file": t("string", format="binary",
+                                    description="CSV, UTF-8, header `cccd,completed_on,external_id,course`; dates "
+                                                "as YYYY-MM-DD or DD/MM/YYYY."),
+                          "source": t("string", maxLength=200, description='e.g. "Bình dân học vụ số"'),
+                          "dry_run": t("boolean", description="Check and report; write nothing.")},
+                         required=["file", "source"]),
+    "DigitalImportReport": obj({"rows": INT, "imported": INT, "skipped_existing": INT, "unknown_cccd": INT,
+                                "unknown_rows": array(INT), "dry_run": BOOL}),
     "Health": obj({"status": t("string", const="ok")}),
     "Readiness": obj({"status": t("string", enum=["ready", "not_ready"]),
                       "checks": t("object", additionalProperties=STR,

@@ -21,7 +21,7 @@ def rollup_json(r: rollups.Rollup) -> dict[str, object]:
     def line(f: rollups.Figures) -> dict[str, object]:
         return {"code": f.code, "name": f.name, "population": f.population, "cdht": f.cdht,
                 "cdht_rate": f.rate(f.cdht), "cdht_target": cdht.value if cdht else None,
-                "digital": f.digital, "digital_rate": f.rate(f.digital),
+                "digital": f.digital, "digital_population": f.digital_population, "digital_rate": f.digital_rate,
                 "digital_target": digital.value if digital else None}
 
     targets = {k: (None if t is None else {"milestone_year": t.milestone_year, "value": t.value,

@@ -1,0 +1,59 @@
+"""A citizen's records of digital skills: recording one, and listing what a citizen holds.
+
+Whether an attainment counts towards "has basic digital skills" is decided once, when it is recorded, by the rule
+of the framework version it is recorded under (ADR 15): a later version changes nothing already recorded.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from ..actors import Actor
+from ..errors import NotFound
+from ..models import Citizen, DigitalAttainment
+from ..vocabulary import AttainmentKind, AttainmentState
+from . import frameworks
+
+
+def counts(framework: frameworks.Framework, kind: AttainmentKind, *, level: int | None = None,
+           scores: tuple[float, Mapping[str, float]] | None = None) -> bool:
+    """Whether an attainment of this kind meets the framework's basic rule (never a self-assessment)."""
+    rule = framework.basic
+    if rule is None or kind == AttainmentKind.SELF_ASSESSMENT:
+        return False
+    if kind == AttainmentKind.IMPORT:
+        return True  # an official completion of the basic course
+    if kind == AttainmentKind.TEST:
+        return scores is not None and rule.passes(*scores)
+    return level is not None and level >= rule.min_level
+
+
+def record(
+    session: Session, actor: Actor, citizen: Citizen, kind: AttainmentKind, achieved_on: date, source: str, *,
+    framework_id: str = frameworks.BASIC_FRAMEWORK, level: int | None = None,
+    areas: Mapping[str, float] | None = None, scores: tuple[float, Mapping[str, float]] | None = None,
+    course: str | None = None, evidence_key: str | None = None, external_id: str | None = None,
+) -> DigitalAttainment:
+    """Record a new attainment, pending verification, audited as born; the caller verifies it where it may."""
+    from ..states import record_creation  # the state table imports this package's counters
+
+    framework = frameworks.get(framework_id)
+    first, last = framework.basic.years(achieved_on) if framework.basic else (achieved_on.year, achieved_on.year)
+    attainment = DigitalAttainment(
+        citizen_id=citizen.id, ward_code=citizen.ward_code, kind=kind.value, framework_id=framework.id, level=level,
+        areas=dict(areas or {}), counts=counts(framework, kind, level=level, scores=scores), achieved_on=achieved_on,
+        first_year=first, last_year=last, source=source, course=course, evidence_key=evidence_key,
+        external_id=external_id, state=AttainmentState.PENDING.value, recorded_by=actor.user_id)
+    session.add(attainment)
+    session.flush()
+    record_creation(session, attainment, actor, {"kind": kind.value, "framework": framework.id})
+    return attainment
+
+
+def of_citizen(session: Session, actor: Actor) -> list[DigitalAttainment]:
+    """The caller's own attainments, newest first (NotFound for a caller without a citizen profile)."""
+    if actor.citizen_id is None:
+        raise NotFound()
+    return list(session.exec(select(DigitalAttainment).where(DigitalAttainment.citizen_id == actor.citizen_id)
+                             .order_by(col(DigitalAttainment.achieved_on).desc(), col(DigitalAttainment.id))))

@@ -1,0 +1,74 @@
+"""Digital skills: published framework versions, citizens' attainments and the counters of holders (ADR 15)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..clock import now
+from .ids import new_id
+
+
+class DigitalFramework(SQLModel, table=True):
+    """A framework version as published: its file's hash, so that published content can never change."""
+
+    __tablename__ = "digital_framework"
+
+    id: str = Field(primary_key=True, max_length=60)  # "code@version"
+    code: str = Field(max_length=40)
+    version: str = Field(max_length=20)
+    publisher: str = Field(max_length=200)
+    sha256: str = Field(max_length=64)
+    registered_at: datetime = Field(default_factory=now)
+
+
+class DigitalAttainment(SQLModel, table=True):
+    """One record of a citizen's digital skills; its state changes only through workflows.states.apply_event.
+
+    `counts` is decided once, when it is recorded, by its framework version's rule (a self-assessment never counts);
+    a verified attainment that counts makes its citizen a holder in each year from `first_year` to `last_year`.
+    """
+
+    __tablename__ = "digital_attainment"
+    __table_args__ = (
+        # An import row arriving again (the same file twice, a re-sent row) finds its attainment instead of a twin.
+        UniqueConstraint("source", "external_id", name="uq_digital_attainment_source_external_id"),
+        # A ward's attainments waiting for a reviewer, oldest first.
+        Index("ix_digital_attainment_ward_state", "ward_code", "state", "created_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    citizen_id: str = Field(foreign_key="citizen.id", max_length=32, index=True)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5)  # the citizen's ward when it was recorded
+    kind: str = Field(max_length=20)  # an AttainmentKind
+    framework_id: str = Field(foreign_key="digital_framework.id", max_length=60)
+    level: int | None = None
+    areas: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    counts: bool = False
+    achieved_on: date
+    first_year: int
+    last_year: int
+    source: str = Field(max_length=200)
+    external_id: str | None = Field(default=None, max_length=100)
+    course: str | None = Field(default=None, max_length=300)
+    evidence_key: str | None = Field(default=None, max_length=200)
+    state: str = Field(max_length=20)
+    version: int = 1
+    recorded_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    verified_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    verified_at: datetime | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+
+
+class DigitalCounter(SQLModel, table=True):
+    """Citizens of one ward holding basic digital skills in one year; changed only by workflows.digital.counters."""
+
+    __tablename__ = "digital_counter"
+
+    ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
+    year: int = Field(primary_key=True)
+    holders: int = 0
+    updated_at: datetime = Field(default_factory=now)
