@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
-SYSTEM_PACKAGES := poppler-utils zbar-tools qpdf libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+SYSTEM_PACKAGES := poppler-utils zbar-tools qpdf libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install system-deps lint test-embedded test-production migrate seed clean messages
@@ -29,7 +29,7 @@ messages: install
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -l vi -w 120 --ignore-obsolete
 	$(BIN)/pybabel compile -d webapp/translations --statistics
 
-## System libraries WeasyPrint needs and the PDF tools the tests use (Debian packages).
+## System libraries WeasyPrint needs, the PDF tools the tests use and the browser of tests/browser (Debian packages).
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from certificates import storage_from_url
 from workflows.db import make_engine
-from workflows.digital import frameworks
+from workflows.digital import frameworks, items
 
 from . import auth, database, errors, i18n
 from .celery_app import init_celery
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app (and its Celery instance) from settings, by default read from the environment."""
     settings = settings or from_env()
     frameworks.published()  # a broken framework file stops the start here, naming the file and the entry
+    items.published()  # and so does a broken item bank of the built-in test
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"),
                 instance_path=str(settings.instance_path))
     settings.instance_path.mkdir(parents=True, exist_ok=True)

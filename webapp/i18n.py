@@ -119,6 +119,12 @@ MESSAGES: dict[str, str] = {
     "external_id_repeated": N_("Another row has this external_id for a different completion."),
     "too_many_rows": N_("The file has too many rows (%(limit)s at most)."),
     "self_assessment_never_counts": N_("A self-assessment is kept as the citizen's own view and is never verified."),
+    "attempt_limit": N_("You have taken the test %(limit)s times in the last %(days)s days. Try again later."),
+    "attempt_submitted": N_("This attempt is already submitted."),
+    "attempt_expired": N_("The time for this attempt is over. Start the test again."),
+    "invalid_answers": N_("Answers must map each question to the number of a choice."),
+    "unknown_item": N_("This question is not part of the attempt."),
+    "answer_missing": N_("Choose an answer."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
@@ -131,6 +137,7 @@ FALLBACKS: dict[str, str] = {
     "total_below_pass": N_("The total is below the pass mark."),
     "bad_header": N_("The first row must name the columns: cccd,completed_on,external_id,course."),
     "too_many_rows": N_("The file has too many rows."),
+    "attempt_limit": N_("You have taken the test too many times recently. Try again later."),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)")

@@ -3,14 +3,16 @@
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from workflows.digital import attainments, frameworks, imports
+from workflows.digital import attainments, attempts, frameworks, imports, items
+from workflows.digital.attempts import public_items
 from workflows.errors import Invalid
-from workflows.models import DigitalAttainment
+from workflows.models import DigitalAttainment, DigitalTestAttempt
 
 from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
 from . import bp
+from .io import json_body
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024  # MAX_CONTENT_LENGTH allows 12 MB: about 200,000 rows fit
 
@@ -63,3 +65,38 @@ def import_completions() -> ResponseReturnValue:
     else:
         commit(session)
     return jsonify(report.as_json())
+
+
+def attempt_json(attempt: DigitalTestAttempt, resumed: bool = False) -> dict[str, object]:
+    """An open attempt as the citizen sees it: the form (never a key) and the answers saved so far."""
+    bank = items.get(attempt.bank_id)
+    return {"id": attempt.id, "items": public_items(bank, attempt.item_ids), "answers": attempt.answers,
+            "expires_at": attempt.expires_at.isoformat(), "resumed": resumed}
+
+
+def result_json(result: attempts.Result) -> dict[str, object]:
+    """A submitted attempt's outcome, per area, with what to learn next."""
+    earned = result.attempt.attainment_id
+    return {"passed": result.passed, "score": round(result.score.overall, 4), "correct": result.score.correct,
+            "total": result.score.total, "areas": {k: round(v, 4) for k, v in result.score.by_area.items()},
+            "advice": {k: v.get("vi", "") for k, v in result.advice.items()},
+            "attainment": None if earned is None else {"id": earned, "state": "verified"}}
+
+
+@bp.post("/digital/tests")
+def start_test() -> ResponseReturnValue:
+    """Start the built-in basic test, or resume the open attempt."""
+    session = db()
+    attempt, resumed = attempts.start(session, bearer_actor())
+    commit(session)
+    return jsonify(attempt_json(attempt, resumed)), 200 if resumed else 201
+
+
+@bp.post("/digital/tests/<attempt_id>/submit")
+def submit_test(attempt_id: str) -> ResponseReturnValue:
+    """Submit answers; the score at once; a pass is a verified attainment."""
+    session = db()
+    body = json_body()
+    result = attempts.submit(session, bearer_actor(), attempt_id, body.get("answers", {}))
+    commit(session)
+    return jsonify(result_json(result))

@@ -157,6 +157,17 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/me/digital": {"get": op(
         "myDigitalRecords", "digital", "The caller's records of digital skills, newest first",
         {"200": ok("DigitalRecords")}, "404", description="Citizens only; others get 404.")},
+    "/api/v1/digital/tests": {"post": op(
+        "startDigitalTest", "digital", "Start the built-in basic digital skills test, or resume the open attempt",
+        {"201": ok("DigitalTest", "A new attempt, drawn at random"), "200": ok("DigitalTest", "The open attempt")},
+        "404 429", description="Citizens only. The form never carries an answer key; `answers` are the ones saved "
+                               "so far. 429 (`attempt_limit`) past the attempts allowed in the period.")},
+    "/api/v1/digital/tests/{attempt_id}/submit": {"post": op(
+        "submitDigitalTest", "digital", "Submit the answers: the score at once, a pass recorded as verified",
+        {"200": ok("DigitalTestResult")}, "400 404 409 422",
+        parameters=[path_param("attempt_id", "The attempt's id.")], requestBody=body("DigitalTestSubmit"),
+        description="The attempt's own citizen only; 409 (`attempt_submitted`, `attempt_expired`) once submitted "
+                    "or past its time; 422 names an unknown item or a choice out of range.")},
     "/api/v1/digital/imports": {"post": op(
         "importDigitalCompletions", "digital", "Import completions from a training platform (city admins)",
         {"200": ok("DigitalImportReport")}, "400 403 413 422",

@@ -14,18 +14,24 @@ from workflows import issuance, names
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
+from workflows.digital import attainments as digital_records
+from workflows.digital import attempts as digital_attempts
+from workflows.digital import frameworks as digital_frameworks
+from workflows.digital import items as digital_items
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import Application, Indicator, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
-from workflows.vocabulary import ApplicationState, CertificateStatus, Role
+from workflows.validation import parse_int
+from workflows.vocabulary import ApplicationState, AttainmentState, CertificateStatus, Role
 
 from ..auth import SessionUser
 from ..database import db
 from ..dispatch import commit
 from ..downloads import pdf_response
 from ..evidence import checked_evidence, evidence_response, save_evidence
+from ..i18n import locale, message
 from ..serializers import application_json
 from . import formats
 from .access import require_role
@@ -332,3 +338,109 @@ def certificate_pdf(actor: Actor, code: str) -> object:
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Download the evidence one uploaded."""
     return evidence_response(db(), actor, app_id, activity_id)
+
+
+# --- digital skills --------------------------------------------------------------------------------------------------
+
+
+@bp.get("/digital")
+@require_role(Role.CITIZEN)
+def digital(actor: Actor) -> object:
+    """My digital skills: the records, and the basic test to take or continue."""
+    s = db()
+    records = digital_records.of_citizen(s, actor)
+    year = today().year
+    holds = any(r.counts and r.state == AttainmentState.VERIFIED and r.first_year <= year <= r.last_year
+                for r in records)
+    bank = digital_items.get()
+    return render_template("pages/citizen/digital.html", records=records, holds=holds, year=year,
+                           open_attempt=digital_attempts.open_attempt(s, actor),
+                           form_size=len({i.area for i in bank.items.values()}) * bank.form.per_area,
+                           limit_reached=request.args.get("limit") and message(
+                               "attempt_limit", limit=bank.form.max_attempts, days=bank.form.attempt_period_days))
+
+
+@bp.post("/digital/test")
+@require_role(Role.CITIZEN)
+def start_digital_test(actor: Actor) -> object:
+    """Start the test, or continue the open attempt (a second click, another tab)."""
+    s = db()
+    try:
+        attempt, _resumed = digital_attempts.start(s, actor)
+    except digital_attempts.AttemptLimit:
+        s.rollback()
+        return redirect(url_for(".digital", limit=1))
+    s.commit()
+    return redirect(url_for(".digital_test", attempt_id=attempt.id))
+
+
+def _parts(attempt_item_ids: list[str], bank: Any) -> list[tuple[str, list[str]]]:
+    """The form cut in parts, one per area, in the order drawn."""
+    parts: dict[str, list[str]] = {}
+    for item_id in attempt_item_ids:
+        parts.setdefault(bank.items[item_id].area, []).append(item_id)
+    return list(parts.items())
+
+
+@bp.route("/digital/test/<attempt_id>", methods=["GET", "POST"])
+@require_role(Role.CITIZEN)
+def digital_test(actor: Actor, attempt_id: str) -> object:
+    """One part (area) of the test at a time; each step saves its answers; the last one submits."""
+    s = db()
+    attempt = digital_attempts.own_attempt(s, actor, attempt_id)
+    if attempt.submitted_at is not None:
+        return redirect(url_for(".digital_result", attempt_id=attempt.id))
+    bank = digital_items.get(attempt.bank_id)
+    parts = _parts(attempt.item_ids, bank)
+    part = parse_int(request.values.get("part", "1"), 1, len(parts)) or 1
+    codes: dict[str, str] = {}
+    if request.method == "POST":
+        here = parts[part - 1][1]
+        given = {item_id: int(raw) for item_id in here if (raw := request.form.get(f"q-{item_id}", "")).isdigit()}
+        action = request.form.get("action", "next")
+        try:
+            digital_attempts.save(s, actor, attempt.id, given)
+            s.commit()
+            missing_here = [i for i in here if i not in given]
+            if action != "back" and missing_here:
+                codes = {f"q-{i}": "answer_missing" for i in missing_here}
+            elif action == "submit":
+                unanswered = next((n for n, (_area, ids) in enumerate(parts, 1)
+                                   if any(i not in attempt.answers for i in ids)), None)
+                if unanswered is not None:  # a part skipped by going back and forth: answer it first
+                    return redirect(url_for(".digital_test", attempt_id=attempt.id, part=unanswered))
+                digital_attempts.submit(s, actor, attempt.id, {})
+                commit(s)
+                return redirect(url_for(".digital_result", attempt_id=attempt.id))
+            else:
+                step = max(1, min(part + (1 if action == "next" else -1), len(parts)))
+                return redirect(url_for(".digital_test", attempt_id=attempt.id, part=step))
+        except Conflict:
+            s.rollback()
+            return redirect(url_for(".digital"))
+    area_code, ids = parts[part - 1]
+    framework = digital_frameworks.get(attempt.framework_id)
+    offset = sum(len(p[1]) for p in parts[:part - 1])
+    errors = {k: message(v) for k, v in codes.items()}
+    names = framework.area(area_code).name
+    return render_template("pages/citizen/digital_test.html", attempt=attempt, part=part, parts=len(parts),
+                           area_name=names.get(locale()) or names["vi"],
+                           questions=[bank.items[i] for i in ids], answers=attempt.answers, offset=offset,
+                           errors=errors), 422 if errors else 200
+
+
+@bp.get("/digital/test/<attempt_id>/result")
+@require_role(Role.CITIZEN)
+def digital_result(actor: Actor, attempt_id: str) -> object:
+    """The score by part, what to learn next, and each question with its answer (only once submitted)."""
+    s = db()
+    attempt = digital_attempts.own_attempt(s, actor, attempt_id)
+    if attempt.submitted_at is None:
+        return redirect(url_for(".digital_test", attempt_id=attempt.id))
+    bank = digital_items.get(attempt.bank_id)
+    framework = digital_frameworks.get(attempt.framework_id)
+    review = [{"text": bank.items[i].text, "choices": bank.items[i].choices, "answer": bank.items[i].answer,
+               "given": attempt.answers.get(i), "explanation": bank.items[i].explanation} for i in attempt.item_ids]
+    advice = {a.code: a.advice for a in framework.areas if a.advice and attempt.by_area.get(a.code, 1) < 1}
+    return render_template("pages/citizen/digital_result.html", attempt=attempt, framework=framework,
+                           rule=framework.basic, review=review, advice=advice)

@@ -15,7 +15,7 @@ from .audit import AuditEvent  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
-from .digital import DigitalAttainment, DigitalCounter, DigitalFramework  # noqa: E402
+from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
 from .rollup import Population, Target  # noqa: E402
 
@@ -34,6 +34,7 @@ __all__ = [
     "DigitalAttainment",
     "DigitalCounter",
     "DigitalFramework",
+    "DigitalTestAttempt",
     "Indicator",
     "Population",
     "RollupCounter",

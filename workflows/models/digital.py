@@ -72,3 +72,29 @@ class DigitalCounter(SQLModel, table=True):
     year: int = Field(primary_key=True)
     holders: int = 0
     updated_at: datetime = Field(default_factory=now)
+
+
+class DigitalTestAttempt(SQLModel, table=True):
+    """One sitting of the built-in test: the form drawn for it, the answers saved so far and, once submitted, its
+    score. The answer key stays in the item bank (workflows.digital.items), never here or in a page before the end."""
+
+    __tablename__ = "digital_test_attempt"
+    __table_args__ = (
+        # A citizen's attempts, newest first: the open one to resume, the count in the period for the limit.
+        Index("ix_digital_test_attempt_citizen_started", "citizen_id", "started_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    citizen_id: str = Field(foreign_key="citizen.id", max_length=32)
+    bank_id: str = Field(max_length=60)
+    framework_id: str = Field(foreign_key="digital_framework.id", max_length=60)
+    item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    submitted_at: datetime | None = None
+    correct: int | None = None
+    overall: float | None = None
+    by_area: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    passed: bool | None = None
+    attainment_id: str | None = Field(default=None, foreign_key="digital_attainment.id", max_length=32)
