@@ -1,5 +1,6 @@
 """Ward → city roll-ups against Plan 52 milestones: city = Σ numerators / Σ denominators, never a mean of rates."""
 
+import math
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -44,6 +45,13 @@ class Figures:
     def digital_rate(self) -> float | None:
         """Holders of basic digital skills over the digital target's denominator."""
         return self.digital / self.digital_population if self.digital_population else None
+
+
+def people_short(count: int, population: int | None, share: float | None) -> int | None:
+    """How many more people the count needs to reach a share of the population (0 when reached; None if unknown)."""
+    if not population or share is None:
+        return None
+    return max(0, math.ceil(round(share * population, 6)) - count)
 
 
 @dataclass

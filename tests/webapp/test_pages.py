@@ -404,6 +404,35 @@ def test_dashboard_rows_follow_the_counters_and_the_language(pages_app, session)
     assert ">met<" in ba_dinh_row(f"/admin/?year={YEAR}&lang=en")
 
 
+def test_dashboard_shows_digital_skills_beside_the_title_with_the_gap_in_people(pages_app, session):
+    """Holders of basic digital skills: the city line with its own target and the people still needed, and a
+    column per ward, moved by the counters."""
+    from workflows import recount
+    from workflows.models import DigitalCounter, Population
+
+    client = pages_app.test_client()
+    login(client, "admin")
+    population = session.get(Population, ("00004", YEAR, "residents_15_plus")).population
+    recount.add(session, DigitalCounter, ("ward_code", "year"), "holders", [(("00004", YEAR), 4321)])
+    session.commit()
+    page = text(client.get(f"/admin/?year={YEAR}"))
+    line = re.search(r'<p class="headline" id="digital-line">(.*?)</p>', page, re.S)
+    assert line and "mục tiêu 70 % năm 2030" in line.group(1)
+    assert "4.321 người có kỹ năng số cơ bản" in page and "Cần thêm" in page
+    row = re.search(r"<tr>\s*<td>00004</td>.*?</tr>", page, re.S)
+    assert row and "4.321" in row.group(0)
+    rate = 4321 / population
+    assert f"{rate * 100:.1f}".replace(".", ",") in row.group(0)
+
+
+def test_people_short_of_a_share() -> None:
+    from workflows.rollup import people_short
+
+    assert people_short(10, 100, 0.5) == 40 and people_short(60, 100, 0.5) == 0
+    assert people_short(0, 3, 0.54) == 2  # 1.62 people: two more are needed, never a fraction of one
+    assert people_short(5, None, 0.5) is None and people_short(5, 100, None) is None
+
+
 def test_chair_sees_the_year_a_decision_number_is_already_used_in(pages_app, session) -> None:
     from factories import make_citizen, make_staff, scores, submitted_application
     from sqlmodel import select

@@ -40,17 +40,25 @@ def dashboard(actor: Actor) -> object:
     elif sort == "rate":
         wards.sort(key=lambda w: (w.rate(w.cdht) is None, -(w.rate(w.cdht) or 0), w.code))
     target = result.targets.get(TargetIndicator.CDHT)
-    rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht)) for w in wards)
+    digital = result.targets.get(TargetIndicator.DIGITAL)
+    rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht), w.digital, w.digital_rate) for w in wards)
+    city = result.city
+    gaps = {"cdht": rollups.people_short(city.cdht, city.population, target.expected_by_now if target else None),
+            "digital": rollups.people_short(city.digital, city.digital_population,
+                                            digital.expected_by_now if digital else None)}
     return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort,
-                           years=range(FIRST_YEAR, current + 2), target=target, as_of=now(),
-                           ward_rows=ward_rows(locale(), rows, target.value if target else None))
+                           years=range(FIRST_YEAR, current + 2), target=target, digital=digital, gaps=gaps,
+                           as_of=now(), ward_rows=ward_rows(locale(), rows, target.value if target else None,
+                                                            digital.value if digital else None))
+
+
+Row = tuple[str, str, int | None, int, float | None, int, float | None]
 
 
 @lru_cache(maxsize=64)
-def ward_rows(lang: str, rows: tuple[tuple[str, str, int | None, int, float | None], ...],
-              target: float | None) -> Markup:
+def ward_rows(lang: str, rows: tuple[Row, ...], target: float | None, digital_target: float | None) -> Markup:
     """The table's 126 rows for these figures, in this language: rendered once per distinct input, since the
     figures change only when a decision or a revocation moves a counter (the inputs are read on every request)."""
     del lang  # part of the key: the rows are rendered in the request's language
-    html = render_template("pages/admin/_ward_rows.html", rows=rows, target=target)
+    html = render_template("pages/admin/_ward_rows.html", rows=rows, target=target, digital_target=digital_target)
     return Markup(html)  # noqa: S704  # Jinja escaped every value in it
