@@ -4,11 +4,13 @@ nothing and idempotent, and holders' counters that always equal a recount."""
 import json
 import random
 import shutil
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 from factories import cccd_for, make_staff
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert
@@ -298,3 +300,37 @@ def test_a_citizen_is_counted_once_however_many_records_cover_the_year(session: 
     session.commit()
     assert _stored(session) == {("00004", 2026): 1, ("00004", 2027): 1, ("00004", 2028): 1}
     assert AttainmentState(first.state) == AttainmentState.REVOKED
+
+
+def test_two_verifications_for_one_citizen_at_once_count_the_citizen_once(app: Flask, session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time; PostgreSQL has many")
+    citizen = _citizens(session, ["00004"], 1)[0]
+    reviewer = make_staff(session, Role.WARD_REVIEWER, "00004")
+    first = attainments.record(session, SYSTEM_ACTOR, citizen, AttainmentKind.CERTIFICATE, date(2026, 2, 1), "a",
+                               level=1)
+    second = attainments.record(session, SYSTEM_ACTOR, citizen, AttainmentKind.ASSESSMENT, date(2026, 3, 1), "b",
+                                level=1)
+    session.commit()
+    engine = app.extensions["cdht"].engine
+    with Session(engine) as one, Session(engine) as two:
+        apply_event(one, one.get(DigitalAttainment, first.id), Event.VERIFY, reviewer)  # not committed yet
+        errors: list[BaseException] = []
+
+        def verify_second() -> None:
+            try:
+                apply_event(two, two.get(DigitalAttainment, second.id), Event.VERIFY, reviewer)
+                two.commit()
+            except BaseException as exc:
+                errors.append(exc)
+
+        racer = threading.Thread(target=verify_second)
+        racer.start()
+        racer.join(0.5)
+        assert racer.is_alive()  # waiting for the first transaction's lock on the citizen
+        one.commit()
+        racer.join(10)
+        assert not racer.is_alive() and not errors
+    session.expire_all()
+    assert _stored(session) == _independent(session) == {("00004", 2026): 1, ("00004", 2027): 1,
+                                                         ("00004", 2028): 1}

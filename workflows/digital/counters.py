@@ -54,10 +54,11 @@ def moved(session: Session, attainments: Sequence[DigitalAttainment], previous: 
     if session.get_bind().dialect.name == "postgresql":
         # Two transactions changing attainments of one citizen at once would each miss the other's change: the
         # citizen's row is locked first (in key order), so the read below, a statement of its own, sees the other's
-        # committed result. (SQLite has one writer at a time.)
+        # committed result. FOR NO KEY UPDATE: rows that merely refer to the citizen (a new application, an
+        # activity) are not held up by it. (SQLite has one writer at a time.)
         for start in range(0, len(citizens), IN_CHUNK):
             session.execute(select(col(Citizen.id)).where(col(Citizen.id).in_(citizens[start:start + IN_CHUNK]))
-                            .order_by(col(Citizen.id)).with_for_update())
+                            .order_by(col(Citizen.id)).with_for_update(key_share=True))
     ward: dict[str, str] = {}
     now_covering: dict[str, list[tuple[str, int, int]]] = {c: [] for c in citizens}
     for start in range(0, len(citizens), IN_CHUNK):
