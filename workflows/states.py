@@ -17,7 +17,7 @@ from sqlmodel import Session
 from . import application_counters
 from .actors import Actor
 from .clock import now
-from .db import dialect_insert
+from .db import bulk_insert
 from .digital import counters as digital_counters
 from .effects import Effect, EffectKind, emit
 from .errors import Conflict, DomainError, Forbidden, NotFound
@@ -363,21 +363,18 @@ def create_many(
     moment = now()
     stamp = {"updated_at": moment} if "updated_at" in table.c else {}
     written = [row | (also or {}) | stamp | {kind.column: moved_by.next_state.value} for row in rows]
-    if unique_by:
-        stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(unique_by))
-        created = set(session.execute(stmt.returning(table.c.id), written).scalars())
+    created = bulk_insert(session, table, written, unique_by=unique_by)
+    if created is not None:
         rows = [row for row in rows if row["id"] in created]
         written = [row for row in written if row["id"] in created]
         if not rows:
             return []
-    else:
-        session.execute(insert(table), written)
-    session.execute(insert(AuditEvent), [
+    bulk_insert(session, cast(Any, AuditEvent).__table__, [
         {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": kind.entity.value,
          "entity_id": row["id"], "event": event.value, "from_state": before, "to_state": after, "detail": extra or {}}
         for event, before, after, extra in ((Event.CREATE, None, initial.state.value, detail),
                                             (then, initial.state.value, moved_by.next_state.value, then_detail))
-        for row in rows])  # births first, then moves: rows alike in shape go in one multi-row INSERT
+        for row in rows])
     _moved(session, kind.entity, [SimpleNamespace(**row) for row in written], [initial.state] * len(rows),
            moved_by.next_state)
     for effect in (initial.effect, moved_by.effect):
