@@ -355,7 +355,7 @@ def digital(actor: Actor) -> object:
     bank = digital_items.get()
     return render_template("pages/citizen/digital.html", records=records, holds=holds, year=year,
                            open_attempt=digital_attempts.open_attempt(s, actor),
-                           form_size=len({i.area for i in bank.items.values()}) * bank.form.per_area,
+                           form_size=bank.form_size,
                            limit_reached=request.args.get("limit") and message(
                                "attempt_limit", limit=bank.form.max_attempts, days=bank.form.attempt_period_days))
 
@@ -441,6 +441,6 @@ def digital_result(actor: Actor, attempt_id: str) -> object:
     framework = digital_frameworks.get(attempt.framework_id)
     review = [{"text": bank.items[i].text, "choices": bank.items[i].choices, "answer": bank.items[i].answer,
                "given": attempt.answers.get(i), "explanation": bank.items[i].explanation} for i in attempt.item_ids]
-    advice = {a.code: a.advice for a in framework.areas if a.advice and attempt.by_area.get(a.code, 1) < 1}
     return render_template("pages/citizen/digital_result.html", attempt=attempt, framework=framework,
-                           rule=framework.basic, review=review, advice=advice)
+                           rule=framework.basic, review=review,
+                           advice=digital_attempts.advice(framework, attempt.by_area))

@@ -143,7 +143,7 @@ def save(session: Session, actor: Actor, attempt_id: str, answers: Any) -> Digit
 @dataclass(frozen=True)
 class Result:
     """A submitted attempt's outcome: the score, whether it passes the framework's rule, the attainment it earned,
-    and what to learn next (the advice of each area below the rule's share)."""
+    and what to learn next (`advice`)."""
 
     attempt: DigitalTestAttempt
     score: Score
@@ -183,6 +183,9 @@ def submit(session: Session, actor: Actor, attempt_id: str, answers: Any) -> Res
         attempt.attainment_id = earned.id
         session.add(attempt)
         session.flush()
-    weak = {code for code, share in result.by_area.items() if share < 1.0}  # every area with something to learn
-    advice = {a.code: a.advice for a in framework.areas if a.code in weak and a.advice}
-    return Result(attempt, result, passed, framework, advice)
+    return Result(attempt, result, passed, framework, advice(framework, result.by_area))
+
+
+def advice(framework: Framework, by_area: Mapping[str, float]) -> dict[str, Mapping[str, str]]:
+    """What to learn next: the framework's advice for every area not answered fully right."""
+    return {a.code: a.advice for a in framework.areas if a.advice and by_area.get(a.code, 1.0) < 1.0}

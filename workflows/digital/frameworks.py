@@ -9,7 +9,6 @@ changes nothing already recorded.
 """
 
 import hashlib
-import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlmodel import Session, select
 
 from ..models import DigitalFramework
 from ..vocabulary import TargetGroup
+from .datafiles import read_object, whole
 
 DATA = Path(__file__).resolve().parent / "data" / "frameworks"
 BASIC_FRAMEWORK = "qd757-basic@2025"  # the framework the built-in test and imports record under
@@ -115,22 +115,13 @@ def _fraction(doc: Mapping[str, Any], key: str, where: str) -> float:
 
 
 def _count(doc: Mapping[str, Any], key: str, where: str, low: int, high: int) -> int:
-    value = doc.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise FrameworkError(f"{where}: '{key}' must be a whole number from {low} to {high}")
-    return value
+    return whole(doc, key, where, low, high, FrameworkError)
 
 
 def parse(path: Path) -> Framework:
     """Read and check one framework file; FrameworkError naming the file and the entry when it is broken."""
     name = path.name
-    try:
-        raw = path.read_bytes()
-        doc = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FrameworkError(f"{name}: not readable as UTF-8 JSON ({exc})") from exc
-    if not isinstance(doc, dict):
-        raise FrameworkError(f"{name}: the file must hold one JSON object")
+    raw, doc = read_object(path, FrameworkError)
     code, version = _string(doc, "code", name), _string(doc, "version", name)
     levels = _count(doc, "levels", name, 1, 12)
     try:

@@ -6,7 +6,6 @@ choices, the right choice, an explanation shown only after submission) and the f
 """
 
 import hashlib
-import json
 import random
 import unicodedata
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import frameworks
+from .datafiles import read_object, whole
 
 DATA = Path(__file__).resolve().parent / "data" / "items"
 BASIC_BANK = "basic-2025@1"
@@ -59,6 +59,11 @@ class Bank:
     items: Mapping[str, Item]
     sha256: str
 
+    @property
+    def form_size(self) -> int:
+        """How many items an attempt's form has."""
+        return len({i.area for i in self.items.values()}) * self.form.per_area
+
     def draw(self, seed: str) -> list[str]:
         """A form for one attempt: `per_area` items of every area, at random (seeded by the attempt), areas in order."""
         rng = random.Random(seed)
@@ -78,22 +83,13 @@ def _nfc(text: Any, where: str, limit: int) -> str:
 
 
 def _whole(doc: Mapping[str, Any], key: str, where: str, low: int, high: int) -> int:
-    value = doc.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BankError(f"{where}: '{key}' must be a whole number from {low} to {high}")
-    return value
+    return whole(doc, key, where, low, high, BankError)
 
 
 def parse(path: Path, known: Mapping[str, frameworks.Framework] | None = None) -> Bank:
     """Read and check one bank file against the frameworks; BankError naming the file and the item."""
     name = path.name
-    try:
-        raw = path.read_bytes()
-        doc = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BankError(f"{name}: not readable as UTF-8 JSON ({exc})") from exc
-    if not isinstance(doc, dict):
-        raise BankError(f"{name}: the file must hold one JSON object")
+    raw, doc = read_object(path, BankError)
     known = frameworks.published() if known is None else known
     framework = known.get(str(doc.get("framework")))
     if framework is None:
