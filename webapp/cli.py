@@ -22,7 +22,7 @@ from .dispatch import send
 from .i18n import message
 from .runtime import runtime
 
-STAFF_ROLES = (Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CITY_ADMIN)
+STAFF_ROLES = (Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CENTRE_STAFF, Role.CITY_ADMIN)
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage as Upload
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.applications import Evidence
+from workflows.digital import verification
 from workflows.errors import Invalid, NotFound
 from workflows.models import Activity
 
@@ -68,8 +69,8 @@ def _clean_content(data: bytes, content_type: str) -> bytes:
         raise Invalid(fields={"evidence": "file_damaged"}) from exc
 
 
-def checked_evidence(upload: Upload | None, application_id: str) -> tuple[Evidence, bytes] | None:
-    """Read and check an uploaded file by its content; None when no file was chosen."""
+def checked_evidence(upload: Upload | None, folder: str) -> tuple[Evidence, bytes] | None:
+    """Read and check an uploaded file by its content, to be kept under `folder`; None when no file was chosen."""
     if upload is None or not upload.filename:
         return None
     data = upload.stream.read(MAX_BYTES + 1)
@@ -81,7 +82,7 @@ def checked_evidence(upload: Upload | None, application_id: str) -> tuple[Eviden
     data = _clean_content(data, content_type)
     sha256 = hashlib.sha256(data).hexdigest()
     name = "".join(ch for ch in upload.filename if ch.isprintable())[-200:]
-    key = f"evidence/{application_id}/{sha256}.{ext}"
+    key = f"{folder}/{sha256}.{ext}"
     return Evidence(key=key, name=name, content_type=content_type, sha256=sha256), data
 
 
@@ -90,16 +91,40 @@ def save_evidence(evidence: Evidence, data: bytes) -> None:
     runtime().storage.put(evidence.key, data)
 
 
+def application_folder(application_id: str) -> str:
+    """Where an application's evidence files are kept."""
+    return f"evidence/{application_id}"
+
+
+def digital_folder(citizen_id: str) -> str:
+    """Where a citizen's certificates of digital-skills courses are kept."""
+    return f"digital/{citizen_id}"
+
+
 def evidence_response(session: Session, actor: Actor, application_id: str, activity_id: str) -> Response:
     """Serve an activity's evidence to someone who may see the application (owner, its ward's staff, admin)."""
     visible_application(session, actor, application_id)
     activity = session.get(Activity, activity_id)
     if activity is None or activity.application_id != application_id or activity.evidence_key is None:
         raise NotFound()
-    data = runtime().storage.get(activity.evidence_key)
-    content_type = activity.evidence_type or "application/octet-stream"
+    return _file_response(activity.evidence_key, activity.evidence_type, f"minh-chung-{activity.id}")
+
+
+def attainment_evidence_response(session: Session, actor: Actor, attainment_id: str) -> Response:
+    """Serve a certificate's file to its holder, its ward's officials or an administrator."""
+    attainment = verification.visible(session, actor, attainment_id)
+    if attainment.evidence_key is None:
+        raise NotFound()
+    ext = attainment.evidence_key.rsplit(".", 1)[-1]
+    content_type = next((t for t, e in EXTENSIONS.items() if e == ext), None)
+    return _file_response(attainment.evidence_key, content_type, f"chung-chi-{attainment.id}")
+
+
+def _file_response(key: str, content_type: str | None, stem: str) -> Response:
+    data = runtime().storage.get(key)
+    content_type = content_type or "application/octet-stream"
     # The extension of the checked type, so a phone knows which viewer opens the download.
-    name = f"minh-chung-{activity.id}.{EXTENSIONS.get(content_type, 'bin')}"
+    name = f"{stem}.{EXTENSIONS.get(content_type, 'bin')}"
     # Served as an attachment with its checked type: the browser never sniffs or runs it in our origin.
     return Response(data, mimetype=content_type, headers={
         "Content-Disposition": f'attachment; filename="{name}"',

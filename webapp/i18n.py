@@ -125,6 +125,14 @@ MESSAGES: dict[str, str] = {
     "invalid_answers": N_("Answers must map each question to the number of a choice."),
     "unknown_item": N_("This question is not part of the attempt."),
     "answer_missing": N_("Choose an answer."),
+    "file_required": N_("Choose the file of the certificate (PDF, JPG or PNG)."),
+    "certificate_already_sent": N_("You have already sent this file; it is waiting for verification or verified."),
+    "citizen_not_in_ward": N_("No citizen with this number is registered in your ward or commune."),
+    "own_record": N_("You cannot record or verify your own digital skills."),
+    "reference_used": N_("A test paper with this number is already recorded for this centre."),
+    "reason_required": N_("Say why the record is not accepted: the citizen reads it."),
+    "record_changed": N_(
+        "This record has already been dealt with, perhaps by someone else. Reload the page to see it."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").

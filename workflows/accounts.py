@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select
 
 from . import cccd as cccd_rules
-from .actors import ROLES, WARD_STAFF, Actor
+from .actors import ROLES, WARD_SCOPED, Actor
 from .clock import now
 from .errors import Conflict, Invalid
 from .models import ApiToken, AuditEvent, Citizen, User, Ward
@@ -34,7 +34,7 @@ def create_user(
             errors["cccd"] = "cccd_exists"
     if role not in ROLES:
         errors["role"] = "invalid_choice"
-    if role in WARD_STAFF and (not ward_code or session.get(Ward, ward_code) is None):
+    if role in WARD_SCOPED and (not ward_code or session.get(Ward, ward_code) is None):
         errors["ward"] = "unknown_ward"
     if len(password) < MIN_LENGTH:
         errors["password"] = "password_too_short"
@@ -45,7 +45,7 @@ def create_user(
     if session.exec(select(User.id).where(User.username == username)).first():
         raise Conflict("username_exists", fields={"username": "username_exists"})
     user = User(username=username, password_hash=hash_password(password), role=role,
-                ward_code=ward_code if role in WARD_STAFF else None, display_name=display_name or username,
+                ward_code=ward_code if role in WARD_SCOPED else None, display_name=display_name or username,
                 cccd=cccd if role != Role.CITIZEN else None)
     session.add(user)
     session.flush()

@@ -9,10 +9,15 @@ CITIZEN = Role.CITIZEN
 WARD_REVIEWER = Role.WARD_REVIEWER
 WARD_CHAIR = Role.WARD_CHAIR
 CITY_ADMIN = Role.CITY_ADMIN
+CENTRE_STAFF = Role.CENTRE_STAFF
 SYSTEM = Role.SYSTEM
 
-ROLES = (Role.CITIZEN, Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CITY_ADMIN)  # roles a login can have
-WARD_STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)
+# Roles a login can have.
+ROLES = (Role.CITIZEN, Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CENTRE_STAFF, Role.CITY_ADMIN)
+WARD_STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)  # the ward's officials: they see its applications
+# Everyone whose account belongs to one ward: its officials, and the staff of a community learning centre in it, who
+# record supervised assessments of digital skills and see nothing else.
+WARD_SCOPED = (*WARD_STAFF, Role.CENTRE_STAFF)
 
 
 @dataclass(frozen=True)

@@ -13,3 +13,8 @@ def now() -> datetime:
 def today() -> date:
     """Return today's date in Hà Nội (UTC+7)."""
     return (now() + HANOI_OFFSET).date()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A moment as the domain writes it (aware, UTC); SQLite hands it back without its zone."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -8,6 +8,9 @@ from sqlmodel import Session, col, select
 from .models import CriteriaSet, Indicator
 from .vocabulary import TitleType
 
+# The indicator on using ICT: a verified basic digital attainment is offered for it (DOMAIN: II.1 may be pre-filled).
+DIGITAL_INDICATOR = "II.1"
+
 # (code, competence, Vietnamese wording, English wording) — residents' wording of QĐ 324/QĐ-KHVN.
 QD_324_INDICATORS: tuple[tuple[str, str, str, str], ...] = (
     ("I.1", "I", "Tìm kiếm, đọc và cập nhật thông tin, kiến thức qua sách báo, phương tiện và thiết bị",

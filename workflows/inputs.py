@@ -191,3 +191,33 @@ def parse(model: type[M], data: Any) -> M:
                 kind = "missing"
             fields.setdefault(name, _BUILTIN_CODES.get(kind, kind if "ctx" not in error else "invalid"))
         raise Invalid(fields=fields) from None
+
+
+class CertificateInput(Command):
+    """A certificate of a digital-skills course, as the citizen describes the file they send."""
+
+    course: Annotated[str, Text(300)]
+    issuer: Annotated[str, Text(200)]
+    achieved_on: Annotated[date, Day()]
+
+
+class AssessmentInput(Command):
+    """A supervised assessment on paper, as the ward's or a community learning centre's staff record it."""
+
+    cccd: Annotated[str, Text(20)]
+    achieved_on: Annotated[date, Day()]
+    level: Annotated[int, Whole(0, 8)]  # 0: level 1 not reached
+    centre: Annotated[str, Text(200)]
+    reference: Annotated[str | None, OptionalText(100)] = None  # the paper's number: the same paper is recorded once
+
+
+ATTAINMENT_REVIEW_EVENTS = (Event.VERIFY, Event.DECLINE)
+
+
+class AttainmentReviewInput(Command):
+    """A reviewer's verdict on a certificate or an assessment: verified at a level, or rejected with a reason."""
+
+    action: Annotated[Event, _choice(Event, ATTAINMENT_REVIEW_EVENTS)]
+    version: Annotated[int, Whole(1, 10**9)]
+    level: Annotated[int | None, Whole(1, 8, required=False)] = None
+    reason: Annotated[str | None, OptionalText(1000)] = None

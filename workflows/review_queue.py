@@ -3,7 +3,7 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 
 from sqlalchemy import Integer, String, func, literal, tuple_, union_all
@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from . import application_counters, names
 from .actors import WARD_STAFF, Actor
+from .clock import as_utc
 from .errors import Invalid, NotFound
 from .models import Application, Citizen
 from .vocabulary import ApplicationState
@@ -46,11 +47,11 @@ class Cursor:
 
     @classmethod
     def of(cls, row: "QueueRow") -> Self:
-        return cls(_utc(row.submitted_at), row.id)
+        return cls(as_utc(row.submitted_at), row.id)
 
     def token(self) -> str:
         """An opaque, URL-safe token for links and the API."""
-        raw = f"{_utc(self.submitted_at).isoformat()}|{self.id}".encode()
+        raw = f"{as_utc(self.submitted_at).isoformat()}|{self.id}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -63,12 +64,7 @@ class Cursor:
             raise Invalid(fields={field: "invalid"}) from None
         if not ident or len(ident) > 32 or when.tzinfo is None:
             raise Invalid(fields={field: "invalid"})
-        return cls(_utc(when), ident)
-
-
-def _utc(moment: datetime) -> datetime:
-    """A moment as the domain writes it (aware, UTC); the database may hand it back without its zone."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return cls(as_utc(when), ident)
 
 
 @dataclass(frozen=True)
@@ -162,9 +158,9 @@ def _page_ids(
     conditions = [*(where or []), *([state_column == state] if state else [])]
     key = tuple_(submitted_at, ident)
     if before is not None:
-        conditions.append(key < tuple_(_utc(before.submitted_at), before.id))
+        conditions.append(key < tuple_(as_utc(before.submitted_at), before.id))
     elif after is not None:
-        conditions.append(key > tuple_(_utc(after.submitted_at), after.id))
+        conditions.append(key > tuple_(as_utc(after.submitted_at), after.id))
     order = (submitted_at.desc(), ident.desc()) if before is not None else (submitted_at, ident)
     ids = sa_select(ident.label("id")).where(*conditions).order_by(*order).limit(size + 1)
     if before is None and after is None:
@@ -183,7 +179,7 @@ def next_to_review(session: Session, actor: Actor, current: Application, q: str 
              col(Application.id) != current.id]
     order = (col(Application.submitted_at), col(Application.id))
     if current.submitted_at is not None:
-        later = tuple_(*order) > tuple_(_utc(current.submitted_at), current.id)
+        later = tuple_(*order) > tuple_(as_utc(current.submitted_at), current.id)
         found = session.exec(select(Application.id).where(*where, later).order_by(*order).limit(1)).first()
         if found:
             return found

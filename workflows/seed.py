@@ -76,7 +76,8 @@ def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2
     logins = [DemoLogin(Role.CITY_ADMIN, "admin", password, None)]
     for code in DEMO_WARDS:
         logins += [DemoLogin(Role.WARD_REVIEWER, f"reviewer{code}", password, code),
-                   DemoLogin(Role.WARD_CHAIR, f"chair{code}", password, code)]
+                   DemoLogin(Role.WARD_CHAIR, f"chair{code}", password, code),
+                   DemoLogin(Role.CENTRE_STAFF, f"centre{code}", password, code)]
     for login in logins:
         if not session.exec(select(User.id).where(User.username == login.username)).first():
             create_user(session, username=login.username, password=password, role=login.role,

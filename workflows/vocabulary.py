@@ -113,6 +113,7 @@ class Role(Term):
     CITIZEN = "citizen", N_("Citizen")
     WARD_REVIEWER = "ward_reviewer", N_("Ward reviewer")
     WARD_CHAIR = "ward_chair", N_("Ward chair")
+    CENTRE_STAFF = "centre_staff", N_("Community learning centre staff")
     CITY_ADMIN = "city_admin", N_("City administrator")
     SYSTEM = "system", N_("System")
 

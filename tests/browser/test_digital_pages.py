@@ -93,3 +93,79 @@ def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
     for table in page.locator("table").all():  # the result's table fits the screen
         box = table.bounding_box()
         assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+
+
+def _sign_in(page, server: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{server}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _fits(page, selector: str) -> None:
+    for element in page.locator(selector).all():
+        if not element.is_visible():
+            continue  # hidden inputs (the form's tokens)
+        box = element.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+
+
+def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
+        server: str, phone: object, session: Session, tmp_path) -> None:
+    from factories import make_staff
+    from PIL import Image
+
+    _, cccd = make_citizen(session)
+    make_staff(session, "ward_reviewer", username="rev-phone")
+    photo = tmp_path / "chung-chi.jpg"
+    Image.new("RGB", (1200, 900), (250, 250, 240)).save(photo, format="JPEG")
+    page = phone
+
+    _sign_in(page, server, cccd)
+    page.goto(f"{server}/citizen/digital")
+    page.click("text=Gửi chứng chỉ khóa học")
+    assert page.locator("h1").inner_text() == "Gửi chứng chỉ khóa học"
+    page.click("button:has-text('Gửi chứng chỉ')")  # nothing filled in: every mistake listed, linked to its field
+    summary = page.locator(".error-summary").inner_text()
+    assert "Tên khóa học" in summary and "Chọn tệp chứng chỉ" in summary
+    page.fill("#course", "Kỹ năng số cơ bản cho người dân")
+    page.fill("#issuer", "Trung tâm GDNN-GDTX Ba Đình")
+    page.fill("#achieved_on-day", "12")
+    page.fill("#achieved_on-month", "3")
+    page.fill("#achieved_on-year", "2026")
+    page.set_input_files("#evidence", str(photo))
+    _fits(page, "input, button, label")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/digital-certificate-form.png", full_page=True)
+    page.click("button:has-text('Gửi chứng chỉ')")
+    assert page.url.endswith("/citizen/digital")
+    record = page.locator(".card").first.inner_text()
+    assert "Kỹ năng số cơ bản cho người dân" in record and "Chờ xác nhận" in record
+
+    _sign_in(page, server, "rev-phone")
+    page.goto(f"{server}/reviewer/")
+    page.click("text=Xác nhận kỹ năng số")
+    assert page.locator("h1").inner_text() == "Kỹ năng số cần xác nhận"
+    page.click(".card-title a")
+    assert cccd not in page.content()  # the CCCD is shown masked
+    with page.expect_download() as download:
+        page.click("text=Mở tệp chứng chỉ")
+    assert download.value.suggested_filename.endswith(".jpg")
+    _fits(page, "input, select, textarea, button, .facts")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/digital-verify.png", full_page=True)
+    page.check("#action-verify")
+    page.click("button:has-text('Lưu kết quả')")  # no level chosen: said, and the choice is kept
+    assert "Mức độ ghi trên chứng chỉ" in page.locator(".error-summary").inner_text()
+    assert page.is_checked("#action-verify")
+    page.select_option("#level", "2")
+    page.click("button:has-text('Lưu kết quả')")
+    assert page.locator("h1").inner_text() == "Kỹ năng số cần xác nhận"
+    assert "Đã lưu: Đã xác nhận." in page.locator(".notice").inner_text()
+    assert "Không có kết quả nào đang chờ xác nhận." in page.content()
+
+    _sign_in(page, server, cccd)
+    page.goto(f"{server}/citizen/digital")
+    assert "Bạn đã được ghi nhận có kỹ năng số cơ bản" in page.locator(".banner").inner_text()
+    assert "Đã xác nhận" in page.locator(".card").first.inner_text()

@@ -10,7 +10,7 @@ from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInpu
 from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
-from ..evidence import checked_evidence, save_evidence
+from ..evidence import application_folder, checked_evidence, save_evidence
 from ..serializers import activity_json, application_json
 from . import bp
 from .io import json_body
@@ -46,7 +46,7 @@ def add_activity(application_id: str) -> ResponseReturnValue:
         data = request.form.to_dict()
         if "indicator_codes" in request.form:
             data["indicator_codes"] = ",".join(request.form.getlist("indicator_codes"))
-        evidence = checked_evidence(request.files.get("evidence"), application_id)
+        evidence = checked_evidence(request.files.get("evidence"), application_folder(application_id))
     activity = apps.add_activity(session, actor, application_id, parse(ActivityInput, data),
                                  evidence[0] if evidence else None)
     if evidence:

@@ -1,16 +1,19 @@
 """Digital skills: the frameworks, a citizen's records, and imports from training platforms (city admins)."""
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from workflows.digital import attainments, attempts, frameworks, imports, items
+from workflows.digital import attainments, attempts, frameworks, imports, items, verification
 from workflows.digital.attempts import public_items
-from workflows.errors import Invalid
+from workflows.errors import Invalid, NotFound
+from workflows.inputs import AssessmentInput, AttainmentReviewInput, CertificateInput, parse
 from workflows.models import DigitalAttainment, DigitalTestAttempt
+from workflows.review_queue import Cursor
 
 from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
+from ..evidence import attainment_evidence_response, checked_evidence, digital_folder, save_evidence
 from . import bp
 from .io import json_body
 
@@ -27,10 +30,11 @@ def framework_json(f: frameworks.Framework) -> dict[str, object]:
 
 
 def attainment_json(a: DigitalAttainment) -> dict[str, object]:
-    """A record of digital skills as its holder sees it."""
-    return {"id": a.id, "kind": a.kind, "state": a.state, "framework": a.framework_id, "level": a.level,
-            "achieved_on": a.achieved_on.isoformat(), "source": a.source, "course": a.course, "counts": a.counts,
-            "valid_from_year": a.first_year, "valid_to_year": a.last_year}
+    """A record of digital skills as its holder (and the ward's staff) see it."""
+    return {"id": a.id, "kind": a.kind, "state": a.state, "version": a.version, "framework": a.framework_id,
+            "level": a.level, "achieved_on": a.achieved_on.isoformat(), "source": a.source, "course": a.course,
+            "counts": a.counts, "valid_from_year": a.first_year, "valid_to_year": a.last_year, "reason": a.reason,
+            "file_url": url_for("api.attainment_file", attainment_id=a.id) if a.evidence_key else None}
 
 
 @bp.get("/digital/frameworks")
@@ -100,3 +104,58 @@ def submit_test(attempt_id: str) -> ResponseReturnValue:
     result = attempts.submit(session, bearer_actor(), attempt_id, body.get("answers", {}))
     commit(session)
     return jsonify(result_json(result))
+
+
+@bp.post("/me/digital/certificates")
+def send_certificate() -> ResponseReturnValue:
+    """A citizen sends a course certificate (multipart: course, issuer, achieved_on, file `evidence`): pending."""
+    actor = bearer_actor()
+    if actor.citizen_id is None:
+        raise NotFound()
+    data = {k: request.form.get(k) for k in ("course", "issuer", "achieved_on")}
+    checked = checked_evidence(request.files.get("evidence"), digital_folder(actor.citizen_id))
+    session = db()
+    record = verification.submit_certificate(session, actor, parse(CertificateInput, data),
+                                             checked[0].key if checked else None)
+    if checked:
+        save_evidence(*checked)
+    commit(session)
+    return jsonify(attainment_json(record)), 201
+
+
+@bp.post("/digital/assessments")
+def record_assessment() -> ResponseReturnValue:
+    """Ward reviewers and learning-centre staff record a supervised assessment of a citizen of their ward."""
+    session = db()
+    record = verification.record_assessment(session, bearer_actor(), parse(AssessmentInput, json_body()))
+    commit(session)
+    return jsonify(attainment_json(record)), 201
+
+
+@bp.get("/review/digital")
+def digital_queue() -> ResponseReturnValue:
+    """The ward's records waiting for verification, oldest first; `after` is the previous page's `next`."""
+    token = request.args.get("after", "")
+    after = Cursor.parse(token, "after") if token else None
+    found = verification.pending(db(), bearer_actor(), after=after)
+    return jsonify({"items": [{
+        "id": r.id, "kind": r.kind.value, "version": r.version, "citizen_name": r.citizen_name,
+        "cccd_masked": r.cccd_masked, "course": r.course, "source": r.source, "level": r.level,
+        "achieved_on": r.achieved_on.isoformat(), "received_at": r.created_at.isoformat()} for r in found.rows],
+        "total": found.total, "next": found.after.token() if found.after else None})
+
+
+@bp.post("/digital/attainments/<attainment_id>/review")
+def review_attainment(attainment_id: str) -> ResponseReturnValue:
+    """Verify at a level, or do not accept with a reason (ward reviewer)."""
+    session = db()
+    record = verification.review(session, bearer_actor(), attainment_id,
+                                 parse(AttainmentReviewInput, json_body()))
+    commit(session)
+    return jsonify(attainment_json(record))
+
+
+@bp.get("/digital/attainments/<attainment_id>/file")
+def attainment_file(attainment_id: str) -> ResponseReturnValue:
+    """The certificate file, for its holder, the ward's officials and administrators."""
+    return attainment_evidence_response(db(), bearer_actor(), attainment_id)

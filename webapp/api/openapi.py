@@ -175,6 +175,37 @@ PATHS: dict[str, dict[str, Any]] = {
         description="All or nothing: 422 names every bad row as `row.N` (the header is row 1) and imports "
                     "nothing. Idempotent: a row already imported from the same source (by `external_id`) is "
                     "counted in `skipped_existing`. A CCCD of no citizen is reported, never created.")},
+    "/api/v1/me/digital/certificates": {"post": op(
+        "sendDigitalCertificate", "digital", "Send the certificate of a digital-skills course for verification",
+        {"201": ok("DigitalRecord", "Recorded, waiting for verification")}, "404 413 422",
+        requestBody={"required": True, "content": {"multipart/form-data": {"schema": ref("DigitalCertificate")}}},
+        description="Citizens only. The file is checked by its content (PDF, JPG or PNG, 10 MB at most); the same "
+                    "file while an earlier copy waits or is verified is 422 (`certificate_already_sent`).")},
+    "/api/v1/digital/assessments": {"post": op(
+        "recordDigitalAssessment", "digital", "Record a supervised assessment of a citizen of the caller's ward",
+        {"201": ok("DigitalRecord", "Recorded: verified at once for a ward reviewer, else waiting")},
+        "400 403 413 422", requestBody=body("DigitalAssessment"),
+        description="Ward reviewers and community learning centre staff. A CCCD of no citizen of the caller's "
+                    "ward is 422 (`citizen_not_in_ward`); a paper number already recorded for the centre is 422 "
+                    "(`reference_used`).")},
+    "/api/v1/review/digital": {"get": op(
+        "digitalReviewQueue", "review", "The ward's records of digital skills waiting for verification",
+        {"200": ok("DigitalQueue")}, "404 422",
+        parameters=[query("after", {"type": "string"}, "The previous page's `next`.")],
+        description="Ward reviewers and chairs, own ward only; oldest first, 25 a page.")},
+    "/api/v1/digital/attainments/{attainment_id}/review": {"post": op(
+        "reviewDigitalRecord", "review", "Verify a record at a level, or do not accept it with a reason",
+        {"200": ok("DigitalRecord")}, "400 403 404 409 413 422",
+        parameters=[path_param("attainment_id", "The record's id.")], requestBody=body("DigitalReview"),
+        description="Ward reviewers of its ward. `level` is needed to verify a certificate (an assessment keeps "
+                    "its recorded level unless given); `reason` is needed not to accept. 409 on a stale version.")},
+    "/api/v1/digital/attainments/{attainment_id}/file": {"get": op(
+        "digitalRecordFile", "digital", "The certificate file sent with a record",
+        {"200": {"description": "The file, as an attachment",
+                 "content": {m: {"schema": {"type": "string", "format": "binary"}}
+                             for m in ("application/pdf", "image/jpeg", "image/png")}}}, "404",
+        parameters=[path_param("attainment_id", "The record's id.")],
+        description="Its citizen, the ward's officials, or a city admin.")},
     "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health")}, security=PUBLIC)},
     "/readyz": {"get": op(
         "readyz", "health", "Database, broker and storage are reachable",

@@ -76,6 +76,11 @@ ROLLUP_LINE = obj({"code": STR, "name": STR, "population": null(INT), "cdht": IN
                    "digital_rate": RATE,
                    "digital_target": null(t("number"))})
 
+DIGITAL_RECORD = obj({
+    "id": STR, "kind": t("string", enum=AttainmentKind.values()), "state": t("string", enum=AttainmentState.values()),
+    "version": INT, "framework": STR, "level": null(INT), "achieved_on": DATE, "source": STR, "course": null(STR),
+    "counts": BOOL, "valid_from_year": INT, "valid_to_year": INT, "reason": null(STR),
+    "file_url": null(t("string", description="Where the certificate file is served, when one was sent."))})
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({
         "code": t("string", description="Stable machine-readable code, e.g. `invalid`, `stale_version`."),
@@ -159,11 +164,26 @@ SCHEMAS: dict[str, Schema] = {
         "areas": array(obj({"code": STR, "name": STR})),
         "basic_rule": null(obj({"overall_min": t("number"), "area_min": t("number"), "min_level": INT,
                                 "valid_years": INT}))}))}),
-    "DigitalRecords": obj({"items": array(obj({
-        "id": STR, "kind": t("string", enum=AttainmentKind.values()),
-        "state": t("string", enum=AttainmentState.values()),
-        "framework": STR, "level": null(INT), "achieved_on": DATE, "source": STR, "course": null(STR),
-        "counts": BOOL, "valid_from_year": INT, "valid_to_year": INT}))}),
+    "DigitalRecord": DIGITAL_RECORD,
+    "DigitalRecords": obj({"items": array(DIGITAL_RECORD)}),
+    "DigitalCertificate": obj({
+        "course": t("string", maxLength=300), "issuer": t("string", maxLength=200), "achieved_on": DATE,
+        "evidence": t("string", format="binary", description="PDF, JPG or PNG, 10 MB at most.")},
+        required=["course", "issuer", "achieved_on", "evidence"]),
+    "DigitalAssessment": obj({
+        "cccd": t("string", pattern="^[0-9]{12}$"), "achieved_on": DATE,
+        "level": t("integer", minimum=0, maximum=8, description="0: level 1 not reached."),
+        "centre": t("string", maxLength=200),
+        "reference": null(t("string", maxLength=100, description="The paper's number: recorded once per centre."))},
+        required=["cccd", "achieved_on", "level", "centre"]),
+    "DigitalReview": obj({
+        "action": t("string", enum=["verify", "decline"]), "version": INT,
+        "level": null(t("integer", minimum=1, maximum=8)), "reason": null(t("string", maxLength=1000))},
+        required=["action", "version"]),
+    "DigitalQueue": obj({"total": INT, "next": null(STR), "items": array(obj({
+        "id": STR, "kind": t("string", enum=AttainmentKind.values()), "version": INT, "citizen_name": STR,
+        "cccd_masked": STR, "course": null(STR), "source": STR, "level": null(INT), "achieved_on": DATE,
+        "received_at": t("string", format="date-time")}))}),
     "DigitalImport": obj({"file": t("string", format="binary",
                                     description="CSV, UTF-8, header `cccd,completed_on,external_id,course`; dates "
                                                 "as YYYY-MM-DD or DD/MM/YYYY."),

@@ -1,9 +1,8 @@
 """The citizen's pages: register, "Năm của tôi", activities with evidence, self-assessment, check and submit."""
 
-import secrets
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
@@ -14,28 +13,25 @@ from workflows import issuance, names
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
+from workflows.criteria import DIGITAL_INDICATOR
 from workflows.digital import attainments as digital_records
-from workflows.digital import attempts as digital_attempts
-from workflows.digital import frameworks as digital_frameworks
-from workflows.digital import items as digital_items
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import Application, Indicator, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
-from workflows.validation import parse_int
-from workflows.vocabulary import ApplicationState, AttainmentState, CertificateStatus, Role
+from workflows.vocabulary import ApplicationState, CertificateStatus, Role
 
 from ..auth import SessionUser
 from ..database import db
 from ..dispatch import commit
 from ..downloads import pdf_response
-from ..evidence import checked_evidence, evidence_response, save_evidence
-from ..i18n import locale, message
+from ..evidence import application_folder, checked_evidence, evidence_response, save_evidence
 from ..serializers import application_json
 from . import formats
 from .access import require_role
 from .formats import date_from_parts, error_messages, parse_score, score_id
+from .once import form_token, take_token
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
 formats.register_filters(bp)
@@ -69,22 +65,6 @@ def _editable(session: Session, actor: Actor, app_id: str) -> Application:
     if app.state not in EDITABLE_STATES:
         raise Conflict("not_editable")
     return app
-
-
-def _form_token(name: str) -> str:
-    """A one-use token: a form posted twice (double click, back and resend) is recognised the second time."""
-    token = secrets.token_urlsafe(16)
-    session[f"once:{name}"] = [token, *session.get(f"once:{name}", [])][:5]
-    return token
-
-
-def _take_token(name: str, token: str) -> bool:
-    tokens = list(session.get(f"once:{name}", []))
-    if token not in tokens:
-        return False
-    tokens.remove(token)
-    session[f"once:{name}"] = tokens
-    return True
 
 
 def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
@@ -221,7 +201,7 @@ def add_activity(actor: Actor, app_id: str) -> object:
     form = request.form
     codes: dict[str, str] = {}
     if request.method == "POST":
-        if not _take_token("activity", form.get("once", "")):
+        if not take_token("activity", form.get("once", "")):
             return redirect(url_for(".activities", app_id=app.id))  # already saved by the first click
         data: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "provider")}
         data["hours"] = "".join(form.get("hours", "").split())
@@ -233,7 +213,7 @@ def add_activity(actor: Actor, app_id: str) -> object:
                 date_errors[name] = problem
         evidence = None
         try:
-            evidence = checked_evidence(request.files.get("evidence"), app.id)
+            evidence = checked_evidence(request.files.get("evidence"), application_folder(app.id))
         except Invalid as exc:
             codes.update(exc.fields)
         try:
@@ -255,7 +235,7 @@ def add_activity(actor: Actor, app_id: str) -> object:
     errors = error_messages(codes, ACTIVITY_ORDER, ACTIVITY_IDS)
     return render_template("pages/citizen/activity_form.html", app=app, values=values, errors=errors,
                            labels=ACTIVITY_LABELS, indicators=apps.indicators_of(s, app),
-                           once=_form_token("activity")), 422 if errors else 200
+                           once=form_token("activity")), 422 if errors else 200
 
 
 @bp.route("/applications/<app_id>/self-assessment", methods=["GET", "POST"])
@@ -267,6 +247,10 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     indicators = apps.indicators_of(s, app)
     codes: dict[str, str] = {}
     values = {i.code: str(app.self_scores.get(i.code, "")) for i in indicators}
+    rule = apps.criteria_set_of(s, app)
+    digital = digital_records.holding(s, app.citizen_id, app.year)
+    if digital is not None and not values.get(DIGITAL_INDICATOR):
+        values[DIGITAL_INDICATOR] = str(rule.max_score)  # offered, not saved: the citizen saves or changes it
     if request.method == "POST":
         values = {i.code: request.form.get(score_id(i.code), "") for i in indicators}
         scores = {code: score for code, raw in values.items() if (score := parse_score(raw)) is not None}
@@ -281,8 +265,8 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     order = [f"scores.{i.code}" for i in indicators]
     errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators})
     result = apps.assessment(s, app, app.self_scores)
-    return render_template("pages/citizen/self_assessment.html", app=app, rule=apps.criteria_set_of(s, app),
-                           indicators=indicators, values=values,
+    return render_template("pages/citizen/self_assessment.html", app=app, rule=rule, digital=digital,
+                           digital_indicator=DIGITAL_INDICATOR, indicators=indicators, values=values,
                            errors=errors, labels=score_labels(indicators), result=result,
                            score_id=score_id), 422 if errors else 200
 
@@ -338,109 +322,3 @@ def certificate_pdf(actor: Actor, code: str) -> object:
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Download the evidence one uploaded."""
     return evidence_response(db(), actor, app_id, activity_id)
-
-
-# --- digital skills --------------------------------------------------------------------------------------------------
-
-
-@bp.get("/digital")
-@require_role(Role.CITIZEN)
-def digital(actor: Actor) -> object:
-    """My digital skills: the records, and the basic test to take or continue."""
-    s = db()
-    records = digital_records.of_citizen(s, actor)
-    year = today().year
-    holds = any(r.counts and r.state == AttainmentState.VERIFIED and r.first_year <= year <= r.last_year
-                for r in records)
-    bank = digital_items.get()
-    return render_template("pages/citizen/digital.html", records=records, holds=holds, year=year,
-                           open_attempt=digital_attempts.open_attempt(s, actor),
-                           form_size=bank.form_size,
-                           limit_reached=request.args.get("limit") and message(
-                               "attempt_limit", limit=bank.form.max_attempts, days=bank.form.attempt_period_days))
-
-
-@bp.post("/digital/test")
-@require_role(Role.CITIZEN)
-def start_digital_test(actor: Actor) -> object:
-    """Start the test, or continue the open attempt (a second click, another tab)."""
-    s = db()
-    try:
-        attempt, _resumed = digital_attempts.start(s, actor)
-    except digital_attempts.AttemptLimit:
-        s.rollback()
-        return redirect(url_for(".digital", limit=1))
-    s.commit()
-    return redirect(url_for(".digital_test", attempt_id=attempt.id))
-
-
-def _parts(attempt_item_ids: list[str], bank: Any) -> list[tuple[str, list[str]]]:
-    """The form cut in parts, one per area, in the order drawn."""
-    parts: dict[str, list[str]] = {}
-    for item_id in attempt_item_ids:
-        parts.setdefault(bank.items[item_id].area, []).append(item_id)
-    return list(parts.items())
-
-
-@bp.route("/digital/test/<attempt_id>", methods=["GET", "POST"])
-@require_role(Role.CITIZEN)
-def digital_test(actor: Actor, attempt_id: str) -> object:
-    """One part (area) of the test at a time; each step saves its answers; the last one submits."""
-    s = db()
-    attempt = digital_attempts.own_attempt(s, actor, attempt_id)
-    if attempt.submitted_at is not None:
-        return redirect(url_for(".digital_result", attempt_id=attempt.id))
-    bank = digital_items.get(attempt.bank_id)
-    parts = _parts(attempt.item_ids, bank)
-    part = parse_int(request.values.get("part", "1"), 1, len(parts)) or 1
-    codes: dict[str, str] = {}
-    if request.method == "POST":
-        here = parts[part - 1][1]
-        given = {item_id: int(raw) for item_id in here if (raw := request.form.get(f"q-{item_id}", "")).isdigit()}
-        action = request.form.get("action", "next")
-        try:
-            digital_attempts.save(s, actor, attempt.id, given)
-            s.commit()
-            missing_here = [i for i in here if i not in given]
-            if action != "back" and missing_here:
-                codes = {f"q-{i}": "answer_missing" for i in missing_here}
-            elif action == "submit":
-                unanswered = next((n for n, (_area, ids) in enumerate(parts, 1)
-                                   if any(i not in attempt.answers for i in ids)), None)
-                if unanswered is not None:  # a part skipped by going back and forth: answer it first
-                    return redirect(url_for(".digital_test", attempt_id=attempt.id, part=unanswered))
-                digital_attempts.submit(s, actor, attempt.id, {})
-                commit(s)
-                return redirect(url_for(".digital_result", attempt_id=attempt.id))
-            else:
-                step = max(1, min(part + (1 if action == "next" else -1), len(parts)))
-                return redirect(url_for(".digital_test", attempt_id=attempt.id, part=step))
-        except Conflict:
-            s.rollback()
-            return redirect(url_for(".digital"))
-    area_code, ids = parts[part - 1]
-    framework = digital_frameworks.get(attempt.framework_id)
-    offset = sum(len(p[1]) for p in parts[:part - 1])
-    errors = {k: message(v) for k, v in codes.items()}
-    names = framework.area(area_code).name
-    return render_template("pages/citizen/digital_test.html", attempt=attempt, part=part, parts=len(parts),
-                           area_name=names.get(locale()) or names["vi"],
-                           questions=[bank.items[i] for i in ids], answers=attempt.answers, offset=offset,
-                           errors=errors), 422 if errors else 200
-
-
-@bp.get("/digital/test/<attempt_id>/result")
-@require_role(Role.CITIZEN)
-def digital_result(actor: Actor, attempt_id: str) -> object:
-    """The score by part, what to learn next, and each question with its answer (only once submitted)."""
-    s = db()
-    attempt = digital_attempts.own_attempt(s, actor, attempt_id)
-    if attempt.submitted_at is None:
-        return redirect(url_for(".digital_test", attempt_id=attempt.id))
-    bank = digital_items.get(attempt.bank_id)
-    framework = digital_frameworks.get(attempt.framework_id)
-    review = [{"text": bank.items[i].text, "choices": bank.items[i].choices, "answer": bank.items[i].answer,
-               "given": attempt.answers.get(i), "explanation": bank.items[i].explanation} for i in attempt.item_ids]
-    return render_template("pages/citizen/digital_result.html", attempt=attempt, framework=framework,
-                           rule=framework.basic, review=review,
-                           advice=digital_attempts.advice(framework, attempt.by_area))

@@ -18,7 +18,7 @@ from ..security import safe_local_path
 bp = Blueprint("public", __name__)
 
 HOME_BY_ROLE = {Role.CITIZEN: "citizen.home", Role.WARD_REVIEWER: "reviewer.queue", Role.WARD_CHAIR: "chair.home",
-                Role.CITY_ADMIN: "admin.dashboard"}
+                Role.CENTRE_STAFF: "assessments.home", Role.CITY_ADMIN: "admin.dashboard"}
 
 
 def home_for(role: Role) -> str:

@@ -9,6 +9,9 @@ from workflows import applications, review_queue
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
+from workflows.criteria import DIGITAL_INDICATOR
+from workflows.digital import attainments as digital_records
+from workflows.digital import verification
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.inputs import ReviewInput, parse
 from workflows.states import allowed_events
@@ -62,7 +65,8 @@ def queue(actor: Actor) -> object:
     pages = max(1, -(-total // review_queue.PAGE_SIZE), found.page + (1 if found.after else 0))
     f = f | {"page": found.page}
     return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
-                           pages=pages, states=review_queue.QUEUE_STATES, found=found)
+                           pages=pages, states=review_queue.QUEUE_STATES, found=found,
+                           digital_waiting=verification.pending_count(s, actor.ward_code or ""))
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])
@@ -114,6 +118,7 @@ def application(actor: Actor, app_id: str) -> object:
         "action": form.get("action", "") if posted else "", "comment": form.get("comment", "") if posted else "",
         "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
         "next_id": review_queue.next_to_review(s, actor, app, f["q"] or None) if saved else None,
+        "digital": digital_records.holding(s, app.citizen_id, app.year), "digital_indicator": DIGITAL_INDICATOR,
     }
     status = 422 if errors else 409 if banner else 200
     return render_template("pages/reviewer/application.html", **context), status

@@ -51,6 +51,15 @@ def record(
     return attainment
 
 
+def holding(session: Session, citizen_id: str, year: int) -> DigitalAttainment | None:
+    """The citizen's newest verified attainment that makes them hold basic digital skills in the year, or None: what
+    the self-assessment offers for the digital-skills indicator and what the reviewer sees beside it."""
+    a = DigitalAttainment
+    return session.exec(select(a).where(
+        a.citizen_id == citizen_id, a.state == AttainmentState.VERIFIED, col(a.counts).is_(True),
+        a.first_year <= year, a.last_year >= year).order_by(col(a.achieved_on).desc(), col(a.id)).limit(1)).first()
+
+
 def of_citizen(session: Session, actor: Actor) -> list[DigitalAttainment]:
     """The caller's own attainments, newest first (NotFound for a caller without a citizen profile)."""
     if actor.citizen_id is None:

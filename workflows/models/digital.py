@@ -26,8 +26,9 @@ class DigitalFramework(SQLModel, table=True):
 class DigitalAttainment(SQLModel, table=True):
     """One record of a citizen's digital skills; its state changes only through workflows.states.apply_event.
 
-    `counts` is decided once, when it is recorded, by its framework version's rule (a self-assessment never counts);
-    a verified attainment that counts makes its citizen a holder in each year from `first_year` to `last_year`.
+    `counts` is decided by its framework version's rule when it is recorded, or when a reviewer verifies it at the
+    level they read on a certificate (a self-assessment never counts); a verified attainment that counts makes its
+    citizen a holder in each year from `first_year` to `last_year`.
     """
 
     __tablename__ = "digital_attainment"
@@ -36,6 +37,8 @@ class DigitalAttainment(SQLModel, table=True):
         UniqueConstraint("source", "external_id", name="uq_digital_attainment_source_external_id"),
         # A ward's attainments waiting for a reviewer, oldest first.
         Index("ix_digital_attainment_ward_state", "ward_code", "state", "created_at"),
+        # What one member of staff recorded, newest first: a learning centre's own list.
+        Index("ix_digital_attainment_recorded_by_created", "recorded_by", "created_at"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
