@@ -124,7 +124,8 @@ def _queue_certificate(
 def decision_progress(session: Session, actor: Actor, decision_id: str) -> tuple[Decision, dict[str, int]]:
     """Return a decision the actor may see with its certificates counted by status."""
     decision = session.get(Decision, decision_id)
-    if decision is None or not (actor.role == Role.CITY_ADMIN or actor.ward_code == decision.ward_code):
+    if decision is None or not (actor.role == Role.CITY_ADMIN
+                                or (actor.is_ward_staff and actor.ward_code == decision.ward_code)):
         raise NotFound()
     rows = session.exec(
         select(Certificate.status, func.count()).where(Certificate.decision_id == decision.id)

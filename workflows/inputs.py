@@ -219,5 +219,11 @@ class AttainmentReviewInput(Command):
 
     action: Annotated[Event, _choice(Event, ATTAINMENT_REVIEW_EVENTS)]
     version: Annotated[int, Whole(1, 10**9)]
-    level: Annotated[int | None, Whole(1, 8, required=False)] = None
+    level: Annotated[int | None, Whole(0, 8, required=False)] = None  # 0: level 1 not reached
     reason: Annotated[str | None, OptionalText(1000)] = None
+
+
+class DigitalSelfAssessmentInput(Command):
+    """A citizen's own view of their level in each area of the basic framework (0: not yet level 1)."""
+
+    areas: dict[str, Annotated[int, Whole(0, 8)]]

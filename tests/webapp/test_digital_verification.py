@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from factories import PASSWORD, cccd_for, make_citizen, make_staff, scores
+from factories import PASSWORD, cccd_for, citizen_data, make_citizen, make_staff, scores
 from flask import Flask
 from PIL import Image
 from sqlmodel import Session, func, select
@@ -281,4 +281,64 @@ def test_the_api_sends_lists_reviews_and_serves_the_file(api, session: Session) 
     assert made.status_code == 201 and made.json["state"] == "pending"
     bad = api.call("POST", "/api/v1/digital/assessments", api.token("centre-api"), json={**body, "level": 9})
     assert bad.status_code == 422 and bad.json["error"]["field_codes"] == {"level": "out_of_range"}
+    # The reviewer corrects it to "level 1 not reached": verified, and it does not count.
+    corrected = api.call("POST", f"/api/v1/digital/attainments/{made.json['id']}/review", reviewer,
+                         json={"action": "verify", "level": 0, "version": 1})
+    assert (corrected.json["state"], corrected.json["level"], corrected.json["counts"]) == ("verified", 0, False)
+    # A reviewer who is the citizen never sees their own record in the list.
+    make_staff(session, "ward_reviewer", username="rev-own", cccd=cccd)
+    again = api.call("POST", "/api/v1/me/digital/certificates", citizen, content_type="multipart/form-data", data={
+        "course": "Khóa 2", "issuer": "Trường Y", "achieved_on": today().isoformat(),
+        "evidence": (io.BytesIO(png((9, 9, 9))), "cc2.png")})
+    assert again.status_code == 201
+    assert api.call("GET", "/api/v1/review/digital", reviewer).json["total"] == 1
+    assert api.call("GET", "/api/v1/review/digital", api.token("rev-own")).json["total"] == 0
     assert counters.check(session) == []
+
+
+def test_a_self_assessment_is_kept_shown_and_never_counted_or_queued(web: Flask, api, session: Session) -> None:
+    _, cccd = make_citizen(session)
+    make_staff(session, "ward_reviewer", username="rev-self")
+    citizen = signed_in(web, cccd)
+    form = text(citizen.get("/citizen/digital/self-assessment"))
+    levels = {f"area-{code}": str(n) for code, n in zip("123456", (2, 1, 0, 3, 1, 2), strict=True)}
+    partial = citizen.post("/citizen/digital/self-assessment", data={
+        "csrf_token": token(form), **{k: v for k, v in levels.items() if k != "area-3"}})
+    assert partial.status_code == 422 and 'href="#area-3"' in text(partial)
+    assert '<option value="3" selected>' in text(partial)  # the other choices are kept
+    assert citizen.post("/citizen/digital/self-assessment", data={
+        "csrf_token": token(form), **levels}).status_code == 302
+    record = session.exec(select(DigitalAttainment)).one()
+    assert (record.kind, record.state, record.counts) == ("self_assessment", "pending", False)
+    assert record.areas == {"1": 2, "2": 1, "3": 0, "4": 3, "5": 1, "6": 2}
+    assert holders(session) == 0
+    mine = text(citizen.get("/citizen/digital"))
+    assert "Không: bản tự đánh giá chỉ dành cho bạn" in mine and "Chờ xác nhận" not in mine
+    again = text(citizen.get("/citizen/digital/self-assessment"))
+    assert again.count("selected>") == 6  # the form shows the last answers again
+    reviewer = signed_in(web, "rev-self")
+    assert "Không có kết quả nào đang chờ xác nhận." in text(reviewer.get("/reviewer/digital"))
+    assert 'id="digital-waiting"' not in text(reviewer.get("/reviewer/"))
+
+    token_ = api.token(cccd)
+    body = {"areas": {"1": 2, "2": 2, "3": 2, "4": 2, "5": 2, "6": 2}}
+    made = api.call("POST", "/api/v1/me/digital/self-assessments", token_, json=body)
+    assert made.status_code == 201 and made.json["kind"] == "self_assessment" and made.json["counts"] is False
+    for areas, codes in (({**body["areas"], "2": 9}, {"areas.2": "out_of_range"}),
+                         ({**body["areas"], "9": 1}, {"areas.9": "unknown_area"}),
+                         ({"1": 1}, {f"areas.{n}": "required" for n in "23456"})):
+        bad = api.call("POST", "/api/v1/me/digital/self-assessments", token_, json={"areas": areas})
+        assert bad.status_code == 422 and bad.json["error"]["field_codes"] == codes
+    assert api.call("POST", "/api/v1/me/digital/self-assessments", api.token("rev-self"),
+                    json=body).status_code == 404
+
+
+def test_learning_centre_staff_see_no_decision_of_their_ward(api, session: Session) -> None:
+    make_staff(session, "ward_reviewer", username="rev-DC1")
+    make_staff(session, "ward_chair", username="chair-DC1")
+    make_staff(session, "centre_staff", username="centre-dc")
+    _aid, decision = api.recognised(citizen_data(), "DC1")
+    path = f"/api/v1/decisions/{decision['id']}"
+    assert api.call("GET", path, api.token("chair-DC1")).status_code == 200
+    assert api.call("GET", path, api.token("centre-dc")).status_code == 404
+    assert api.call("POST", f"{path}/retry", api.token("centre-dc")).status_code in (403, 404)

@@ -14,13 +14,14 @@ from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflows.actors import SYSTEM_ACTOR, Actor
 from workflows.clock import now
 from workflows.digital import attainments, counters, frameworks, imports, verification
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
-from workflows.inputs import AttainmentReviewInput
+from workflows.inputs import AssessmentInput, AttainmentReviewInput
 from workflows.models import AuditEvent, Citizen, DigitalAttainment, User
 from workflows.models.ids import new_id
 from workflows.passwords import DUMMY_HASH
@@ -238,9 +239,13 @@ def test_random_attainment_operations_leave_the_counters_equal_to_a_recount(sess
         if choice < 0.35:
             person = rng.choice(people)
             kind = rng.choice(kinds)
-            attainments.record(session, SYSTEM_ACTOR, person, kind, date(rng.randint(2024, 2027), 6, 1), "t",
-                               level=rng.randint(0, 3) or None,
-                               scores=(rng.random(), {"1": rng.random(), "2": rng.random()}))
+            try:
+                attainments.record(session, SYSTEM_ACTOR, person, kind, date(rng.randint(2024, 2027), 6, 1), "t",
+                                   level=rng.randint(0, 3) or None,
+                                   scores=(rng.random(), {"1": rng.random(), "2": rng.random()}))
+            except IntegrityError:  # a second live assessment of the person on that day: the database refuses it
+                session.rollback()
+                continue
         elif choice < 0.75:
             pending = session.exec(select(DigitalAttainment).where(DigitalAttainment.state == "pending")
                                    .limit(20)).all()
@@ -341,3 +346,48 @@ def test_two_verifications_for_one_citizen_at_once_count_the_citizen_once(app: F
     session.expire_all()
     assert _stored(session) == _independent(session) == {("00004", 2026): 1, ("00004", 2027): 1,
                                                          ("00004", 2028): 1}
+
+
+def test_a_double_click_that_races_past_the_checks_is_stopped_by_the_database(app: Flask, session: Session) -> None:
+    """Two requests recording the same supervised assessment at once: both pass the checks (neither sees the other's
+    uncommitted row); the partial unique index lets one in and gives the other an IntegrityError (a 409, or on the
+    page a return to the list). The same holds for one certificate file sent twice."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time; PostgreSQL has many")
+    citizen = _citizens(session, ["00004"], 1)[0]
+    centre = make_staff(session, Role.CENTRE_STAFF, "00004")
+    cmd = AssessmentInput(cccd=citizen.cccd, achieved_on=date(2026, 3, 2), level=2, centre="TTHTCĐ", reference=None)
+    engine = app.extensions["cdht"].engine
+    with Session(engine) as one, Session(engine) as two:
+        verification.record_assessment(one, centre, cmd)  # flushed, not committed
+        errors: list[BaseException] = []
+
+        def again() -> None:
+            try:
+                verification.record_assessment(two, centre, cmd)
+                two.commit()
+            except BaseException as exc:
+                errors.append(exc)
+                two.rollback()
+
+        racer = threading.Thread(target=again)
+        racer.start()
+        racer.join(0.5)
+        assert racer.is_alive()  # waiting on the unique index for the first transaction
+        one.commit()
+        racer.join(10)
+        assert not racer.is_alive() and [type(e) for e in errors] == [IntegrityError]
+    # Sent again afterwards, the checks answer first, naming the field.
+    with pytest.raises(Invalid) as caught:
+        verification.record_assessment(session, centre, cmd)
+    assert caught.value.fields == {"achieved_on": "assessment_same_day"}
+    session.rollback()
+    file = "digital/x/ab.png"
+    attainments.record(session, SYSTEM_ACTOR, citizen, AttainmentKind.CERTIFICATE, date(2026, 2, 1), "a",
+                       evidence_key=file)
+    with pytest.raises(IntegrityError):
+        attainments.record(session, SYSTEM_ACTOR, citizen, AttainmentKind.CERTIFICATE, date(2026, 2, 1), "a",
+                           evidence_key=file)
+    session.rollback()
+    rows = session.exec(select(DigitalAttainment.kind)).all()
+    assert rows == ["assessment"]

@@ -6,7 +6,13 @@ from flask.typing import ResponseReturnValue
 from workflows.digital import attainments, attempts, frameworks, imports, items, verification
 from workflows.digital.attempts import public_items
 from workflows.errors import Invalid, NotFound
-from workflows.inputs import AssessmentInput, AttainmentReviewInput, CertificateInput, parse
+from workflows.inputs import (
+    AssessmentInput,
+    AttainmentReviewInput,
+    CertificateInput,
+    DigitalSelfAssessmentInput,
+    parse,
+)
 from workflows.models import DigitalAttainment, DigitalTestAttempt
 from workflows.review_queue import Cursor
 
@@ -34,6 +40,7 @@ def attainment_json(a: DigitalAttainment) -> dict[str, object]:
     return {"id": a.id, "kind": a.kind, "state": a.state, "version": a.version, "framework": a.framework_id,
             "level": a.level, "achieved_on": a.achieved_on.isoformat(), "source": a.source, "course": a.course,
             "counts": a.counts, "valid_from_year": a.first_year, "valid_to_year": a.last_year, "reason": a.reason,
+            "areas": a.areas,
             "file_url": url_for("api.attainment_file", attainment_id=a.id) if a.evidence_key else None}
 
 
@@ -119,6 +126,16 @@ def send_certificate() -> ResponseReturnValue:
                                              checked[0].key if checked else None)
     if checked:
         save_evidence(*checked)
+    commit(session)
+    return jsonify(attainment_json(record)), 201
+
+
+@bp.post("/me/digital/self-assessments")
+def self_assess() -> ResponseReturnValue:
+    """A citizen rates themselves in every area of the basic framework: kept, never counted."""
+    session = db()
+    record = attainments.record_self_assessment(session, bearer_actor(),
+                                                parse(DigitalSelfAssessmentInput, json_body()))
     commit(session)
     return jsonify(attainment_json(record)), 201
 

@@ -181,13 +181,19 @@ PATHS: dict[str, dict[str, Any]] = {
         requestBody={"required": True, "content": {"multipart/form-data": {"schema": ref("DigitalCertificate")}}},
         description="Citizens only. The file is checked by its content (PDF, JPG or PNG, 10 MB at most); the same "
                     "file while an earlier copy waits or is verified is 422 (`certificate_already_sent`).")},
+    "/api/v1/me/digital/self-assessments": {"post": op(
+        "selfAssessDigitalSkills", "digital", "Rate oneself in every area of the basic framework (never counted)",
+        {"201": ok("DigitalRecord", "Kept as the citizen's own view")}, "400 404 413 422",
+        requestBody=body("DigitalSelfAssessment"),
+        description="Citizens only. Every area of the basic framework, each 0 (not yet level 1) to 8; a "
+                    "self-assessment is never verified and never counts towards the target.")},
     "/api/v1/digital/assessments": {"post": op(
         "recordDigitalAssessment", "digital", "Record a supervised assessment of a citizen of the caller's ward",
         {"201": ok("DigitalRecord", "Recorded: verified at once for a ward reviewer, else waiting")},
         "400 403 413 422", requestBody=body("DigitalAssessment"),
         description="Ward reviewers and community learning centre staff. A CCCD of no citizen of the caller's "
-                    "ward is 422 (`citizen_not_in_ward`); a paper number already recorded for the centre is 422 "
-                    "(`reference_used`).")},
+                    "ward is 422 (`citizen_not_in_ward`); a paper number already recorded in the ward is 422 "
+                    "(`reference_used`), a second assessment of the citizen on one day 422 (`assessment_same_day`).")},
     "/api/v1/review/digital": {"get": op(
         "digitalReviewQueue", "review", "The ward's records of digital skills waiting for verification",
         {"200": ok("DigitalQueue")}, "404 422",

@@ -80,6 +80,7 @@ DIGITAL_RECORD = obj({
     "id": STR, "kind": t("string", enum=AttainmentKind.values()), "state": t("string", enum=AttainmentState.values()),
     "version": INT, "framework": STR, "level": null(INT), "achieved_on": DATE, "source": STR, "course": null(STR),
     "counts": BOOL, "valid_from_year": INT, "valid_to_year": INT, "reason": null(STR),
+    "areas": t("object", description="Per area: a self-assessment's levels, or a test's shares right."),
     "file_url": null(t("string", description="Where the certificate file is served, when one was sent."))})
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({
@@ -170,6 +171,9 @@ SCHEMAS: dict[str, Schema] = {
         "course": t("string", maxLength=300), "issuer": t("string", maxLength=200), "achieved_on": DATE,
         "evidence": t("string", format="binary", description="PDF, JPG or PNG, 10 MB at most.")},
         required=["course", "issuer", "achieved_on", "evidence"]),
+    "DigitalSelfAssessment": obj({"areas": t("object", additionalProperties=t("integer", minimum=0, maximum=8),
+                                              description="Area code → level (0: not yet level 1).")},
+                                 required=["areas"]),
     "DigitalAssessment": obj({
         "cccd": t("string", pattern="^[0-9]{12}$"), "achieved_on": DATE,
         "level": t("integer", minimum=0, maximum=8, description="0: level 1 not reached."),
@@ -178,7 +182,7 @@ SCHEMAS: dict[str, Schema] = {
         required=["cccd", "achieved_on", "level", "centre"]),
     "DigitalReview": obj({
         "action": t("string", enum=["verify", "decline"]), "version": INT,
-        "level": null(t("integer", minimum=1, maximum=8)), "reason": null(t("string", maxLength=1000))},
+        "level": null(t("integer", minimum=0, maximum=8)), "reason": null(t("string", maxLength=1000))},
         required=["action", "version"]),
     "DigitalQueue": obj({"total": INT, "next": null(STR), "items": array(obj({
         "id": STR, "kind": t("string", enum=AttainmentKind.values()), "version": INT, "citizen_name": STR,

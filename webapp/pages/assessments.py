@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from workflows.actors import Actor
 from workflows.digital import frameworks, verification
@@ -61,6 +62,9 @@ def record(actor: Actor) -> object:
         except Invalid as exc:
             s.rollback()
             codes = dict(exc.fields)
+        except IntegrityError:  # a second click raced the first past the checks: the first one recorded it
+            s.rollback()
+            return redirect(url_for(".home"))
         if date_problem:
             codes["achieved_on"] = date_problem
     last = verification.recorded_by(s, actor, limit=1)

@@ -6,6 +6,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from workflows.actors import Actor
 from workflows.clock import today
@@ -15,7 +16,7 @@ from workflows.digital import frameworks as digital_frameworks
 from workflows.digital import items as digital_items
 from workflows.digital import verification
 from workflows.errors import Conflict, Invalid
-from workflows.inputs import CertificateInput, parse
+from workflows.inputs import CertificateInput, DigitalSelfAssessmentInput, parse
 from workflows.validation import parse_int
 from workflows.vocabulary import AttainmentState, Role
 
@@ -25,7 +26,7 @@ from ..evidence import attainment_evidence_response, checked_evidence, digital_f
 from ..i18n import locale, message
 from .access import require_role
 from .citizen import bp
-from .formats import date_from_parts, error_messages
+from .formats import LEVEL_BANDS, date_from_parts, error_messages
 from .once import form_token, take_token
 
 CERTIFICATE_ORDER = ("course", "issuer", "achieved_on", "evidence")
@@ -44,7 +45,9 @@ def digital(actor: Actor) -> object:
     holds = any(r.counts and r.state == AttainmentState.VERIFIED and r.first_year <= year <= r.last_year
                 for r in records)
     bank = digital_items.get()
+    basic = digital_frameworks.get(digital_frameworks.BASIC_FRAMEWORK)
     return render_template("pages/citizen/digital.html", records=records, holds=holds, year=year,
+                           area_names={a.code: a.name.get(locale()) or a.name["vi"] for a in basic.areas},
                            open_attempt=digital_attempts.open_attempt(s, actor),
                            form_size=bank.form_size,
                            limit_reached=request.args.get("limit") and message(
@@ -159,6 +162,9 @@ def send_certificate(actor: Actor) -> object:
                                             evidence[0].key if evidence else None)
         except Invalid as exc:
             codes = {**exc.fields, **codes}
+        except IntegrityError:  # a second click raced the first past the checks: the first one sent it
+            s.rollback()
+            return redirect(url_for(".digital"))
         if date_problem:
             codes["achieved_on"] = date_problem
         if evidence is None:
@@ -183,3 +189,34 @@ def send_certificate(actor: Actor) -> object:
 def digital_file(actor: Actor, attainment_id: str) -> object:
     """Download the certificate file one sent."""
     return attainment_evidence_response(db(), actor, attainment_id)
+
+
+@bp.route("/digital/self-assessment", methods=["GET", "POST"])
+@require_role(Role.CITIZEN)
+def self_assess(actor: Actor) -> object:
+    """Rate yourself in each area of the basic framework: kept for you, never counted towards the target."""
+    s = db()
+    framework = digital_frameworks.get(digital_frameworks.BASIC_FRAMEWORK)
+    codes: dict[str, str] = {}
+    if request.method == "POST":
+        raw = {a.code: request.form.get(f"area-{a.code}", "") for a in framework.areas}
+        try:
+            digital_records.record_self_assessment(
+                s, actor, parse(DigitalSelfAssessmentInput, {"areas": {k: v for k, v in raw.items() if v != ""}}))
+            commit(s)
+            flash(gettext("Your self-assessment is saved. It helps you see what to learn; it does not count towards "
+                          "the target: to be counted, take the basic test."))
+            return redirect(url_for(".digital"))
+        except Invalid as exc:
+            s.rollback()
+            codes = {key.removeprefix("areas."): code for key, code in exc.fields.items()}
+        values = raw
+    else:
+        latest = digital_records.latest_self_assessment(s, actor.citizen_id or "")
+        values = {k: str(v) for k, v in (latest.areas if latest else {}).items()}
+    order = [a.code for a in framework.areas]
+    errors = error_messages(codes, order, {code: f"area-{code}" for code in order})
+    names = {a.code: a.name.get(locale()) or a.name["vi"] for a in framework.areas}
+    return render_template("pages/citizen/digital_self_assessment.html", framework=framework, names=names,
+                           values=values, errors=errors, bands=LEVEL_BANDS,
+                           labels={f"area-{code}": names[code] for code in order}), 422 if errors else 200

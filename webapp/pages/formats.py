@@ -58,6 +58,11 @@ def vn_percent(fraction: float | None, digits: int = 1) -> str:
     return f"{text} %"
 
 
+# DigComp 2.2's eight proficiency levels, in four bands of two: `{{ bands[level - 1] }}`.
+_BANDS = (lazy_gettext("Foundation"), lazy_gettext("Intermediate"), lazy_gettext("Advanced"),
+          lazy_gettext("Highly specialised"))
+LEVEL_BANDS = tuple(band for band in _BANDS for _ in range(2))
+
 def vn_date(value: date | datetime | str | None) -> str:
     """A date as dd/mm/yyyy; datetimes (stored in UTC) are shown in Hà Nội time with hh:mm first."""
     if value is None or value == "":

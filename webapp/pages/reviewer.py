@@ -66,7 +66,7 @@ def queue(actor: Actor) -> object:
     f = f | {"page": found.page}
     return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
                            pages=pages, states=review_queue.QUEUE_STATES, found=found,
-                           digital_waiting=verification.pending_count(s, actor.ward_code or ""))
+                           digital_waiting=verification.pending_count(s, actor))
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])

@@ -23,15 +23,12 @@ from ..evidence import attainment_evidence_response
 from ..i18n import message
 from .access import require_role
 from .assessments import RECORDERS
-from .formats import error_messages
+from .formats import LEVEL_BANDS, error_messages
 from .reviewer import STAFF, bp
 
 REVIEW_ORDER = ("action", "level", "reason", "version")
 REVIEW_IDS = {"action": "action-verify", "version": "action-verify"}
 REVIEW_LABELS = {"action-verify": _l("Outcome"), "level": _l("Level on the certificate"), "reason": _l("Reason")}
-# DigComp 2.2's proficiency levels, in four bands of two.
-BANDS = (_l("Foundation"), _l("Foundation"), _l("Intermediate"), _l("Intermediate"), _l("Advanced"), _l("Advanced"),
-         _l("Highly specialised"), _l("Highly specialised"))
 
 
 @bp.get("/digital")
@@ -85,7 +82,7 @@ def digital_record(actor: Actor, attainment_id: str) -> object:
         "pages/reviewer/digital_record.html", record=record, citizen=citizen, recorder=recorder,
         cccd_masked=cccd_rules.mask(citizen.cccd) if citizen else "", errors=errors, labels=REVIEW_LABELS,
         events=[e for e in allowed_events(record, actor) if e in ATTAINMENT_REVIEW_EVENTS], framework=framework,
-        bands=BANDS, banner=banner,
+        bands=LEVEL_BANDS, banner=banner,
         values={k: form.get(k, "") for k in ("level", "action", "reason")} if posted else {
             "level": str(record.level or ""), "action": "", "reason": ""},
     ), 422 if errors else 409 if banner else 200

@@ -10,10 +10,14 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from ..actors import Actor
-from ..errors import NotFound
+from ..clock import today
+from ..errors import Invalid, NotFound
+from ..inputs import DigitalSelfAssessmentInput
 from ..models import Citizen, DigitalAttainment
-from ..vocabulary import AttainmentKind, AttainmentState
+from ..vocabulary import AttainmentKind, AttainmentState, Role
 from . import frameworks
+
+SELF_SOURCE = "self"  # a self-assessment's source: the citizen themselves
 
 
 def counts(framework: frameworks.Framework, kind: AttainmentKind, *, level: int | None = None,
@@ -49,6 +53,33 @@ def record(
     session.flush()
     record_creation(session, attainment, actor, {"kind": kind.value, "framework": framework.id})
     return attainment
+
+
+def record_self_assessment(session: Session, actor: Actor, cmd: DigitalSelfAssessmentInput) -> DigitalAttainment:
+    """A citizen's own view of their level in every area of the basic framework: kept and shown, never counted and
+    never verified (it stays pending; the reviewer's list leaves it out)."""
+    if actor.role != Role.CITIZEN or actor.citizen_id is None:
+        raise NotFound()
+    framework = frameworks.get(frameworks.BASIC_FRAMEWORK)
+    codes = [a.code for a in framework.areas]
+    errors = {f"areas.{code}": "required" for code in codes if code not in cmd.areas}
+    errors |= {f"areas.{code}": "unknown_area" for code in cmd.areas if code not in codes}
+    errors |= {f"areas.{code}": "out_of_range" for code, level in cmd.areas.items() if level > framework.levels}
+    if errors:
+        raise Invalid(fields=errors)
+    citizen = session.get(Citizen, actor.citizen_id)
+    if citizen is None:
+        raise NotFound()
+    return record(session, actor, citizen, AttainmentKind.SELF_ASSESSMENT, today(), SELF_SOURCE,
+                  framework_id=framework.id, areas={code: cmd.areas[code] for code in codes},
+                  level=min(cmd.areas.values()))
+
+
+def latest_self_assessment(session: Session, citizen_id: str) -> DigitalAttainment | None:
+    """The citizen's newest self-assessment (what the form shows again), or None."""
+    a = DigitalAttainment
+    return session.exec(select(a).where(a.citizen_id == citizen_id, a.kind == AttainmentKind.SELF_ASSESSMENT)
+                        .order_by(col(a.created_at).desc(), col(a.id).desc()).limit(1)).first()
 
 
 def holding(session: Session, citizen_id: str, year: int) -> DigitalAttainment | None:

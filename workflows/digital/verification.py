@@ -22,6 +22,7 @@ from ..clock import as_utc, now, today
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..inputs import AssessmentInput, AttainmentReviewInput, CertificateInput
 from ..models import Citizen, DigitalAttainment
+from ..models.digital import TO_REVIEW
 from ..review_queue import Cursor
 from ..states import apply_event
 from ..vocabulary import AttainmentKind, AttainmentState, Event, Role
@@ -32,6 +33,8 @@ EARLIEST = date(2000, 1, 1)  # no digital-skills record of interest is older
 RECORDERS = (Role.WARD_REVIEWER, Role.CENTRE_STAFF)
 LIVE = (AttainmentState.PENDING.value, AttainmentState.VERIFIED.value)
 REVIEWED = (AttainmentKind.CERTIFICATE.value, AttainmentKind.ASSESSMENT.value)  # what a reviewer verifies
+# A paper's number, kept apart from the ids training platforms give their imports (the same column).
+PAPER = "paper:"
 
 
 def _check_date(achieved_on: date) -> None:
@@ -84,11 +87,17 @@ def record_assessment(session: Session, actor: Actor, cmd: AssessmentInput) -> D
         raise Invalid(fields={"cccd": "citizen_not_in_ward"})  # the same answer for both: no one learns of others
     if actor.citizen_id == citizen.id:
         raise Invalid(fields={"cccd": "own_record"})
-    if cmd.reference and session.exec(select(DigitalAttainment.id).where(
-            DigitalAttainment.source == cmd.centre, DigitalAttainment.external_id == cmd.reference)).first():
+    a = DigitalAttainment
+    paper = f"{PAPER}{cmd.reference}" if cmd.reference else None
+    if paper and session.exec(select(a.id).where(
+            a.ward_code == actor.ward_code, a.kind == AttainmentKind.ASSESSMENT, a.external_id == paper,
+            col(a.state).in_(LIVE))).first():
         raise Invalid(fields={"reference": "reference_used"})
+    if session.exec(select(a.id).where(a.citizen_id == citizen.id, a.kind == AttainmentKind.ASSESSMENT,
+                                       a.achieved_on == cmd.achieved_on, col(a.state).in_(LIVE))).first():
+        raise Invalid(fields={"achieved_on": "assessment_same_day"})
     attainment = attainments.record(session, actor, citizen, AttainmentKind.ASSESSMENT, cmd.achieved_on, cmd.centre,
-                                    level=cmd.level, external_id=cmd.reference)
+                                    level=cmd.level, external_id=paper)
     if actor.role == Role.WARD_REVIEWER:
         apply_event(session, attainment, Event.VERIFY, actor, detail={"level": cmd.level},
                     also={"verified_by": actor.user_id, "verified_at": now()})
@@ -160,10 +169,20 @@ class PendingPage:
     after: Cursor | None
 
 
-def pending_count(session: Session, ward_code: str) -> int:
-    """How many records of the ward wait for a reviewer (a count on the ward-and-state index)."""
-    return session.exec(select(func.count()).select_from(DigitalAttainment).where(
-        DigitalAttainment.ward_code == ward_code, DigitalAttainment.state == AttainmentState.PENDING)).one()
+def _to_review(actor: Actor) -> list[Any]:
+    """The records of the actor's ward waiting for a reviewer (the predicate of their partial index, models.TO_REVIEW),
+    but for the reviewer's own: a reviewer who is also a citizen of the ward never verifies their own record."""
+    where = [col(DigitalAttainment.ward_code) == actor.ward_code, TO_REVIEW]
+    if actor.citizen_id is not None:
+        where.append(col(DigitalAttainment.citizen_id) != actor.citizen_id)
+    return where
+
+
+def pending_count(session: Session, actor: Actor) -> int:
+    """How many records of the actor's ward wait for them (a count over the partial index of them)."""
+    if actor.role not in WARD_STAFF or actor.ward_code is None:
+        return 0
+    return session.exec(select(func.count()).select_from(DigitalAttainment).where(*_to_review(actor))).one()
 
 
 def pending(session: Session, actor: Actor, *, after: Cursor | None = None,
@@ -172,7 +191,7 @@ def pending(session: Session, actor: Actor, *, after: Cursor | None = None,
     if actor.role not in WARD_STAFF or actor.ward_code is None:
         raise NotFound()
     a = DigitalAttainment
-    where: list[Any] = [col(a.ward_code) == actor.ward_code, col(a.state) == AttainmentState.PENDING]
+    where = _to_review(actor)
     if after is not None:
         where.append(tuple_(col(a.created_at), col(a.id)) > tuple_(after.submitted_at, after.id))
     found = session.execute(
@@ -186,7 +205,7 @@ def pending(session: Session, actor: Actor, *, after: Cursor | None = None,
     more = len(rows) > page_size
     rows = rows[:page_size]
     last = rows[-1] if rows and more else None
-    return PendingPage(rows=rows, total=pending_count(session, actor.ward_code),
+    return PendingPage(rows=rows, total=pending_count(session, actor),
                        after=Cursor(as_utc(last.created_at), last.id) if last else None)
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -23,6 +23,14 @@ class DigitalFramework(SQLModel, table=True):
     registered_at: datetime = Field(default_factory=now)
 
 
+# The records a ward reviewer verifies (workflows.digital.verification): pending course certificates and assessments.
+TO_REVIEW = text("state = 'pending' AND kind IN ('certificate', 'assessment')")
+ASSESSMENT = text("kind = 'assessment'")
+LIVE_FILE = text("evidence_key IS NOT NULL AND state IN ('pending', 'verified')")
+LIVE_ASSESSMENT = text("kind = 'assessment' AND state IN ('pending', 'verified')")
+LIVE_PAPER = text("kind = 'assessment' AND external_id IS NOT NULL AND state IN ('pending', 'verified')")
+
+
 class DigitalAttainment(SQLModel, table=True):
     """One record of a citizen's digital skills; its state changes only through workflows.states.apply_event.
 
@@ -35,10 +43,23 @@ class DigitalAttainment(SQLModel, table=True):
     __table_args__ = (
         # An import row arriving again (the same file twice, a re-sent row) finds its attainment instead of a twin.
         UniqueConstraint("source", "external_id", name="uq_digital_attainment_source_external_id"),
-        # A ward's attainments waiting for a reviewer, oldest first.
-        Index("ix_digital_attainment_ward_state", "ward_code", "state", "created_at"),
-        # What one member of staff recorded, newest first: a learning centre's own list.
-        Index("ix_digital_attainment_recorded_by_created", "recorded_by", "created_at"),
+        # A ward's records waiting for a reviewer, oldest first: only those a person verifies (a self-assessment
+        # stays pending for ever and never enters this index, nor do the millions born verified by imports).
+        Index("ix_digital_attainment_to_review", "ward_code", "created_at", "id",
+              postgresql_where=TO_REVIEW, sqlite_where=TO_REVIEW),
+        # The assessments one member of staff recorded, newest first: a learning centre's own list (imports, recorded
+        # by the administrator who ran them, stay out of it).
+        Index("ix_digital_attainment_assessments_by_recorder", "recorded_by", "created_at",
+              postgresql_where=ASSESSMENT, sqlite_where=ASSESSMENT),
+        # The same certificate file cannot wait twice or be verified twice for one citizen (a double click, two tabs),
+        # and one supervised assessment per citizen and day: enforced by the database, whatever races past the checks.
+        Index("uq_digital_attainment_live_file", "citizen_id", "evidence_key", unique=True,
+              postgresql_where=LIVE_FILE, sqlite_where=LIVE_FILE),
+        Index("uq_digital_attainment_live_assessment", "citizen_id", "achieved_on", unique=True,
+              postgresql_where=LIVE_ASSESSMENT, sqlite_where=LIVE_ASSESSMENT),
+        # A test paper's number is recorded once in a ward (while its record is live).
+        Index("uq_digital_attainment_live_paper", "ward_code", "external_id", unique=True,
+              postgresql_where=LIVE_PAPER, sqlite_where=LIVE_PAPER),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
