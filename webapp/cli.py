@@ -221,7 +221,31 @@ def register(app: Flask) -> None:
         click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows, {report.imported} imported, "
                    f"{report.skipped_existing} already imported, {report.unknown_cccd} unknown CCCD")
 
+    population = AppGroup("population", help="Denominators: population per ward, year and mode.")
+
+    @population.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--source", required=True, help='Where the figures come from, e.g. "Cục Thống kê Hà Nội, 2026".')
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+    def population_import(file: Path, source: str, dry_run: bool) -> None:
+        """Import population figures (CSV: ward_code,year,mode,population): all or nothing; the newest wins."""
+        from workflows import populations
+        from workflows.actors import SYSTEM_ACTOR
+
+        try:
+            with session_scope(runtime().engine) as session:
+                rows = populations.parse(file.read_bytes(), populations.known_wards(session))
+                report = populations.import_populations(session, SYSTEM_ACTOR, rows, source, file_name=file.name,
+                                                        dry_run=dry_run)
+                if dry_run:
+                    session.rollback()
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows, {report.imported} imported "
+                   f"({report.replaced} replacing an earlier figure), {report.unchanged} unchanged")
+
     app.cli.add_command(db_group)
     app.cli.add_command(users)
     app.cli.add_command(rollup)
     app.cli.add_command(digital)
+    app.cli.add_command(population)

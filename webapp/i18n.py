@@ -125,6 +125,13 @@ MESSAGES: dict[str, str] = {
     "invalid_answers": N_("Answers must map each question to the number of a choice."),
     "unknown_item": N_("This question is not part of the attempt."),
     "answer_missing": N_("Choose an answer."),
+    # population figures
+    "year_out_of_range": N_("The year must be written in four digits, from 2020 to 2100."),
+    "unknown_mode": N_("The mode must be one of: residents_15_plus, all_residents."),
+    "population_out_of_range": N_("The population must be a whole number from 0 to 2,000,000."),
+    "population_repeated": N_("Another row has the same ward or commune, year and mode."),
+    "no_rows": N_("The file has no rows below its first."),
+    "rows_invalid": N_("%(count)s rows have mistakes, listed under the file field; nothing was imported."),
     "unknown_area": N_("There is no such area in the framework."),
     "file_required": N_("Choose the file of the certificate (PDF, JPG or PNG)."),
     "certificate_already_sent": N_("You have already sent this file; it is waiting for verification or verified."),
@@ -147,6 +154,7 @@ FALLBACKS: dict[str, str] = {
     "total_below_pass": N_("The total is below the pass mark."),
     "bad_header": N_("The first row must name the columns: cccd,completed_on,external_id,course."),
     "too_many_rows": N_("The file has too many rows."),
+    "rows_invalid": N_("Some rows have mistakes, listed under the file field; nothing was imported."),
     "attempt_limit": N_("You have taken the test too many times recently. Try again later."),
 }
 

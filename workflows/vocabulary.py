@@ -52,6 +52,7 @@ class Entity(Term):
     USER = "user", N_("Account")
     DECISION = "decision", N_("Recognition decision")
     ATTAINMENT = "attainment", N_("Digital skills record")
+    POPULATION = "population", N_("Population figures")
 
 
 class ApplicationState(Term):
@@ -105,6 +106,7 @@ class Event(Term):
     REVOKE = "revoke", N_("Revoke"), Tone.PROBLEM
     VERIFY = "verify", N_("Verify"), Tone.DONE
     DECLINE = "decline", N_("Do not accept"), Tone.PROBLEM
+    IMPORT = "import", N_("Import")
 
 
 class Role(Term):

@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import applications, auth, certificates, citizens, decisions, digital, review, rollup  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    applications,
+    auth,
+    certificates,
+    citizens,
+    decisions,
+    digital,
+    populations,
+    review,
+    rollup,
+)

@@ -212,6 +212,12 @@ PATHS: dict[str, dict[str, Any]] = {
                              for m in ("application/pdf", "image/jpeg", "image/png")}}}, "404",
         parameters=[path_param("attainment_id", "The record's id.")],
         description="Its citizen, the ward's officials, or a city admin.")},
+    "/api/v1/populations/imports": {"post": op(
+        "importPopulations", "rollup", "Import population figures, the roll-up's denominators (city admins)",
+        {"200": ok("PopulationImportReport")}, "400 403 413 422",
+        requestBody={"required": True, "content": {"multipart/form-data": {"schema": ref("PopulationImport")}}},
+        description="All or nothing: 422 names every bad row as `row.N` (the header is row 1). The newest import "
+                    "of a ward, year and mode wins; the figure it replaces is kept in the history.")},
     "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health")}, security=PUBLIC)},
     "/readyz": {"get": op(
         "readyz", "health", "Database, broker and storage are reachable",

@@ -7,7 +7,19 @@ from ..i18n import locale
 
 def register(app: Flask) -> None:
     """Register every page blueprint and the template helpers."""
-    from . import admin, assessments, chair, citizen, citizen_digital, health, public, reviewer, reviewer_digital  # noqa: F401 - their routes join citizen's and reviewer's
+    # admin_populations, citizen_digital and reviewer_digital add their routes to admin's, citizen's and reviewer's.
+    from . import (  # noqa: F401
+        admin,
+        admin_populations,
+        assessments,
+        chair,
+        citizen,
+        citizen_digital,
+        health,
+        public,
+        reviewer,
+        reviewer_digital,
+    )
 
     for module in (health, public, citizen, reviewer, chair, admin, assessments):
         app.register_blueprint(module.bp)

@@ -8,8 +8,6 @@ of one transaction: a multi-row INSERT of pending attainments and their birth in
 VERIFY through the state table (audited, counters moved in the same transaction).
 """
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from .. import cccd as cccd_rules
+from .. import csv_files
 from ..actors import Actor
 from ..clock import now, today
 from ..db import IN_CHUNK
@@ -31,7 +30,6 @@ from . import frameworks
 HEADER = ("cccd", "completed_on", "external_id", "course")
 CHUNK = 5_000  # rows written per round: bounded memory, a progress step
 MAX_ROWS = 1_000_000
-FIRST_ROW = 2  # row numbers are a spreadsheet's: the header is row 1
 
 
 @dataclass(frozen=True)
@@ -74,28 +72,16 @@ def _date(text: str) -> date | None:
 def parse(data: bytes) -> list[Row]:
     """Read and check a CSV file (UTF-8, header cccd,completed_on,external_id,course); Invalid naming every bad row
     as `row.N` (N counted as a spreadsheet counts, the header being row 1), or the file itself as `file`."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid(fields={"file": "not_utf8"}) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if tuple(header) != HEADER:
-        raise Invalid(fields={"file": "bad_header"}, expected=",".join(HEADER))
     errors: dict[str, str] = {}
     rows: list[Row] = []
     seen: dict[str, Row] = {}
     latest = today()
-    for number, record in enumerate(reader, FIRST_ROW):
-        if not record or all(not cell.strip() for cell in record):
-            continue  # a blank line is no row
-        if len(rows) >= MAX_ROWS:
-            raise Invalid(fields={"file": "too_many_rows"}, limit=MAX_ROWS)
+    for number, record in csv_files.records(data, HEADER, MAX_ROWS):
         key = f"row.{number}"
         if len(record) != len(HEADER):
             errors[key] = "wrong_column_count"
             continue
-        raw_cccd, raw_date, external_id, course = (cell.strip() for cell in record)
+        raw_cccd, raw_date, external_id, course = record
         cccd = cccd_rules.clean(raw_cccd)
         completed_on = _date(raw_date)
         problem = cccd_rules.check(cccd)

@@ -17,7 +17,7 @@ from .counters import ApplicationCounter, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
-from .rollup import Population, Target  # noqa: E402
+from .rollup import Population, PopulationImport, PopulationRevision, Target  # noqa: E402
 
 metadata = SQLModel.metadata
 
@@ -37,6 +37,8 @@ __all__ = [
     "DigitalTestAttempt",
     "Indicator",
     "Population",
+    "PopulationImport",
+    "PopulationRevision",
     "RollupCounter",
     "Target",
     "User",

@@ -1,7 +1,10 @@
-"""Targets (Plan 52/KH-UBND milestones) and per-ward population denominators."""
+"""Targets (Plan 52/KH-UBND milestones) and per-ward population denominators, with the imports that brought them."""
+
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from ..clock import now
 from ..vocabulary import DenominatorMode
 from .ids import new_id
 
@@ -18,10 +21,41 @@ class Target(SQLModel, table=True):
 
 
 class Population(SQLModel, table=True):
-    """A ward's denominator for a year, imported with its source."""
+    """A ward's denominator for a year and mode as it stands: the newest import's figure, with its source."""
 
     ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
     year: int = Field(primary_key=True)
     mode: str = Field(default=DenominatorMode.RESIDENTS_15_PLUS, primary_key=True, max_length=30)
     population: int
     source: str = Field(max_length=200)
+    import_id: str | None = Field(default=None, foreign_key="population_import.id", max_length=32)
+
+
+class PopulationImport(SQLModel, table=True):
+    """One file of population figures as it was imported: who, when, from which source, how much it changed."""
+
+    __tablename__ = "population_import"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    source: str = Field(max_length=200)
+    file_name: str = Field(default="", max_length=200)
+    rows: int
+    changed: int
+    imported_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    imported_at: datetime = Field(default_factory=now, index=True)
+
+
+class PopulationRevision(SQLModel, table=True):
+    """A figure a newer import replaced, kept as it was: the history of a ward's denominator."""
+
+    __tablename__ = "population_revision"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5)
+    year: int
+    mode: str = Field(max_length=30)
+    population: int
+    source: str = Field(max_length=200)
+    import_id: str | None = Field(default=None, foreign_key="population_import.id", max_length=32)
+    replaced_by: str = Field(foreign_key="population_import.id", max_length=32, index=True)
+    replaced_at: datetime = Field(default_factory=now)

@@ -1,0 +1,79 @@
+"""The city administrator's population figures: import a CSV file of denominators (dry run first), see which wards
+have a figure for the year, and the history of imports."""
+
+from typing import Any
+
+from flask import render_template, request
+from flask_babel import gettext
+from sqlalchemy import func
+from sqlmodel import select
+
+from workflows import populations
+from workflows.actors import Actor
+from workflows.clock import today
+from workflows.errors import Invalid
+from workflows.models import Population, Ward
+from workflows.vocabulary import DenominatorMode, Role
+
+from ..database import db
+from ..dispatch import commit
+from ..i18n import message
+from .access import require_role
+from .admin import bp
+from .formats import error_messages
+
+MAX_BYTES = 2 * 1024 * 1024
+SHOWN_ERRORS = 50  # a file wrong throughout names its first fifty rows, and says how many more
+
+
+@bp.route("/populations", methods=["GET", "POST"])
+@require_role(Role.CITY_ADMIN)
+def population_figures(actor: Actor) -> object:
+    """Import population figures; which wards have one this year; the imports so far."""
+    s = db()
+    codes: dict[str, str] = {}
+    params: dict[str, Any] = {}
+    report = None
+    form = request.form
+    if request.method == "POST":
+        upload = request.files.get("file")
+        dry_run = form.get("dry_run") == "yes"
+        try:
+            if upload is None or not upload.filename:
+                raise Invalid(fields={"file": "required"})
+            data = upload.stream.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise Invalid(fields={"file": "file_too_large"})
+            rows = populations.parse(data, populations.known_wards(s))
+            report = populations.import_populations(s, actor, rows, form.get("source", ""),
+                                                    file_name=upload.filename, dry_run=dry_run)
+            if dry_run:
+                s.rollback()
+            else:
+                commit(s)
+        except Invalid as exc:
+            s.rollback()
+            codes, params = dict(exc.fields), dict(exc.params)
+    bad_rows = sorted((_row_number(k), message(v)) for k, v in codes.items() if k.startswith("row."))
+    if bad_rows and "file" not in codes:
+        codes["file"] = "rows_invalid"
+        params["count"] = len(bad_rows)
+    errors = error_messages({k: v for k, v in codes.items() if not k.startswith("row.")}, ("file", "source"),
+                            params=params)
+    year = today().year
+    total = s.exec(select(func.count()).select_from(Ward).where(Ward.active)).one()
+    covered = dict(s.exec(select(Population.mode, func.count()).where(Population.year == year)
+                          .group_by(Population.mode)).all())
+    status = 422 if errors else 200
+    return render_template(
+        "pages/admin/populations.html", errors=errors, bad_rows=bad_rows[:SHOWN_ERRORS],
+        more_errors=max(0, len(bad_rows) - SHOWN_ERRORS), report=report,
+        labels={"file": gettext("CSV file"), "source": gettext("Source of the figures")},
+        source=form.get("source", ""), dry_run=form.get("dry_run") == "yes" or request.method == "GET",
+        year=year, total=total, covered=[(m, covered.get(m.value, 0)) for m in DenominatorMode],
+        imports=populations.history(s)), status
+
+
+def _row_number(key: str) -> int:
+    number = key.removeprefix("row.")
+    return int(number) if number.isdigit() else 0
