@@ -10,10 +10,11 @@ from .errors import Invalid
 FIRST_ROW = 2
 
 
-def records(data: bytes, header: tuple[str, ...], max_rows: int) -> Iterator[tuple[int, list[str]]]:
-    """The file's rows as (number, stripped cells), blank lines skipped; Invalid naming the `file` when it is not
-    UTF-8, its header is not `header`, or it has more than `max_rows` rows. The caller checks each row's cells (a
-    row whose number of cells differs from the header's is the caller's `wrong_column_count`)."""
+def records(data: bytes, header: tuple[str, ...], max_rows: int,
+            errors: dict[str, str]) -> Iterator[tuple[int, list[str]]]:
+    """The file's rows as (number, stripped cells), one cell per column of the header, blank lines skipped; a row
+    with another number of cells goes into `errors` as `row.N: wrong_column_count` instead. Invalid naming the `file`
+    when it is not UTF-8, its header is not `header`, or it has more than `max_rows` rows."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -28,4 +29,7 @@ def records(data: bytes, header: tuple[str, ...], max_rows: int) -> Iterator[tup
         count += 1
         if count > max_rows:
             raise Invalid(fields={"file": "too_many_rows"}, limit=max_rows)
+        if len(record) != len(header):
+            errors[f"row.{number}"] = "wrong_column_count"
+            continue
         yield number, [cell.strip() for cell in record]

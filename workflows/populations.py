@@ -67,11 +67,8 @@ def parse(data: bytes, wards: set[str]) -> list[Row]:
     errors: dict[str, str] = {}
     rows: list[Row] = []
     seen: dict[tuple[str, int, str], Row] = {}
-    for number, record in csv_files.records(data, HEADER, MAX_ROWS):
+    for number, record in csv_files.records(data, HEADER, MAX_ROWS, errors):
         key = f"row.{number}"
-        if len(record) != len(HEADER):
-            errors[key] = "wrong_column_count"
-            continue
         ward_code, raw_year, raw_mode, raw_population = record
         ward_code = ward_code.zfill(5) if ward_code.isdigit() else ward_code  # a spreadsheet drops leading zeros
         year = _whole(raw_year, *YEARS) if len(raw_year) == 4 else None

@@ -76,11 +76,8 @@ def parse(data: bytes) -> list[Row]:
     rows: list[Row] = []
     seen: dict[str, Row] = {}
     latest = today()
-    for number, record in csv_files.records(data, HEADER, MAX_ROWS):
+    for number, record in csv_files.records(data, HEADER, MAX_ROWS, errors):
         key = f"row.{number}"
-        if len(record) != len(HEADER):
-            errors[key] = "wrong_column_count"
-            continue
         raw_cccd, raw_date, external_id, course = record
         cccd = cccd_rules.clean(raw_cccd)
         completed_on = _date(raw_date)
