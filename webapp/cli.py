@@ -15,7 +15,7 @@ from workflows.db import session_scope
 from workflows.effects import take_ready
 from workflows.errors import DomainError
 from workflows.seed import seed_demo, seed_reference
-from workflows.vocabulary import Role
+from workflows.vocabulary import DenominatorMode, Role, TargetIndicator
 
 from .config import ROOT
 from .dispatch import send
@@ -244,8 +244,42 @@ def register(app: Flask) -> None:
         click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows, {report.imported} imported "
                    f"({report.replaced} replacing an earlier figure), {report.unchanged} unchanged")
 
+    targets_group = AppGroup("targets", help="The plan's milestones: list them, or put one in force.")
+
+    @targets_group.command("list")
+    def targets_list() -> None:
+        """The milestones in force."""
+        from workflows import targets
+
+        with session_scope(runtime().engine) as session:
+            for t in targets.in_force(session):
+                click.echo(f"{t.indicator:<8} {t.year}  {t.value * 100:g} %  {t.denominator_mode:<18} "
+                           f"{t.source_document}")
+
+    @targets_group.command("set")
+    @click.option("--indicator", required=True, type=click.Choice(TargetIndicator.values()))
+    @click.option("--year", required=True, type=int)
+    @click.option("--percent", required=True, type=int, help="The share of the denominator, 1 to 100.")
+    @click.option("--mode", "denominator_mode", default=DenominatorMode.RESIDENTS_15_PLUS.value,
+                  type=click.Choice(DenominatorMode.values()), show_default=True)
+    @click.option("--source", "source_document", required=True, help='e.g. "Kế hoạch 52/KH-UBND".')
+    def targets_set(**given: object) -> None:
+        """Put a milestone in force; the one it replaces stays in the history."""
+        from workflows import targets
+        from workflows.actors import SYSTEM_ACTOR
+        from workflows.inputs import TargetInput, parse
+
+        try:
+            with session_scope(runtime().engine) as session:
+                target, changed = targets.set_target(session, SYSTEM_ACTOR, parse(TargetInput, given))
+                line = f"{target.indicator} {target.year}: {target.value * 100:g} % ({target.denominator_mode})"
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(("set " if changed else "unchanged ") + line)
+
     app.cli.add_command(db_group)
     app.cli.add_command(users)
     app.cli.add_command(rollup)
     app.cli.add_command(digital)
     app.cli.add_command(population)
+    app.cli.add_command(targets_group)

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import Invalid
 from .validation import FieldErrors
-from .vocabulary import ActivityKind, Event
+from .vocabulary import ActivityKind, DenominatorMode, Event, TargetIndicator
 
 M = TypeVar("M", bound=BaseModel)
 FIRST_YEAR, LAST_YEAR = 2024, 2100
@@ -227,3 +227,13 @@ class DigitalSelfAssessmentInput(Command):
     """A citizen's own view of their level in each area of the basic framework (0: not yet level 1)."""
 
     areas: dict[str, Annotated[int, Whole(0, 8)]]
+
+
+class TargetInput(Command):
+    """A milestone of the plan as a city administrator sets it: a whole percentage of the denominator."""
+
+    indicator: Annotated[TargetIndicator, _choice(TargetIndicator)]
+    year: Annotated[int, Whole(FIRST_YEAR, LAST_YEAR)]
+    percent: Annotated[int, Whole(1, 100)]
+    denominator_mode: Annotated[DenominatorMode, _choice(DenominatorMode)]
+    source_document: Annotated[str, Text(200)]

@@ -67,13 +67,14 @@ class Rollup:
 
 def target_for(session: Session, indicator: str, year: int) -> TargetView | None:
     """Judge a year against the next milestone; expected-by-now follows the line from the previous one."""
-    rows = session.exec(select(Target).where(Target.indicator == indicator).order_by(col(Target.year))).all()
+    rows = session.exec(select(Target).where(Target.indicator == indicator, col(Target.superseded_at).is_(None))
+                        .order_by(col(Target.year))).all()
     return _judge(list(rows), year)
 
 
 def _targets(session: Session, year: int) -> dict[TargetIndicator, TargetView | None]:
     """The milestone each indicator is judged against this year, from one query."""
-    rows = session.exec(select(Target).order_by(col(Target.year))).all()
+    rows = session.exec(select(Target).where(col(Target.superseded_at).is_(None)).order_by(col(Target.year))).all()
     return {i: _judge([t for t in rows if t.indicator == i], year) for i in TargetIndicator}
 
 

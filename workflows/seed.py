@@ -3,7 +3,7 @@
 import hashlib
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from vietnam_provinces import Ward as OfficialWard
 
 from .accounts import create_user
@@ -36,7 +36,8 @@ def seed_wards(session: Session) -> int:
 def seed_targets(session: Session) -> None:
     """Insert the Plan 52 milestones that are missing."""
     for indicator, year, value in MILESTONES:
-        exists = session.exec(select(Target).where(Target.indicator == indicator, Target.year == year)).first()
+        exists = session.exec(select(Target).where(Target.indicator == indicator, Target.year == year,
+                                                   col(Target.superseded_at).is_(None))).first()
         if not exists:
             session.add(Target(indicator=indicator, year=year, value=value, source_document=PLAN_52))
     session.flush()

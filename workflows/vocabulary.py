@@ -53,6 +53,7 @@ class Entity(Term):
     DECISION = "decision", N_("Recognition decision")
     ATTAINMENT = "attainment", N_("Digital skills record")
     POPULATION = "population", N_("Population figures")
+    TARGET = "target", N_("Target")
 
 
 class ApplicationState(Term):

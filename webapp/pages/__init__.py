@@ -7,10 +7,11 @@ from ..i18n import locale
 
 def register(app: Flask) -> None:
     """Register every page blueprint and the template helpers."""
-    # admin_populations, citizen_digital and reviewer_digital add their routes to admin's, citizen's and reviewer's.
+    # admin_*, citizen_digital and reviewer_digital add their routes to admin's, citizen's and reviewer's blueprints.
     from . import (  # noqa: F401
         admin,
         admin_populations,
+        admin_targets,
         assessments,
         chair,
         citizen,

@@ -2,15 +2,26 @@
 
 from datetime import datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
 from ..vocabulary import DenominatorMode
 from .ids import new_id
 
+# The milestones in force: a replaced one keeps its row, with when and by which it was replaced.
+IN_FORCE = text("superseded_at IS NULL")
+
 
 class Target(SQLModel, table=True):
-    """A milestone: indicator, year, value (a fraction), source document and denominator mode."""
+    """A milestone: indicator, year, value (a fraction), source document and denominator mode. Never edited in place:
+    a new value is a new row, and the one it replaces gets `superseded_at` and `superseded_by` (the history)."""
+
+    __table_args__ = (
+        # One milestone in force per indicator and year.
+        Index("uq_target_in_force", "indicator", "year", unique=True, postgresql_where=IN_FORCE,
+              sqlite_where=IN_FORCE),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     indicator: str = Field(max_length=30, index=True)  # a TargetIndicator
@@ -18,6 +29,10 @@ class Target(SQLModel, table=True):
     value: float
     source_document: str = Field(max_length=200)
     denominator_mode: str = Field(default=DenominatorMode.RESIDENTS_15_PLUS, max_length=30)
+    created_at: datetime | None = Field(default_factory=now)
+    created_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    superseded_at: datetime | None = None
+    superseded_by: str | None = Field(default=None, max_length=32)
 
 
 class Population(SQLModel, table=True):
