@@ -1,6 +1,7 @@
 """Shared fixtures. CDHT_TEST_RUNTIME picks the runtime: embedded (SQLite + file broker) or production
 (PostgreSQL + Redis). Every test builds real rows in a real database."""
 
+import dataclasses
 import os
 import secrets
 import uuid
@@ -106,6 +107,14 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         conn.execute(text("UPDATE application SET decision_id = NULL"))
         for table in MUTABLE_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def web(app: Flask, settings: Settings) -> Iterator[Flask]:
+    """The app on this run's database with a login limit a test of several sign-ins does not reach (pages)."""
+    application = create_app(dataclasses.replace(settings, login_rate_limit="1000 per minute"))
+    yield application
+    application.extensions["cdht"].engine.dispose()
 
 
 @pytest.fixture

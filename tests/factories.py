@@ -1,6 +1,7 @@
 """Builders of real rows through the domain's own use cases (no shortcuts that skip the rules)."""
 
 import itertools
+import re
 from typing import Any
 
 from sqlmodel import Session
@@ -83,3 +84,19 @@ def sample_certificate() -> Any:
         decision_date=date(2025, 7, 30), place="Hà Nội", signed_on=date(2025, 8, 4), signer_title="CHỦ TỊCH",
         signer_name="Nguyễn Văn Thắng", verify_url="https://cdht.example.vn/xac-thuc/7K3QW-M9TXA",
     )
+
+
+def csrf(html: str) -> str:
+    """The CSRF token of a page's form."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def signed_in(app: Any, username: str) -> Any:
+    """A test client of the app, signed in through the login page."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    rv = client.post("/login", data={"csrf_token": csrf(page), "username": username, "password": PASSWORD})
+    assert rv.status_code == 302, rv.get_data(as_text=True)
+    return client

@@ -2,17 +2,14 @@
 assessment wait in the ward reviewer's own list, are verified at a level or not accepted with a reason, move the
 roll-up's counters, and are offered for indicator II.1. Pages and the JSON API, on both runtimes."""
 
-import dataclasses
 import io
 import re
 
-import pytest
-from factories import PASSWORD, cccd_for, citizen_data, make_citizen, make_staff, scores
+from factories import cccd_for, citizen_data, csrf, make_citizen, make_staff, scores, signed_in
 from flask import Flask
 from PIL import Image
 from sqlmodel import Session, func, select
 
-from webapp import create_app
 from workflows import applications
 from workflows.clock import today
 from workflows.digital import counters
@@ -20,20 +17,6 @@ from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInpu
 from workflows.models import AuditEvent, DigitalAttainment, DigitalCounter
 
 YEAR = today().year
-
-
-@pytest.fixture
-def web(app: Flask, settings) -> Flask:
-    """The app with a login limit a test of several sign-ins does not reach."""
-    application = create_app(dataclasses.replace(settings, login_rate_limit="1000 per minute"))
-    yield application
-    application.extensions["cdht"].engine.dispose()
-
-
-def token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
 
 
 def once(html: str) -> str:
@@ -46,14 +29,6 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def signed_in(app: Flask, username: str):
-    client = app.test_client()
-    page = client.get("/login")
-    rv = client.post("/login", data={"csrf_token": token(text(page)), "username": username, "password": PASSWORD})
-    assert rv.status_code == 302, text(rv)
-    return client
-
-
 def png(colour: tuple[int, int, int] = (0, 112, 60)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
@@ -62,7 +37,7 @@ def png(colour: tuple[int, int, int] = (0, 112, 60)) -> bytes:
 
 def send_certificate(client, data: bytes, name: str = "chung-chi.png", **fields: str):
     form = text(client.get("/citizen/digital/certificates/new"))
-    body = {"csrf_token": token(form), "once": once(form), "course": "Kỹ năng số cơ bản cho người dân",
+    body = {"csrf_token": csrf(form), "once": once(form), "course": "Kỹ năng số cơ bản cho người dân",
             "issuer": "Trung tâm GDNN-GDTX Ba Đình", "achieved_on-day": "2", "achieved_on-month": "3",
             "achieved_on-year": str(YEAR), **fields, "evidence": (io.BytesIO(data), name)}
     return client.post("/citizen/digital/certificates/new", content_type="multipart/form-data", data=body)
@@ -87,7 +62,7 @@ def test_a_certificate_is_sent_checked_verified_at_a_level_and_counted(web: Flas
     # No file at all: said at once, beside the other mistakes.
     form = text(citizen.get("/citizen/digital/certificates/new"))
     empty = citizen.post("/citizen/digital/certificates/new", data={
-        "csrf_token": token(form), "once": once(form), "course": "", "issuer": "X"})
+        "csrf_token": csrf(form), "once": once(form), "course": "", "issuer": "X"})
     assert empty.status_code == 422 and 'href="#evidence"' in text(empty) and 'href="#course"' in text(empty)
     assert session.exec(select(func.count()).select_from(DigitalAttainment)).one() == 0
 
@@ -119,11 +94,11 @@ def test_a_certificate_is_sent_checked_verified_at_a_level_and_counted(web: Flas
 
     # Verifying needs a level; the page says so and keeps the choice.
     no_level = reviewer.post(f"/reviewer/digital/{record.id}", data={
-        "csrf_token": token(page), "version": "1", "action": "verify", "level": ""})
+        "csrf_token": csrf(page), "version": "1", "action": "verify", "level": ""})
     assert no_level.status_code == 422 and 'href="#level"' in text(no_level)
     assert 'value="verify" checked' in text(no_level)
     done = reviewer.post(f"/reviewer/digital/{record.id}", data={
-        "csrf_token": token(page), "version": "1", "action": "verify", "level": "2"})
+        "csrf_token": csrf(page), "version": "1", "action": "verify", "level": "2"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/reviewer/digital")
     session.expire_all()
     record = session.get(DigitalAttainment, record.id)
@@ -132,7 +107,7 @@ def test_a_certificate_is_sent_checked_verified_at_a_level_and_counted(web: Flas
     assert counters.check(session) == []
     # A second click with the old version: the page says someone dealt with it, nothing changes twice.
     late = reviewer.post(f"/reviewer/digital/{record.id}", data={
-        "csrf_token": token(page), "version": "1", "action": "verify", "level": "2"})
+        "csrf_token": csrf(page), "version": "1", "action": "verify", "level": "2"})
     assert late.status_code == 409 and "Kết quả này đã được xử lý" in text(late)
     assert 'name="action"' not in text(late)  # no form: it is no longer pending
     audit = session.exec(select(AuditEvent.event).where(AuditEvent.entity_id == record.id)
@@ -154,13 +129,13 @@ def test_a_stale_verdict_is_refused_and_a_rejection_needs_a_reason_the_citizen_r
     page_a = text(first.get(f"/reviewer/digital/{record.id}"))
     page_b = text(second.get(f"/reviewer/digital/{record.id}"))
     no_reason = first.post(f"/reviewer/digital/{record.id}", data={
-        "csrf_token": token(page_a), "version": "1", "action": "decline", "reason": " "})
+        "csrf_token": csrf(page_a), "version": "1", "action": "decline", "reason": " "})
     assert no_reason.status_code == 422 and "Nêu lý do" in text(no_reason)
     reason = "Ảnh chụp mờ, không đọc được tên khóa học."
     assert first.post(f"/reviewer/digital/{record.id}", data={
-        "csrf_token": token(page_a), "version": "1", "action": "decline", "reason": reason}).status_code == 302
+        "csrf_token": csrf(page_a), "version": "1", "action": "decline", "reason": reason}).status_code == 302
     stale = second.post(f"/reviewer/digital/{record.id}", data={
-        "csrf_token": token(page_b), "version": "1", "action": "verify", "level": "3"})
+        "csrf_token": csrf(page_b), "version": "1", "action": "verify", "level": "3"})
     assert stale.status_code == 409 and "Kết quả này đã được xử lý" in text(stale)
     session.expire_all()
     assert session.get(DigitalAttainment, record.id).state == "rejected"
@@ -183,7 +158,7 @@ def test_learning_centre_staff_record_assessments_in_their_ward_only(web: Flask,
     def record(client, number: str, level: str = "2", reference: str = "P-001"):
         form = text(client.get("/assessments/new"))
         return client.post("/assessments/new", data={
-            "csrf_token": token(form), "once": once(form), "cccd": number, "achieved_on-day": "5",
+            "csrf_token": csrf(form), "once": once(form), "cccd": number, "achieved_on-day": "5",
             "achieved_on-month": "2", "achieved_on-year": str(YEAR), "level": level,
             "centre": "Trung tâm học tập cộng đồng phường Ba Đình", "reference": reference})
 
@@ -202,7 +177,7 @@ def test_learning_centre_staff_record_assessments_in_their_ward_only(web: Flask,
     page = text(reviewer.get(f"/reviewer/digital/{rows[0].id}"))
     assert "Trung tâm học tập cộng đồng phường Ba Đình" in page and 'value="2" selected' in page
     assert reviewer.post(f"/reviewer/digital/{rows[0].id}", data={
-        "csrf_token": token(page), "version": "1", "action": "verify", "level": ""}).status_code == 302
+        "csrf_token": csrf(page), "version": "1", "action": "verify", "level": ""}).status_code == 302
     assert holders(session) == 1
     # A reviewer's own record of a supervised test is verified at once.
     _, third = make_citizen(session, year=1975)
@@ -224,7 +199,7 @@ def test_a_verified_attainment_is_offered_for_ii1_and_the_reviewer_sees_it(web: 
     reviewer = signed_in(web, "rev-v5")
     form = text(reviewer.get("/assessments/new"))
     assert reviewer.post("/assessments/new", data={
-        "csrf_token": token(form), "once": once(form), "cccd": cccd, "achieved_on-day": "1",
+        "csrf_token": csrf(form), "once": once(form), "cccd": cccd, "achieved_on-day": "1",
         "achieved_on-month": "1", "achieved_on-year": str(YEAR), "level": "2",
         "centre": "Trung tâm học tập cộng đồng phường Ba Đình"}).status_code == 302
     after = text(citizen.get(path))
@@ -303,11 +278,11 @@ def test_a_self_assessment_is_kept_shown_and_never_counted_or_queued(web: Flask,
     form = text(citizen.get("/citizen/digital/self-assessment"))
     levels = {f"area-{code}": str(n) for code, n in zip("123456", (2, 1, 0, 3, 1, 2), strict=True)}
     partial = citizen.post("/citizen/digital/self-assessment", data={
-        "csrf_token": token(form), **{k: v for k, v in levels.items() if k != "area-3"}})
+        "csrf_token": csrf(form), **{k: v for k, v in levels.items() if k != "area-3"}})
     assert partial.status_code == 422 and 'href="#area-3"' in text(partial)
     assert '<option value="3" selected>' in text(partial)  # the other choices are kept
     assert citizen.post("/citizen/digital/self-assessment", data={
-        "csrf_token": token(form), **levels}).status_code == 302
+        "csrf_token": csrf(form), **levels}).status_code == 302
     record = session.exec(select(DigitalAttainment)).one()
     assert (record.kind, record.state, record.counts) == ("self_assessment", "pending", False)
     assert record.areas == {"1": 2, "2": 1, "3": 0, "4": 3, "5": 1, "6": 2}

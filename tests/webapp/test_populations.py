@@ -2,16 +2,13 @@
 nothing with every bad row named; the newest import wins and the replaced figure stays in the history; the
 dashboard's rates divide by them."""
 
-import dataclasses
 import io
-import re
 
 import pytest
-from factories import PASSWORD, make_staff
+from factories import csrf, make_staff, signed_in
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from webapp import create_app
 from workflows import populations
 from workflows.actors import SYSTEM_ACTOR
 from workflows.errors import Forbidden, Invalid
@@ -136,25 +133,14 @@ def test_the_api_imports_and_the_rollup_divides_by_the_figures(api, session: Ses
     assert ward["population"] == 50000 and ward["cdht_rate"] == 0.0  # residents 15+: the title's target's mode
 
 
-@pytest.fixture
-def admin_web(app: Flask, settings) -> Flask:
-    application = create_app(dataclasses.replace(settings, login_rate_limit="1000 per minute"))
-    yield application
-    application.extensions["cdht"].engine.dispose()
-
-
-def test_the_admin_page_checks_then_imports_a_file(admin_web: Flask, session: Session) -> None:
+def test_the_admin_page_checks_then_imports_a_file(web: Flask, session: Session) -> None:
     make_staff(session, "city_admin", None, username="admin-page")
-    client = admin_web.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"csrf_token": token, "username": "admin-page",
-                                       "password": PASSWORD}).status_code == 302
+    client = signed_in(web, "admin-page")
     shown = client.get("/admin/populations")
     html = shown.get_data(as_text=True)
     assert shown.status_code == 200, html[html.find("<main"):][:2000]
     assert "Số liệu dân số" in html and 'name="dry_run" value="yes" checked' in html
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf(html)
 
     def post(data: bytes, **form: str):
         return client.post("/admin/populations", content_type="multipart/form-data", data={

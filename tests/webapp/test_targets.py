@@ -1,15 +1,12 @@
 """The plan's milestones as data: set by a city administrator on a page or by the CLI, never rewritten (the replaced
 one stays with when it was replaced), audited, and what the roll-up judges each year against."""
 
-import dataclasses
-import re
 
 import pytest
-from factories import PASSWORD, make_staff
+from factories import csrf, make_staff, signed_in
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from webapp import create_app
 from workflows import rollup, targets
 from workflows.actors import SYSTEM_ACTOR
 from workflows.errors import Forbidden, Invalid
@@ -80,23 +77,14 @@ def test_the_cli_lists_and_sets_targets(app: Flask, session: Session) -> None:
     assert bad.exit_code == 2 and "percent" in bad.output
 
 
-@pytest.fixture
-def admin_web(app: Flask, settings) -> Flask:
-    application = create_app(dataclasses.replace(settings, login_rate_limit="1000 per minute"))
-    yield application
-    application.extensions["cdht"].engine.dispose()
-
-
-def test_the_admin_page_sets_a_target_and_shows_the_history(admin_web: Flask, session: Session) -> None:
+def test_the_admin_page_sets_a_target_and_shows_the_history(web: Flask, session: Session) -> None:
     make_staff(session, "city_admin", None, username="admin-targets")
-    client = admin_web.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"csrf_token": token, "username": "admin-targets", "password": PASSWORD})
+    client = signed_in(web, "admin-targets")
     shown = client.get("/admin/targets")
     html = shown.get_data(as_text=True)
     assert shown.status_code == 200, html[html.find("<main"):][:1500]
     assert "Kế hoạch 52/KH-UBND" in html and "Chưa có chỉ tiêu nào bị thay." in html, html[html.find("<main"):]
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf(html)
     wrong = client.post("/admin/targets", data={"csrf_token": token, "year": "2030", "percent": "150"})
     body = wrong.get_data(as_text=True)
     assert wrong.status_code == 422 and 'href="#indicator-cdht"' in body and 'href="#percent"' in body
