@@ -3,15 +3,18 @@
 from functools import lru_cache
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
 from workflows import names
 from workflows import rollup as rollups
 from workflows.actors import Actor
 from workflows.clock import now, today
+from workflows.errors import NotFound
 from workflows.validation import parse_int
 from workflows.vocabulary import Role, TargetIndicator
 
+from .. import exports
 from ..database import db
 from ..i18n import locale
 from . import formats
@@ -62,3 +65,18 @@ def ward_rows(lang: str, rows: tuple[Row, ...], target: float | None, digital_ta
     del lang  # part of the key: the rows are rendered in the request's language
     html = render_template("pages/admin/_ward_rows.html", rows=rows, target=target, digital_target=digital_target)
     return Markup(html)  # noqa: S704  # Jinja escaped every value in it
+
+
+@bp.get("/export.<kind>")
+@require_role(Role.CITY_ADMIN)
+def export(actor: Actor, kind: str) -> object:
+    """The year's city and ward figures as a CSV or XLSX file."""
+    if kind not in ("csv", "xlsx"):
+        raise NotFound()
+    current = today().year
+    year = parse_int(request.args.get("year", ""), FIRST_YEAR, current + 1) or current
+    header, rows = exports.table(rollups.rollup(db(), actor, year))
+    name = f"cdht-{year}.{kind}"
+    if kind == "csv":
+        return exports.csv_response(header, rows, name)
+    return exports.xlsx_response(header, rows, name, gettext("Figures %(year)s", year=year), now())
