@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -110,8 +111,8 @@ def _cdht_counts(session: Session, year: int) -> dict[str, int]:
 
 
 def rollup(session: Session, actor: Actor, year: int) -> Rollup:
-    """Compute the roll-up a city admin (all wards) or ward staff (own ward only) may see."""
-    if actor.role != Role.CITY_ADMIN and not actor.is_ward_staff:
+    """Compute the roll-up a city admin or the system (all wards) or ward staff (own ward only) may see."""
+    if actor.role not in (Role.CITY_ADMIN, Role.SYSTEM) and not actor.is_ward_staff:
         raise NotFound()
     wards = session.exec(select(col(Ward.code), col(Ward.name)).where(Ward.active == True)  # noqa: E712
                          .order_by(col(Ward.code))).all()
@@ -131,7 +132,25 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
                    cdht=sum(f.cdht for f in measured), digital=sum(f.digital for f in digital_measured),
                    digital_population=sum(f.digital_population or 0 for f in digital_measured) or None)
     without = len(lines) - len(measured)
-    if actor.role != Role.CITY_ADMIN:
+    if actor.is_ward_staff:
         lines = [f for f in lines if f.code == actor.ward_code]
     return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without)
 
+
+
+def as_data(r: Rollup) -> dict[str, Any]:
+    """A roll-up as plain data: counts, rates (fractions) and targets per ward and for the city (the API's answer,
+    and what a frozen report keeps)."""
+    cdht, digital = r.targets.get(TargetIndicator.CDHT), r.targets.get(TargetIndicator.DIGITAL)
+
+    def line(f: Figures) -> dict[str, Any]:
+        return {"code": f.code, "name": f.name, "population": f.population, "cdht": f.cdht,
+                "cdht_rate": f.rate(f.cdht), "cdht_target": cdht.value if cdht else None,
+                "digital": f.digital, "digital_population": f.digital_population, "digital_rate": f.digital_rate,
+                "digital_target": digital.value if digital else None}
+
+    targets = {str(k): (None if t is None else {"milestone_year": t.milestone_year, "value": t.value,
+                                                "expected_by_now": t.expected_by_now, "source": t.source_document})
+               for k, t in r.targets.items()}
+    return {"year": r.year, "targets": targets, "city": line(r.city), "wards": [line(w) for w in r.wards],
+            "wards_without_population": r.wards_without_population}

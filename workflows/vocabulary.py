@@ -54,6 +54,7 @@ class Entity(Term):
     ATTAINMENT = "attainment", N_("Digital skills record")
     POPULATION = "population", N_("Population figures")
     TARGET = "target", N_("Target")
+    REPORT = "report", N_("Report")
 
 
 class ApplicationState(Term):
@@ -108,6 +109,7 @@ class Event(Term):
     VERIFY = "verify", N_("Verify"), Tone.DONE
     DECLINE = "decline", N_("Do not accept"), Tone.PROBLEM
     IMPORT = "import", N_("Import")
+    FREEZE = "freeze", N_("Freeze")
 
 
 class Role(Term):
@@ -193,4 +195,11 @@ class DenominatorMode(Term):
     ALL_RESIDENTS = "all_residents", N_("All residents")
 
 
-VOCABULARY += (TargetIndicator, DenominatorMode)
+class ReportPeriod(Term):
+    """The reports the city sends on Plan 52 each year: at mid-year and at the end of the year."""
+
+    MID_YEAR = "mid_year", N_("Mid-year report")
+    YEAR_END = "year_end", N_("Year-end report")
+
+
+VOCABULARY += (TargetIndicator, DenominatorMode, ReportPeriod)

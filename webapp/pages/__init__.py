@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     from . import (  # noqa: F401
         admin,
         admin_populations,
+        admin_reports,
         admin_targets,
         assessments,
         chair,

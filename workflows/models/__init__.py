@@ -17,7 +17,7 @@ from .counters import ApplicationCounter, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
-from .rollup import Population, PopulationImport, PopulationRevision, Target  # noqa: E402
+from .rollup import Population, PopulationImport, PopulationRevision, ReportSnapshot, Target  # noqa: E402
 
 metadata = SQLModel.metadata
 
@@ -39,6 +39,7 @@ __all__ = [
     "Population",
     "PopulationImport",
     "PopulationRevision",
+    "ReportSnapshot",
     "RollupCounter",
     "Target",
     "User",

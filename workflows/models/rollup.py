@@ -1,8 +1,9 @@
 """Targets (Plan 52/KH-UBND milestones) and per-ward population denominators, with the imports that brought them."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -74,3 +75,20 @@ class PopulationRevision(SQLModel, table=True):
     import_id: str | None = Field(default=None, foreign_key="population_import.id", max_length=32)
     replaced_by: str = Field(foreign_key="population_import.id", max_length=32, index=True)
     replaced_at: datetime = Field(default_factory=now)
+
+
+class ReportSnapshot(SQLModel, table=True):
+    """The figures of a report as they were sent: frozen, never changed. Sending corrected figures for the same
+    period is a new revision beside it, with its own date."""
+
+    __tablename__ = "report_snapshot"
+    __table_args__ = (UniqueConstraint("year", "period", "revision", name="uq_report_snapshot_revision"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    year: int
+    period: str = Field(max_length=20)  # a ReportPeriod
+    revision: int
+    note: str = Field(default="", max_length=500)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    frozen_at: datetime = Field(default_factory=now)
+    frozen_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)

@@ -1,0 +1,66 @@
+"""Frozen reports: the figures a report sent never change; later revocations (and imports) show as changes since,
+and corrected figures are a new revision beside the first, with its own date."""
+
+import pytest
+from factories import make_staff
+from sqlmodel import Session, select
+
+from tests.workflows.test_rollup_counters import _approved, _decision, _issue, _new_code, _url
+from workflows import issuance, reports
+from workflows import rollup as rollups
+from workflows.actors import SYSTEM_ACTOR
+from workflows.clock import today
+from workflows.decisions import record_decision
+from workflows.errors import Forbidden, NotFound
+from workflows.inputs import RevocationInput, parse
+from workflows.models import AuditEvent, Population, ReportSnapshot
+from workflows.vocabulary import ReportPeriod
+
+YEAR = today().year
+
+
+def test_a_frozen_report_is_unchanged_by_a_later_revocation_and_the_change_shows(session: Session) -> None:
+    session.add(Population(ward_code="00004", year=YEAR, population=1000, source="Số liệu thử"))
+    session.commit()
+    chair = make_staff(session, "ward_chair", "00004")
+    admin = make_staff(session, "city_admin", None)
+    ids = _approved(session, "00004", YEAR, 3)
+    _decision_row, certs = record_decision(session, chair, _decision(YEAR, "12/QĐ-UBND", ids), new_code=_new_code,
+                                           verify_url=_url)
+    session.commit()
+    issued = _issue(session, [c.id for c in certs])
+
+    first = reports.freeze(session, admin, YEAR, ReportPeriod.MID_YEAR, "Báo cáo số 1")
+    session.commit()
+    sent = first.figures
+    ward = next(w for w in sent["wards"] if w["code"] == "00004")
+    assert (ward["cdht"], ward["population"], ward["cdht_rate"]) == (3, 1000, 0.003)
+    assert sent["city"]["cdht"] == 3
+
+    issuance.revoke(session, chair, issued[0][0], parse(RevocationInput, {"reason": "Cấp nhầm"}))
+    session.commit()
+    session.expire_all()
+    again = session.get(ReportSnapshot, first.id)
+    assert again.figures == sent  # the report as sent
+    live = rollups.as_data(rollups.rollup(session, admin, YEAR))
+    changes = reports.changes_since(again, live)
+    assert [(c.code, c.figure, c.sent, c.now) for c in changes] == [("01", "cdht", 3, 2), ("00004", "cdht", 3, 2)]
+
+    revised = reports.freeze(session, admin, YEAR, ReportPeriod.MID_YEAR, "Điều chỉnh")
+    session.commit()
+    assert revised.revision == 2 and revised.frozen_at >= first.frozen_at
+    assert [(r.period, r.revision) for r in reports.of_year(session, YEAR)] == [("mid_year", 1), ("mid_year", 2)]
+    assert reports.changes_since(revised, live) == []
+    assert session.get(ReportSnapshot, first.id).figures == sent
+    events = session.exec(select(AuditEvent.event).where(AuditEvent.entity_type == "report")).all()
+    assert events == ["freeze", "freeze"]
+
+
+def test_only_city_admins_freeze_and_read_reports(session: Session) -> None:
+    reviewer = make_staff(session, "ward_reviewer", "00004")
+    with pytest.raises(Forbidden):
+        reports.freeze(session, reviewer, YEAR, ReportPeriod.YEAR_END)
+    snapshot = reports.freeze(session, SYSTEM_ACTOR, YEAR, ReportPeriod.YEAR_END)
+    session.commit()
+    with pytest.raises(NotFound):
+        reports.get(session, reviewer, snapshot.id)
