@@ -47,6 +47,17 @@ def by_state(session: Session, ward_code: str, year: int | None = None) -> dict[
     return {state: int(n) for state, n in session.execute(stmt)}
 
 
+def of_year_by_state(session: Session, year: int) -> dict[str, dict[str, int]]:
+    """The stored number of each ward's applications of the year, per state (one statement over the counters)."""
+    stmt = (select(col(ApplicationCounter.ward_code), col(ApplicationCounter.state),
+                   col(ApplicationCounter.applications)).where(col(ApplicationCounter.year) == year))
+    found: dict[str, dict[str, int]] = {}
+    for ward, state, n in session.execute(stmt):
+        states = found.setdefault(ward, {})
+        states[state] = states.get(state, 0) + int(n)
+    return found
+
+
 def rows(session: Session) -> int:
     """How many counter rows there are."""
     return recount.rows(session, ApplicationCounter)

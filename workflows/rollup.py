@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from . import rollup_counters
+from . import application_counters, rollup_counters
 from .actors import Actor
 from .digital import counters as digital_counters
 from .errors import NotFound
 from .models import Population, Target, Ward
-from .vocabulary import DenominatorMode, Role, TargetIndicator, TitleType
+from .vocabulary import ApplicationState, DenominatorMode, Role, TargetIndicator, TitleType
 
 DEFAULT_MODE = DenominatorMode.RESIDENTS_15_PLUS
 
@@ -37,6 +37,13 @@ class Figures:
     cdht: int = 0
     digital: int = 0  # citizens holding basic digital skills in the year
     digital_population: int | None = None  # the digital target's denominator (its own mode)
+    applications: int = 0  # applications of the year sent for review (not drafts)
+    recognised_applications: int = 0  # of those, recognised by a decision
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Recognised over applications of the year: how the review goes, not how far the city is (coverage)."""
+        return self.recognised_applications / self.applications if self.applications else None
 
     def rate(self, numerator: int | None) -> float | None:
         """Numerator over population; None when either is unknown or the denominator is zero."""
@@ -110,6 +117,15 @@ def _cdht_counts(session: Session, year: int) -> dict[str, int]:
     return rollup_counters.live_by_ward(session, year, TitleType.CDHT)
 
 
+def _applications(session: Session, year: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Per ward: applications of the year sent for review, and those recognised (from the application counters)."""
+    both = application_counters.of_year_by_state(session, year)
+    sent = {ward: sum(n for state, n in states.items() if state != ApplicationState.DRAFT)
+            for ward, states in both.items()}
+    recognised = {ward: states.get(ApplicationState.RECOGNISED, 0) for ward, states in both.items()}
+    return sent, recognised
+
+
 def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     """Compute the roll-up a city admin or the system (all wards) or ward staff (own ward only) may see."""
     if actor.role not in (Role.CITY_ADMIN, Role.SYSTEM) and not actor.is_ward_staff:
@@ -123,14 +139,18 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
                            else _populations(session, year, modes[TargetIndicator.DIGITAL]))
     counts = _cdht_counts(session, year)
     holders = digital_counters.holders_by_ward(session, year)
+    sent, recognised = _applications(session, year)
     lines = [Figures(code, name, populations.get(code), cdht=counts.get(code, 0), digital=holders.get(code, 0),
-                     digital_population=digital_populations.get(code)) for code, name in wards]
+                     digital_population=digital_populations.get(code), applications=sent.get(code, 0),
+                     recognised_applications=recognised.get(code, 0)) for code, name in wards]
     # Ratio of sums over the wards that have a denominator; a ward without one cannot raise the city rate.
     measured = [f for f in lines if f.population]
     digital_measured = [f for f in lines if f.digital_population]
     city = Figures("01", "Thành phố Hà Nội", sum(f.population or 0 for f in measured) or None,
                    cdht=sum(f.cdht for f in measured), digital=sum(f.digital for f in digital_measured),
-                   digital_population=sum(f.digital_population or 0 for f in digital_measured) or None)
+                   digital_population=sum(f.digital_population or 0 for f in digital_measured) or None,
+                   applications=sum(f.applications for f in lines),
+                   recognised_applications=sum(f.recognised_applications for f in lines))
     without = len(lines) - len(measured)
     if actor.is_ward_staff:
         lines = [f for f in lines if f.code == actor.ward_code]
@@ -147,7 +167,8 @@ def as_data(r: Rollup) -> dict[str, Any]:
         return {"code": f.code, "name": f.name, "population": f.population, "cdht": f.cdht,
                 "cdht_rate": f.rate(f.cdht), "cdht_target": cdht.value if cdht else None,
                 "digital": f.digital, "digital_population": f.digital_population, "digital_rate": f.digital_rate,
-                "digital_target": digital.value if digital else None}
+                "digital_target": digital.value if digital else None, "applications": f.applications,
+                "recognised_applications": f.recognised_applications, "pass_rate": f.pass_rate}
 
     targets = {str(k): (None if t is None else {"milestone_year": t.milestone_year, "value": t.value,
                                                 "expected_by_now": t.expected_by_now, "source": t.source_document})

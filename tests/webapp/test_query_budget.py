@@ -20,8 +20,8 @@ BUDGET = {
     "queue api": 3,
     "review page": 5,  # + the citizen's verified digital record offered beside indicator II.1
     "decision api": 13,
-    "dashboard": 6,  # the title's and the digital holders' counters, two tables
-    "rollup api": 6,
+    "dashboard": 7,  # the title's, the digital holders' and the applications' counters (the pass rate)
+    "rollup api": 7,
     "verify api": 4,
 }
 

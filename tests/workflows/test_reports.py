@@ -64,3 +64,21 @@ def test_only_city_admins_freeze_and_read_reports(session: Session) -> None:
     session.commit()
     with pytest.raises(NotFound):
         reports.get(session, reviewer, snapshot.id)
+
+
+def test_the_pass_rate_is_recognised_over_applications_sent_never_coverage(session: Session) -> None:
+    """Two rates never confused: coverage divides holders by the population; the pass rate divides the year's
+    recognised applications by those sent for review (drafts are not sent)."""
+    session.add(Population(ward_code="00004", year=YEAR, population=1000, source="Số liệu thử"))
+    session.commit()
+    chair = make_staff(session, "ward_chair", "00004")
+    admin = make_staff(session, "city_admin", None)
+    ids = _approved(session, "00004", YEAR, 4)
+    record_decision(session, chair, _decision(YEAR, "13/QĐ-UBND", ids[:3]), new_code=_new_code, verify_url=_url)
+    session.commit()
+    line = next(w for w in rollups.rollup(session, admin, YEAR).wards if w.code == "00004")
+    assert (line.applications, line.recognised_applications, line.pass_rate) == (4, 3, 0.75)
+    assert (line.cdht, line.rate(line.cdht)) == (3, 0.003)
+    data = rollups.as_data(rollups.rollup(session, admin, YEAR))
+    city = data["city"]
+    assert (city["applications"], city["recognised_applications"], city["pass_rate"]) == (4, 3, 0.75)

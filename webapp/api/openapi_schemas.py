@@ -74,7 +74,10 @@ ROLLUP_LINE = obj({"code": STR, "name": STR, "population": null(INT), "cdht": IN
                    "digital": t("integer", description="Citizens holding basic digital skills in the year."),
                    "digital_population": null(t("integer", description="The digital target's denominator.")),
                    "digital_rate": RATE,
-                   "digital_target": null(t("number"))})
+                   "digital_target": null(t("number")),
+                   "applications": t("integer", description="Applications of the year sent for review."),
+                   "recognised_applications": t("integer", description="Of those, recognised by a decision."),
+                   "pass_rate": null(t("number", description="Recognised over sent (not coverage)."))})
 
 DIGITAL_RECORD = obj({
     "id": STR, "kind": t("string", enum=AttainmentKind.values()), "state": t("string", enum=AttainmentState.values()),

@@ -6,13 +6,13 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 
-from workflows import names
+from workflows import application_counters, names
 from workflows import rollup as rollups
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.errors import NotFound
 from workflows.validation import parse_int
-from workflows.vocabulary import Role, TargetIndicator
+from workflows.vocabulary import ApplicationState, Role, TargetIndicator
 
 from .. import exports
 from ..database import db
@@ -24,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 formats.register_filters(bp)
 
 FIRST_YEAR = 2024
-SORTS = ("code", "name", "rate")
+SORTS = ("code", "name", "rate", "gap")
 
 
 @bp.get("/")
@@ -44,7 +44,12 @@ def dashboard(actor: Actor) -> object:
         wards.sort(key=lambda w: (w.rate(w.cdht) is None, -(w.rate(w.cdht) or 0), w.code))
     target = result.targets.get(TargetIndicator.CDHT)
     digital = result.targets.get(TargetIndicator.DIGITAL)
-    rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht), w.digital, w.digital_rate) for w in wards)
+    expected = target.expected_by_now if target else None
+    short = {w.code: rollups.people_short(w.cdht, w.population, expected) for w in wards}
+    if sort == "gap":  # the wards furthest from the line expected by now first; those without figures last
+        wards.sort(key=lambda w: (short[w.code] is None, -(short[w.code] or 0), w.code))
+    rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht), short[w.code], w.pass_rate, w.digital,
+                  w.digital_rate) for w in wards)
     city = result.city
     gaps = {"cdht": rollups.people_short(city.cdht, city.population, target.expected_by_now if target else None),
             "digital": rollups.people_short(city.digital, city.digital_population,
@@ -52,18 +57,20 @@ def dashboard(actor: Actor) -> object:
     return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort,
                            years=range(FIRST_YEAR, current + 2), target=target, digital=digital, gaps=gaps,
                            as_of=now(), ward_rows=ward_rows(locale(), rows, target.value if target else None,
-                                                            digital.value if digital else None))
+                                                            digital.value if digital else None, year))
 
 
-Row = tuple[str, str, int | None, int, float | None, int, float | None]
+Row = tuple[str, str, int | None, int, float | None, int | None, float | None, int, float | None]
 
 
 @lru_cache(maxsize=64)
-def ward_rows(lang: str, rows: tuple[Row, ...], target: float | None, digital_target: float | None) -> Markup:
+def ward_rows(lang: str, rows: tuple[Row, ...], target: float | None, digital_target: float | None,
+              year: int) -> Markup:
     """The table's 126 rows for these figures, in this language: rendered once per distinct input, since the
     figures change only when a decision or a revocation moves a counter (the inputs are read on every request)."""
     del lang  # part of the key: the rows are rendered in the request's language
-    html = render_template("pages/admin/_ward_rows.html", rows=rows, target=target, digital_target=digital_target)
+    html = render_template("pages/admin/_ward_rows.html", rows=rows, target=target, digital_target=digital_target,
+                           year=year)
     return Markup(html)  # noqa: S704  # Jinja escaped every value in it
 
 
@@ -80,3 +87,23 @@ def export(actor: Actor, kind: str) -> object:
     if kind == "csv":
         return exports.csv_response(header, rows, name)
     return exports.xlsx_response(header, rows, name, gettext("Figures %(year)s", year=year), now())
+
+
+@bp.get("/wards/<code>")
+@require_role(Role.CITY_ADMIN)
+def ward(actor: Actor, code: str) -> object:
+    """One ward or commune: its figures against each target, the people it still needs, and its applications."""
+    current = today().year
+    year = parse_int(request.args.get("year", ""), FIRST_YEAR, current + 1) or current
+    s = db()
+    result = rollups.rollup(s, actor, year)
+    line = next((w for w in result.wards if w.code == code), None)
+    if line is None:
+        raise NotFound()
+    target, digital = result.targets.get(TargetIndicator.CDHT), result.targets.get(TargetIndicator.DIGITAL)
+    gaps = {"cdht": rollups.people_short(line.cdht, line.population, target.expected_by_now if target else None),
+            "digital": rollups.people_short(line.digital, line.digital_population,
+                                            digital.expected_by_now if digital else None)}
+    states = application_counters.by_state(s, code, year)
+    return render_template("pages/admin/ward.html", w=line, year=year, target=target, digital=digital, gaps=gaps,
+                           states=[(st, states.get(st, 0)) for st in ApplicationState])
