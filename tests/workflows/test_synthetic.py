@@ -211,3 +211,19 @@ def test_cli_generates_once_then_refuses(app) -> None:
     assert again.exit_code == 2 and "already has citizens" in again.output
     bad = runner.invoke(args=["demo", "generate", "--citizens", "10", "--backlog", "4:x"])
     assert bad.exit_code == 2
+
+
+def test_about_half_the_adults_hold_basic_digital_skills_counted_in_the_counters(city) -> None:
+    engine, report = city
+    from workflows.digital import counters as digital_counters
+    from workflows.models import DigitalAttainment
+
+    holders = report.rows["digital_attainment"]
+    assert 0.45 * report.adults <= holders <= 0.65 * report.adults  # DIGITAL_SHARE of the adults, by number
+    young = _all(engine, select(func.count()).select_from(DigitalAttainment).join(
+        Citizen, col(Citizen.id) == col(DigitalAttainment.citizen_id)).where(
+        col(Citizen.date_of_birth) > date(YEAR - 15, 1, 1)))
+    assert young[0] == 0  # only people aged 15 and over
+    with Session(engine) as session:
+        assert digital_counters.check(session) == []
+        assert sum(digital_counters.holders_by_ward(session, YEAR).values()) == holders

@@ -8,16 +8,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from .. import application_counters, rollup_counters
 from ..clock import now
 from ..criteria import current_set, indicator_codes
-from ..models import Citizen, Population, User, Ward
+from ..digital import counters as digital_counters
+from ..digital import frameworks
+from ..models import Citizen, DigitalAttainment, Population, User, Ward
 from ..passwords import hash_password
 from ..vocabulary import DenominatorMode, Role, TitleType
 from . import data, loading
@@ -26,6 +29,8 @@ from .rows import COLUMNS, Plan, Tally, WardInfo, stream, year_window
 DEFAULT_PASSWORD = "demo-cdht-2026"  # the demo's password: one login story for `make run` and the city
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 POPULATION_SOURCE = "Thành phố tổng hợp (synthetic), seed {seed}: không phải số liệu chính thức"
+DIGITAL_SOURCE = "Bình dân học vụ số (tổng hợp, synthetic), seed {seed}"
+DIGITAL_SHARE = 0.55  # adults holding basic digital skills: about the line expected in 2026
 
 
 class CityNotEmpty(Exception):
@@ -123,11 +128,13 @@ def generate(
         loading.analyze(engine, (*loading.BIG_TABLES, "decision"))
     with phase("population_and_counters"), Session(engine) as session:
         _populations(session, plan, tally)
+        digital = _digital_attainments(session, plan)
         _rebuild_counters(session)
         session.commit()
     seconds["total"] = round(time.perf_counter() - began, 3)
     rows = dict(tally.rows)
     rows["app_user"] += staff
+    rows["digital_attainment"] = digital
     return Report(
         citizens=tally.rows["citizen"], adults=sum(tally.adults.values()), applications=tally.rows["application"],
         certificates=tally.rows["certificate"], live_certificates=tally.live_certificates,
@@ -213,7 +220,27 @@ def _populations(session: Session, plan: Plan, tally: Tally) -> None:
     session.flush()
 
 
+def _digital_attainments(session: Session, plan: Plan) -> int:
+    """A verified basic attainment, imported from the national platform, for about DIGITAL_SHARE of the adults (the
+    same ones for a seed: chosen from the citizen's number), achieved early in the year; returns how many."""
+    table: Any = cast(Any, DigitalAttainment).__table__
+    columns = ["id", "citizen_id", "ward_code", "kind", "framework_id", "areas", "counts", "achieved_on",
+               "first_year", "last_year", "source", "external_id", "state", "version", "created_at", "updated_at"]
+    chosen = text("""
+        SELECT 'D' || substr(c.id, 2), c.id, c.ward_code, 'import', :framework, '{}', true, :achieved, :year,
+               :last_year, :source, 'SYN-' || c.id, 'verified', 2, :at, :at
+        FROM citizen c
+        WHERE c.date_of_birth <= :born_by AND CAST(substr(c.id, 17) AS BIGINT) * 7919 % 100 < :percent
+    """).columns(*(table.c[c] for c in columns))
+    session.execute(insert(table).from_select(columns, chosen), {
+        "framework": frameworks.BASIC_FRAMEWORK, "achieved": date(plan.year, 3, 1), "year": plan.year,
+        "last_year": plan.year + 2, "source": DIGITAL_SOURCE.format(seed=plan.seed), "at": now(),
+        "born_by": date(plan.year - 15, 1, 1), "percent": round(DIGITAL_SHARE * 100)})
+    return int(session.execute(select(func.count()).select_from(table)).scalar_one())  # the city was empty
+
+
 def _rebuild_counters(session: Session) -> None:
-    """Recount the counters from the rows just loaded without the domain (ADR 10, ADR 12)."""
+    """Recount the counters from the rows just loaded without the domain (ADR 10, ADR 12, ADR 15)."""
     rollup_counters.rebuild(session)
     application_counters.rebuild(session)
+    digital_counters.rebuild(session)
