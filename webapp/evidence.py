@@ -17,8 +17,8 @@ from workflows.errors import Invalid, NotFound
 from workflows.models import Activity
 
 from .runtime import runtime
+from .uploads import MAX_BYTES
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; larger claims are refused before decoding
 SIGNATURES = ((b"%PDF-", "application/pdf", "pdf"), (b"\xff\xd8\xff", "image/jpeg", "jpg"),
               (b"\x89PNG\r\n\x1a\n", "image/png", "png"))

@@ -7,9 +7,10 @@ nothing is rewritten silently.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from . import rollup
@@ -51,7 +52,8 @@ def freeze(session: Session, actor: Actor, year: int, period: ReportPeriod, note
 
 def of_year(session: Session, year: int) -> list[ReportSnapshot]:
     """The year's frozen reports, by period and revision (their figures left unread)."""
-    return list(session.exec(select(ReportSnapshot).where(ReportSnapshot.year == year)
+    return list(session.exec(select(ReportSnapshot).options(defer(cast(Any, ReportSnapshot.figures)))
+                             .where(ReportSnapshot.year == year)
                              .order_by(col(ReportSnapshot.period), col(ReportSnapshot.revision))))
 
 

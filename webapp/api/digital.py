@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 
 from workflows.digital import attainments, attempts, frameworks, imports, items, verification
 from workflows.digital.attempts import public_items
-from workflows.errors import Invalid, NotFound
+from workflows.errors import NotFound
 from workflows.inputs import (
     AssessmentInput,
     AttainmentReviewInput,
@@ -20,10 +20,9 @@ from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
 from ..evidence import attainment_evidence_response, checked_evidence, digital_folder, save_evidence
+from ..uploads import flag, read_file
 from . import bp
 from .io import json_body
-
-MAX_IMPORT_BYTES = 10 * 1024 * 1024  # MAX_CONTENT_LENGTH allows 12 MB: about 200,000 rows fit
 
 
 def framework_json(f: frameworks.Framework) -> dict[str, object]:
@@ -61,13 +60,8 @@ def import_completions() -> ResponseReturnValue:
     """Import completions from a training platform (CSV); all or nothing; a dry run writes nothing."""
     actor = bearer_actor()
     imports.authorise(actor)
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid(fields={"file": "required"})
-    data = upload.stream.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise Invalid(fields={"file": "file_too_large"})
-    dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes", "on")
+    data, _name = read_file()
+    dry_run = flag("dry_run")
     session = db()
     report = imports.import_completions(session, actor, imports.parse(data), request.form.get("source", ""),
                                         dry_run=dry_run)

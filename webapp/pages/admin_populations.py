@@ -18,11 +18,11 @@ from workflows.vocabulary import DenominatorMode, Role
 from ..database import db
 from ..dispatch import commit
 from ..i18n import message
+from ..uploads import flag, read_file
 from .access import require_role
 from .admin import bp
 from .formats import error_messages
 
-MAX_BYTES = 2 * 1024 * 1024
 SHOWN_ERRORS = 50  # a file wrong throughout names its first fifty rows, and says how many more
 
 
@@ -36,17 +36,12 @@ def population_figures(actor: Actor) -> object:
     report = None
     form = request.form
     if request.method == "POST":
-        upload = request.files.get("file")
-        dry_run = form.get("dry_run") == "yes"
+        dry_run = flag("dry_run")
         try:
-            if upload is None or not upload.filename:
-                raise Invalid(fields={"file": "required"})
-            data = upload.stream.read(MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise Invalid(fields={"file": "file_too_large"})
+            data, name = read_file()
             rows = populations.parse(data, populations.known_wards(s))
-            report = populations.import_populations(s, actor, rows, form.get("source", ""),
-                                                    file_name=upload.filename, dry_run=dry_run)
+            report = populations.import_populations(s, actor, rows, form.get("source", ""), file_name=name,
+                                                    dry_run=dry_run)
             if dry_run:
                 s.rollback()
             else:
@@ -69,7 +64,7 @@ def population_figures(actor: Actor) -> object:
         "pages/admin/populations.html", errors=errors, bad_rows=bad_rows[:SHOWN_ERRORS],
         more_errors=max(0, len(bad_rows) - SHOWN_ERRORS), report=report,
         labels={"file": gettext("CSV file"), "source": gettext("Source of the figures")},
-        source=form.get("source", ""), dry_run=form.get("dry_run") == "yes" or request.method == "GET",
+        source=form.get("source", ""), dry_run=flag("dry_run") or request.method == "GET",
         year=year, total=total, covered=[(m, covered.get(m.value, 0)) for m in DenominatorMode],
         imports=populations.history(s)), status
 

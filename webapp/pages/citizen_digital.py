@@ -18,7 +18,7 @@ from workflows.digital import verification
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import CertificateInput, DigitalSelfAssessmentInput, parse
 from workflows.validation import parse_int
-from workflows.vocabulary import AttainmentState, Role
+from workflows.vocabulary import Role
 
 from ..database import db
 from ..dispatch import commit
@@ -42,8 +42,7 @@ def digital(actor: Actor) -> object:
     s = db()
     records = digital_records.of_citizen(s, actor)
     year = today().year
-    holds = any(r.counts and r.state == AttainmentState.VERIFIED and r.first_year <= year <= r.last_year
-                for r in records)
+    holds = any(digital_records.covers(r, year) for r in records)
     bank = digital_items.get()
     basic = digital_frameworks.get(digital_frameworks.BASIC_FRAMEWORK)
     return render_template("pages/citizen/digital.html", records=records, holds=holds, year=year,

@@ -23,7 +23,7 @@ from ..evidence import attainment_evidence_response
 from ..i18n import message
 from .access import require_role
 from .assessments import RECORDERS
-from .formats import LEVEL_BANDS, error_messages
+from .formats import LEVEL_BANDS, error_messages, label
 from .reviewer import STAFF, bp
 
 REVIEW_ORDER = ("action", "level", "reason", "version")
@@ -59,10 +59,10 @@ def digital_record(actor: Actor, attainment_id: str) -> object:
         try:
             verification.review(s, actor, record.id, parse(AttainmentReviewInput, raw))
             commit(s)
-            flash(gettext("Saved: %(outcome)s.", outcome=message_for(record.state)))
-            following = verification.pending(s, actor, page_size=1).rows
+            flash(gettext("Saved: %(outcome)s.", outcome=label(record.state, AttainmentState)))
+            following = verification.next_to_verify(s, actor)
             if following:
-                return redirect(url_for(".digital_record", attainment_id=following[0].id))
+                return redirect(url_for(".digital_record", attainment_id=following))
             return redirect(url_for(".digital"))
         except Invalid as exc:
             s.rollback()
@@ -86,11 +86,6 @@ def digital_record(actor: Actor, attainment_id: str) -> object:
         values={k: form.get(k, "") for k in ("level", "action", "reason")} if posted else {
             "level": str(record.level or ""), "action": "", "reason": ""},
     ), 422 if errors else 409 if banner else 200
-
-
-def message_for(state: str) -> str:
-    """The outcome just saved, in the reader's language."""
-    return str(gettext(AttainmentState(state).label))
 
 
 @bp.get("/digital/<attainment_id>/file")

@@ -82,6 +82,13 @@ def latest_self_assessment(session: Session, citizen_id: str) -> DigitalAttainme
                         .order_by(col(a.created_at).desc(), col(a.id).desc()).limit(1)).first()
 
 
+def covers(attainment: DigitalAttainment, year: int) -> bool:
+    """Whether this record makes its citizen hold basic digital skills in the year (the rule the counters and
+    `holding` apply in SQL)."""
+    return (attainment.counts and attainment.state == AttainmentState.VERIFIED
+            and attainment.first_year <= year <= attainment.last_year)
+
+
 def holding(session: Session, citizen_id: str, year: int) -> DigitalAttainment | None:
     """The citizen's newest verified attainment that makes them hold basic digital skills in the year, or None: what
     the self-assessment offers for the digital-skills indicator and what the reviewer sees beside it."""

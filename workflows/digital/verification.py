@@ -185,6 +185,16 @@ def pending_count(session: Session, actor: Actor) -> int:
     return session.exec(select(func.count()).select_from(DigitalAttainment).where(*_to_review(actor))).one()
 
 
+def next_to_verify(session: Session, actor: Actor) -> str | None:
+    """The oldest record of the actor's ward waiting for them (what a reviewer opens after a verdict), or None: one
+    seek on the partial index, no count."""
+    if actor.role not in WARD_STAFF or actor.ward_code is None:
+        return None
+    a = DigitalAttainment
+    return session.exec(select(a.id).where(*_to_review(actor)).order_by(col(a.created_at), col(a.id))
+                        .limit(1)).first()
+
+
 def pending(session: Session, actor: Actor, *, after: Cursor | None = None,
             page_size: int = PAGE_SIZE) -> PendingPage:
     """The ward's records waiting for review, oldest first, a page after the cursor; other wards never show."""
