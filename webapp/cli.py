@@ -152,22 +152,23 @@ def register(app: Flask) -> None:
         else:
             click.echo(pem.decode().strip())
 
-    rollup = AppGroup("rollup", help="Counters: live certificates (ADR 10), applications per state (ADR 12) and "
-                                     "holders of basic digital skills (ADR 15).")
+    rollup = AppGroup("rollup", help="Counters: live certificates (ADR 10), applications per state (ADR 12), "
+                                     "holders of basic digital skills (ADR 15) and holders broken down (ADR 20).")
 
     @rollup.command("check")
     def rollup_check() -> None:
-        """Recount live certificates, applications and digital holders, compare with the counters; exit 1 naming
-        every difference."""
-        from workflows import application_counters, rollup_counters
+        """Recount live certificates, applications, digital holders and the holders' breakdowns, compare with the
+        counters; exit 1 naming every difference."""
+        from workflows import application_counters, holder_counters, rollup_counters
         from workflows.digital import counters as digital_counters
 
         with session_scope(runtime().engine) as session:
             live = rollup_counters.check(session)
             states = application_counters.check(session)
             digital = digital_counters.check(session)
+            broken = holder_counters.check(session)
             rows = (rollup_counters.rows(session), application_counters.rows(session),
-                    digital_counters.rows(session))
+                    digital_counters.rows(session), holder_counters.rows(session))
         for d in live:
             click.echo(f"ward {d.ward_code} year {d.year} title {d.title_type}: counted {d.counted}, "
                        f"stored {d.stored}")
@@ -175,25 +176,29 @@ def register(app: Flask) -> None:
             click.echo(f"ward {a.ward_code} year {a.year} state {a.state}: counted {a.counted}, stored {a.stored}")
         for h in digital:
             click.echo(f"ward {h.ward_code} year {h.year} digital holders: counted {h.counted}, stored {h.stored}")
-        if live or states or digital:
-            click.echo(f"{len(live) + len(states) + len(digital)} counters differ from the certificates, "
-                       "applications and digital attainments (`flask rollup rebuild` recounts them)", err=True)
+        for b in broken:
+            click.echo(f"ward {b.ward_code} year {b.year} {b.indicator} {b.breakdown} {b.bucket!r} "
+                       f"{'15+' if b.aged_15_plus else 'under 15'}: counted {b.counted}, stored {b.stored}")
+        if live or states or digital or broken:
+            click.echo(f"{len(live) + len(states) + len(digital) + len(broken)} counters differ from the "
+                       "certificates, applications and digital attainments (`flask rollup rebuild` recounts them)",
+                       err=True)
             sys.exit(1)
         click.echo(f"rollup counters agree ({rows[0]} rows); application counters agree ({rows[1]} rows); "
-                   f"digital counters agree ({rows[2]} rows)")
+                   f"digital counters agree ({rows[2]} rows); holder counters agree ({rows[3]} rows)")
 
     @rollup.command("rebuild")
     def rollup_rebuild() -> None:
         """Recount every counter from the live certificates, the applications and the digital attainments (after a
         bulk load, or to repair)."""
-        from workflows import application_counters, rollup_counters
+        from workflows import application_counters, holder_counters, rollup_counters
         from workflows.digital import counters as digital_counters
 
         with session_scope(runtime().engine) as session:
             rows = (rollup_counters.rebuild(session), application_counters.rebuild(session),
-                    digital_counters.rebuild(session))
+                    digital_counters.rebuild(session), holder_counters.rebuild(session))
         click.echo(f"rollup counters rebuilt ({rows[0]} rows); application counters rebuilt ({rows[1]} rows); "
-                   f"digital counters rebuilt ({rows[2]} rows)")
+                   f"digital counters rebuilt ({rows[2]} rows); holder counters rebuilt ({rows[3]} rows)")
 
     digital = AppGroup("digital", help="Digital skills: imports from training platforms (ADR 15).")
 
@@ -277,7 +282,27 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(("set " if changed else "unchanged ") + line)
 
+    citizens = AppGroup("citizens", help="Citizens' records kept by the city.")
+
+    @citizens.command("move")
+    @click.argument("cccd")
+    @click.argument("ward_code")
+    @click.option("--hamlet", default=None, help="The tổ dân phố/thôn in the new ward, if known.")
+    def citizens_move(cccd: str, ward_code: str, hamlet: str | None) -> None:
+        """Record a citizen's change of residence: their digital-skills holdings move with them (ADR 20)."""
+        from workflows import residence
+        from workflows.actors import SYSTEM_ACTOR
+
+        try:
+            with session_scope(runtime().engine) as session:
+                citizen, changed = residence.move(session, SYSTEM_ACTOR, cccd, ward_code, hamlet)
+                where = citizen.ward_code + (f" ({citizen.hamlet})" if citizen.hamlet else "")
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(("moved to " if changed else "unchanged: lives in ") + where)
+
     app.cli.add_command(db_group)
+    app.cli.add_command(citizens)
     app.cli.add_command(users)
     app.cli.add_command(rollup)
     app.cli.add_command(digital)

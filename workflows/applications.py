@@ -45,8 +45,8 @@ def open_application(session: Session, actor: Actor, data: ApplicationInput) -> 
         raise Conflict("application_exists", fields={"year": "application_exists"})
     app = Application(
         citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
-        year=number, target_group=citizen.target_group, state=initial_state(Entity.APPLICATION),
-        name_folded=citizen.name_folded,
+        year=number, target_group=citizen.target_group, hamlet=citizen.hamlet,
+        state=initial_state(Entity.APPLICATION), name_folded=citizen.name_folded,
     )
     session.add(app)
     session.flush()

@@ -73,7 +73,7 @@ def record_decision(
     ]
     session.flush()
     record_creation_many(session, certificates, actor, {"decision_id": decision.id})
-    rollup_counters.add_live(session, certificates)  # one statement per ward, year and title
+    rollup_counters.add_decided(session, certificates, {a.id: a for a in apps}, citizens, decision)
     return decision, certificates
 
 

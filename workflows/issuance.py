@@ -120,9 +120,9 @@ def revoke(session: Session, actor: Actor, code: str, data: RevocationInput) -> 
     apply_event(session, cert, Event.REVOKE, actor, detail={"reason": text})
     cert.revoked_at = now()
     cert.revoke_reason = text
-    if cert.live_key is not None:  # no longer counted: the counter moves in this transaction (ADR 10)
+    if cert.live_key is not None:  # no longer counted: the counters move in this transaction (ADR 10, ADR 20)
+        rollup_counters.add_live(session, [cert], -1)
         cert.live_key = None
-        rollup_counters.add(session, cert.ward_code, cert.year, cert.title_type, -1)
     session.add(cert)
     session.flush()
     return cert

@@ -13,6 +13,7 @@ from .clock import now
 from .errors import Conflict, Invalid
 from .models import AuditEvent, Citizen, User, Ward
 from .passwords import MIN_LENGTH
+from .residence import HAMLET_MAX
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
 
@@ -31,6 +32,7 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     password = errors.secret(data, "password")
     email = errors.text(data, "email", 254, required=False)
     phone = errors.text(data, "phone", 20, required=False)
+    hamlet = errors.text(data, "hamlet", HAMLET_MAX, required=False)
     if data.get("consent") not in (True, "true", "on", "1", "yes"):
         errors["consent"] = "consent_required"
     cccd = cccd_rules.clean(raw_cccd) if raw_cccd else None
@@ -59,7 +61,8 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     user = create_user(session, username=cccd, password=password, role=Role.CITIZEN, display_name=name)
     citizen = Citizen(
         user_id=user.id, cccd=cccd, full_name=name, name_folded=names.fold(name), date_of_birth=dob,
-        sex=sex, ward_code=ward_code, target_group=target_group, email=email, phone=phone,
+        sex=sex, ward_code=ward_code, target_group=target_group, hamlet=names.normalise(hamlet or "") or None,
+        email=email, phone=phone,
         consent_at=now(), consent_version=CONSENT_VERSION,
     )
     session.add(citizen)

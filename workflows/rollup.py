@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from . import application_counters, rollup_counters
+from . import application_counters, holder_counters
 from .actors import Actor
-from .digital import counters as digital_counters
 from .errors import NotFound
 from .models import Population, Target, Ward
-from .vocabulary import ApplicationState, DenominatorMode, Role, TargetIndicator, TitleType
+from .vocabulary import ApplicationState, DenominatorMode, Role, TargetIndicator
 
 DEFAULT_MODE = DenominatorMode.RESIDENTS_15_PLUS
 
@@ -110,11 +109,24 @@ def _populations(session: Session, year: int, mode: str) -> dict[str, int]:
     return dict(rows)  # columns, not objects: the dashboard reads 126 of them on every request
 
 
-def _cdht_counts(session: Session, year: int) -> dict[str, int]:
-    # A live certificate (not revoked or superseded) means "recognised for this year" from the decision on.
-    # live_key is unique per citizen, title and year, so live rows are distinct citizens; the counters hold their
-    # number per ward, moved by every transaction that sets or clears a live_key (ADR 10).
-    return rollup_counters.live_by_ward(session, year, TitleType.CDHT)
+def numerators(session: Session, year: int, modes: dict[TargetIndicator, str]) -> dict[TargetIndicator, dict[str, int]]:
+    """Holders of each indicator per ward, counted as its target's denominator counts people: only those aged 15 and
+    over at the end of the year when the denominator is residents aged 15 and over (ADR 20).
+
+    A title's holder is a live certificate (not revoked or superseded) from the decision on, and live_key is unique
+    per citizen, title and year, so they are distinct citizens; the holder counters keep them per ward, split by
+    age, moved by every transaction that moves a holder.
+    """
+    found: dict[TargetIndicator, dict[str, int]] = {i: {} for i in TargetIndicator}
+    for (indicator, ward, adult), n in holder_counters.totals(session, year).items():
+        if indicator in found and (adult or not adults_only(modes[TargetIndicator(indicator)])):
+            found[TargetIndicator(indicator)][ward] = found[TargetIndicator(indicator)].get(ward, 0) + n
+    return found
+
+
+def adults_only(mode: str) -> bool:
+    """Whether a denominator mode counts only people aged 15 and over."""
+    return mode == DenominatorMode.RESIDENTS_15_PLUS
 
 
 def _applications(session: Session, year: int) -> tuple[dict[str, int], dict[str, int]]:
@@ -137,8 +149,8 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     populations = _populations(session, year, modes[TargetIndicator.CDHT])
     digital_populations = (populations if modes[TargetIndicator.DIGITAL] == modes[TargetIndicator.CDHT]
                            else _populations(session, year, modes[TargetIndicator.DIGITAL]))
-    counts = _cdht_counts(session, year)
-    holders = digital_counters.holders_by_ward(session, year)
+    counted = numerators(session, year, modes)
+    counts, holders = counted[TargetIndicator.CDHT], counted[TargetIndicator.DIGITAL]
     sent, recognised = _applications(session, year)
     lines = [Figures(code, name, populations.get(code), cdht=counts.get(code, 0), digital=holders.get(code, 0),
                      digital_population=digital_populations.get(code), applications=sent.get(code, 0),

@@ -55,6 +55,7 @@ class Entity(Term):
     POPULATION = "population", N_("Population figures")
     TARGET = "target", N_("Target")
     REPORT = "report", N_("Report")
+    UNIT_FIGURE = "unit_figure", N_("Unit-level figure")
 
 
 class ApplicationState(Term):
@@ -110,6 +111,7 @@ class Event(Term):
     DECLINE = "decline", N_("Do not accept"), Tone.PROBLEM
     IMPORT = "import", N_("Import")
     FREEZE = "freeze", N_("Freeze")
+    MOVE = "move", N_("Change of residence")
 
 
 class Role(Term):
@@ -202,4 +204,31 @@ class ReportPeriod(Term):
     YEAR_END = "year_end", N_("Year-end report")
 
 
-VOCABULARY += (TargetIndicator, DenominatorMode, ReportPeriod)
+class Breakdown(Term):
+    """The ways the holders of an indicator are broken down on the dashboard (ADR 20); `total` is the whole."""
+
+    TOTAL = "total", N_("All holders")
+    TARGET_GROUP = "target_group", N_("Target group")
+    SEX = "sex", N_("Sex")
+    AGE_BAND = "age_band", N_("Age band")
+    HAMLET = "hamlet", N_("Residential group or village")
+    MONTH = "month", N_("Month")
+
+
+class AgeBand(Term):
+    """Age bands of the breakdowns, by the age reached in the year counted (the year minus the birth year)."""
+
+    UNDER_15 = "0_14", N_("Under 15")
+    FROM_15 = "15_24", N_("15 to 24")
+    FROM_25 = "25_34", N_("25 to 34")
+    FROM_35 = "35_44", N_("35 to 44")
+    FROM_45 = "45_59", N_("45 to 59")
+    FROM_60 = "60_plus", N_("60 and over")
+
+
+# The youngest age of each band, in the order of AgeBand; the age from which residents count for "aged 15 and over".
+AGE_BAND_FROM: tuple[int, ...] = (0, 15, 25, 35, 45, 60)
+ADULT_AGE = 15
+
+
+VOCABULARY += (TargetIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand)

@@ -382,7 +382,7 @@ def test_admin_dashboard_states_the_city_line_first(pages_app):
 
 def test_dashboard_rows_follow_the_counters_and_the_language(pages_app, session):
     """The ward rows are rendered once per distinct figures and language: a moved counter shows at once."""
-    from workflows import rollup_counters
+    from holders import add_adults
 
     client = pages_app.test_client()
     login(client, "admin")
@@ -394,11 +394,11 @@ def test_dashboard_rows_follow_the_counters_and_the_language(pages_app, session)
 
     before = ba_dinh_row(f"/admin/?year={YEAR}")
     assert ba_dinh_row(f"/admin/?year={YEAR}") == before
-    rollup_counters.add(session, "00004", YEAR, "cdht", 1234)
+    add_adults(session, "cdht", "00004", YEAR, 1234)
     session.commit()
     after = ba_dinh_row(f"/admin/?year={YEAR}")
     assert after != before and "1.234" in after
-    rollup_counters.add(session, "00004", YEAR, "cdht", 80_000)  # above the target now: the row says so
+    add_adults(session, "cdht", "00004", YEAR, 80_000)  # above the target now: the row says so
     session.commit()
     assert "đã đạt" in ba_dinh_row(f"/admin/?year={YEAR}")
     assert ">met<" in ba_dinh_row(f"/admin/?year={YEAR}&lang=en")
@@ -407,13 +407,14 @@ def test_dashboard_rows_follow_the_counters_and_the_language(pages_app, session)
 def test_dashboard_shows_digital_skills_beside_the_title_with_the_gap_in_people(pages_app, session):
     """Holders of basic digital skills: the city line with its own target and the people still needed, and a
     column per ward, moved by the counters."""
-    from workflows import recount
-    from workflows.models import DigitalCounter, Population
+    from holders import add_adults
+
+    from workflows.models import Population
 
     client = pages_app.test_client()
     login(client, "admin")
     population = session.get(Population, ("00004", YEAR, "residents_15_plus")).population
-    recount.add(session, DigitalCounter, ("ward_code", "year"), "holders", [(("00004", YEAR), 4321)])
+    add_adults(session, "digital", "00004", YEAR, 4321)
     session.commit()
     page = text(client.get(f"/admin/?year={YEAR}"))
     line = re.search(r'<p class="headline" id="digital-line">(.*?)</p>', page, re.S)

@@ -8,6 +8,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import holders
 import pytest
 from factories import cccd_for, make_staff
 from flask import Flask
@@ -17,6 +18,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from workflows import holder_counters, residence
 from workflows.actors import SYSTEM_ACTOR, Actor
 from workflows.clock import now
 from workflows.digital import attainments, counters, frameworks, imports, verification
@@ -32,16 +34,25 @@ OPERATIONS = 1500
 BASIC = frameworks.get(frameworks.BASIC_FRAMEWORK)
 
 
-def _citizens(session: Session, wards: list[str], n: int) -> list[Citizen]:
-    """N citizens spread over wards, as direct rows (this tests counting, not registering)."""
+GROUPS = ("resident", "worker", "staff", "learner")
+HAMLETS = ("Tổ dân phố số 3", "Thôn Hạ", None)
+
+
+def _citizens(session: Session, wards: list[str], n: int, *, varied: bool = False) -> list[Citizen]:
+    """N citizens spread over wards, as direct rows (this tests counting, not registering); `varied`: born from 1950
+    to 2019 (children among them), both sexes, every target group, some tổ dân phố/thôn."""
     at, users, rows = now(), [], []
     for i in range(n):
-        cccd, user_id = cccd_for(1975 + i % 40), new_id()
+        born = 1950 + (i * 13) % 70 if varied else 1975 + i % 40
+        female = i % 2 == 1 or not varied
+        cccd, user_id = cccd_for(born, female), new_id()
         users.append({"id": user_id, "username": cccd, "password_hash": DUMMY_HASH, "role": "citizen",
                       "display_name": "", "active": True, "session_version": 1, "created_at": at})
         rows.append({"id": new_id(), "user_id": user_id, "cccd": cccd, "full_name": "Trần Thị Bình",
-                     "name_folded": "tran thi binh", "date_of_birth": date(1975 + i % 40, 1, 2), "sex": "female",
-                     "ward_code": wards[i % len(wards)], "target_group": "resident", "consent_at": at,
+                     "name_folded": "tran thi binh", "date_of_birth": date(born, 1, 2),
+                     "sex": "female" if female else "male", "ward_code": wards[i % len(wards)],
+                     "target_group": GROUPS[i % 4] if varied else "resident",
+                     "hamlet": HAMLETS[i % 3] if varied else None, "consent_at": at,
                      "consent_version": "t", "created_at": at})
     session.execute(insert(User), users)
     session.execute(insert(Citizen), rows)
@@ -223,20 +234,25 @@ def test_the_same_file_twice_creates_nothing_new_and_unknown_cccds_are_reported(
 
 
 def test_random_attainment_operations_leave_the_counters_equal_to_a_recount(session: Session) -> None:
-    """Records of every kind, verifications, refusals, revocations, re-imports and rolled-back attempts in random
-    order: after each round the counters equal an independent recount and `check` finds nothing."""
+    """Records of every kind, verifications, refusals, revocations, re-imports, changes of residence and rolled-back
+    attempts in random order: after each round the counters and their breakdowns equal an independent recount and
+    `check` finds nothing."""
     rng = random.Random(20261127)
     wards = ["00004", "00070", "00008"]
-    people = _citizens(session, wards, 60)
+    people = _citizens(session, wards, 60, varied=True)
     reviewers = {w: make_staff(session, Role.WARD_REVIEWER, w) for w in wards}
     chair = {w: make_staff(session, Role.WARD_CHAIR, w) for w in wards}
     admin = make_staff(session, Role.CITY_ADMIN, None)
     kinds = [AttainmentKind.CERTIFICATE, AttainmentKind.ASSESSMENT, AttainmentKind.TEST,
              AttainmentKind.SELF_ASSESSMENT]
-    imported = reviewed = 0
+    imported = reviewed = moves = 0
     for step in range(OPERATIONS):
         choice = rng.random()
-        if choice < 0.35:
+        if choice < 0.05:  # a change of residence: another ward, or another tổ dân phố/thôn in the same one
+            person = rng.choice(people)
+            _citizen, changed = residence.move(session, admin, person.cccd, rng.choice(wards), rng.choice(HAMLETS))
+            moves += changed
+        elif choice < 0.35:
             person = rng.choice(people)
             kind = rng.choice(kinds)
             try:
@@ -286,13 +302,18 @@ def test_random_attainment_operations_leave_the_counters_equal_to_a_recount(sess
             session.commit()
         if step % 250 == 0:
             assert _stored(session) == _independent(session), step
-    assert imported > 0 and reviewed > 0
+            assert holders.stored(session) == holders.independent(session), step
+    assert imported > 0 and reviewed > 0 and moves > 20
     states = dict(session.exec(select(DigitalAttainment.state, func.count()).group_by(DigitalAttainment.state)).all())
     assert {"pending", "verified", "rejected", "revoked"} <= set(states), states
     assert _stored(session) == _independent(session)
-    assert counters.check(session) == []
+    assert counters.check(session) == [] and holder_counters.check(session) == []
+    breakdowns = holders.independent(session)
+    assert holders.stored(session) == breakdowns
+    assert {k[5] for k in breakdowns} == {True, False} and {k[3] for k in breakdowns if k[2] == "hamlet"} >= {""}
     counters.rebuild(session)
-    assert _stored(session) == _independent(session)
+    holder_counters.rebuild(session)
+    assert _stored(session) == _independent(session) and holders.stored(session) == breakdowns
     session.commit()
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from contextlib import closing
 from datetime import date
 
+import holders
 import pytest
 from alembic import command
 from factories import cccd_for, make_staff
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from webapp.cli import alembic_config
-from workflows import application_counters, issuance, recount, rollup_counters
+from workflows import application_counters, holder_counters, issuance, recount, rollup_counters
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.criteria import current_set
@@ -52,21 +53,27 @@ def _wards(session: Session, n: int) -> list[str]:
     return list(session.exec(select(Ward.code).where(Ward.active == True).order_by(col(Ward.code)).limit(n)))  # noqa: E712
 
 
+GROUPS = ("resident", "worker", "staff", "learner")
+HAMLETS = ("Tổ dân phố số 1", "Tổ dân phố số 2", "Thôn Đông", None)
+
+
 def _approved(session: Session, ward: str, year: int, n: int) -> list[str]:
-    """N approved applications of a ward and year as direct rows (this tests counting, not reviewing)."""
+    """N approved applications of a ward and year as direct rows (this tests counting, not reviewing), of people of
+    every age from 8 to 85 (some under 15), both sexes, every target group and some tổ dân phố/thôn."""
     cset = current_set(session, CDHT, year)
     assert cset is not None
     at, users, citizens, apps = now(), [], [], []
-    for _ in range(n):  # Core inserts: thousands of rows in a second
-        cccd, user_id, citizen_id = cccd_for(1980), new_id(), new_id()
+    for i in range(n):  # Core inserts: thousands of rows in a second
+        born, female, group, hamlet = year - 8 - (i * 7) % 78, i % 2 == 1, GROUPS[i % 4], HAMLETS[i % 5 % 4]
+        cccd, user_id, citizen_id = cccd_for(born, female), new_id(), new_id()
         users.append({"id": user_id, "username": cccd, "password_hash": DUMMY_HASH, "role": "citizen",
                       "display_name": "", "active": True, "session_version": 1, "created_at": at})
         citizens.append({"id": citizen_id, "user_id": user_id, "cccd": cccd, "full_name": "Lê Thị Ánh",
-                         "name_folded": "le thi anh", "date_of_birth": date(1980, 3, 4), "sex": "female",
-                         "ward_code": ward, "target_group": "resident", "consent_at": at, "consent_version": "t",
-                         "created_at": at})
+                         "name_folded": "le thi anh", "date_of_birth": date(born, 3, 4),
+                         "sex": "female" if female else "male", "ward_code": ward, "target_group": group,
+                         "hamlet": hamlet, "consent_at": at, "consent_version": "t", "created_at": at})
         apps.append({"id": new_id(), "citizen_id": citizen_id, "ward_code": ward, "criteria_set_id": cset.id,
-                     "title_type": CDHT, "year": year, "target_group": "resident", "state": "approved",
+                     "title_type": CDHT, "year": year, "target_group": group, "hamlet": hamlet, "state": "approved",
                      "version": 3, "self_scores": {}, "reviewer_scores": {}, "created_at": at, "updated_at": at})
     for model, rows in ((User, users), (Citizen, citizens), (Application, apps)):
         session.execute(insert(model), rows)
@@ -215,6 +222,12 @@ def test_random_operations_leave_no_difference(session: Session) -> None:
     assert rollup_counters.check(session) == []
     assert application_counters.check(session) == []  # decisions moved thousands of applications, in bulk
     assert _stored(session) == _counted(session) == {k: v for k, v in expected.items() if v}
+    # The breakdowns too: equal to a recount in SQL and to one in plain Python; every breakdown adds up to the total.
+    assert holder_counters.check(session) == []
+    counted = holders.independent(session)
+    assert holders.stored(session) == counted
+    assert {k[3] for k in counted if k[2] == "age_band"} >= {"0_14", "15_24", "60_plus"}
+    assert {k[5] for k in counted} == {True, False}
     # Every kind of operation happened, failures included, and plenty of each.
     assert done["decided"] > 400 and done["revoked"] > 300, done
     assert min(done[k] for k in ("crash", "duplicate", "rehearsal", "refused", "rolled_back", "twice",
@@ -261,9 +274,10 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     runner = app.test_cli_runner()
     assert rollup_counters.check(session) == []
     ok = runner.invoke(args=["rollup", "check"])
+    breakdown_rows = len(holders.independent(session))  # 6 breakdowns of 2 wards' holders, under and over 15
     assert (ok.exit_code, ok.stdout.strip()) == (
         0, ("rollup counters agree (2 rows); application counters agree (4 rows); "
-            "digital counters agree (0 rows)"))  # approved ones now at 0
+            f"digital counters agree (0 rows); holder counters agree ({breakdown_rows} rows)"))  # approved: now 0
 
     conn = session.connection()  # edited by hand: one too high, one row gone, one made up
     conn.execute(text("UPDATE rollup_counter SET live = live + 2 WHERE ward_code = :w"), {"w": wards[0]})
@@ -271,7 +285,12 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     rollup_counters.add(session, wards[2], year - 1, CDHT, 5)
     application_counters.move(session, [(wards[1], year, "recognised", -1)])
     recount.add(session, DigitalCounter, ("ward_code", "year"), "holders", [((wards[0], year), 3)])
+    conn.execute(text("DELETE FROM holder_counter WHERE ward_code = :w AND breakdown = 'month' AND aged_15_plus"),
+                 {"w": wards[1]})  # the ward's holders: one aged 8, one aged 15
     session.commit()
+    [month] = list(holder_counters.check(session))
+    assert (month.ward_code, month.breakdown, month.aged_15_plus, month.counted, month.stored) == (
+        wards[1], "month", True, 1, 0)
     diff = rollup_counters.Difference
     assert rollup_counters.check(session) == sorted([
         diff(wards[0], year, CDHT, counted=3, stored=5), diff(wards[1], year, CDHT, counted=2, stored=0),
@@ -283,19 +302,21 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
         f"ward {wards[1]} year {year} title cdht: counted 2, stored 0",
         f"ward {wards[2]} year {year - 1} title cdht: counted 0, stored 5",
         f"ward {wards[1]} year {year} state recognised: counted 2, stored 1",
-        f"ward {wards[0]} year {year} digital holders: counted 0, stored 3"]
+        f"ward {wards[0]} year {year} digital holders: counted 0, stored 3",
+        f"ward {wards[1]} year {year} cdht month '{month.bucket}' 15+: counted 1, stored 0"]
 
     rebuilt = runner.invoke(args=["rollup", "rebuild"])
     assert (rebuilt.exit_code, rebuilt.stdout.strip()) == (
         0, ("rollup counters rebuilt (2 rows); application counters rebuilt (2 rows); "
-            "digital counters rebuilt (0 rows)"))
+            f"digital counters rebuilt (0 rows); holder counters rebuilt ({breakdown_rows} rows)"))
     assert rollup_counters.check(session) == [] and application_counters.check(session) == []
+    assert holder_counters.check(session) == []
     assert runner.invoke(args=["rollup", "check"]).exit_code == 0
     admin = Actor(user_id=None, role="city_admin")
     from workflows.rollup import rollup
 
     lines = {w.code: w.cdht for w in rollup(session, admin, year).wards}
-    assert [lines[w] for w in wards] == [3, 2, 0]
+    assert [lines[w] for w in wards] == [2, 1, 0]  # each ward's holder aged 8 is not one of its residents aged 15+
 
 
 def test_migration_fills_counters_from_existing_certificates(tmp_path) -> None:

@@ -171,6 +171,14 @@ def test_populations_and_counters_agree_with_the_people(city) -> None:
         return
     with Session(engine) as session:
         assert rollup_counters.check(session) == []
+        from workflows import holder_counters
+
+        assert holder_counters.check(session) == []
+        # Most people's tổ dân phố/thôn is known, on their profile and their application alike.
+        places = holder_counters.breakdown(session, YEAR, "hamlet")
+        known = sum(n for k, n in places["cdht"].items() if k)
+        assert 0.7 * sum(places["cdht"].values()) <= known < sum(places["cdht"].values())
+        assert holder_counters.breakdown(session, YEAR, "total")["cdht"][""] == report.live_certificates
 
 
 def test_indexes_come_back_without_drift_and_references_hold(city) -> None:

@@ -98,6 +98,7 @@ SCHEMAS: dict[str, Schema] = {
         "cccd": t("string", maxLength=20), "full_name": t("string", maxLength=200), "date_of_birth": DATE,
         "sex": t("string", enum=Sex.values()), "ward_code": WARD, "target_group": t("string", enum=TARGET_GROUPS),
         "password": t("string", maxLength=128), "email": t("string", maxLength=254), "phone": t("string", maxLength=20),
+        "hamlet": t("string", maxLength=100),
         "consent": t("boolean", const=True)},
         required=["cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "consent"]),
     "Citizen": obj({"id": ID, "cccd_masked": STR, "full_name": STR, "ward_code": WARD, "date_of_birth": null(DATE),

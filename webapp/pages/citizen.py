@@ -36,12 +36,13 @@ from .once import form_token, take_token
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
 formats.register_filters(bp)
 
-REGISTER_ORDER = ("cccd", "full_name", "date_of_birth", "sex", "ward_code", "target_group", "password", "email",
-                  "phone", "consent")
+REGISTER_ORDER = ("cccd", "full_name", "date_of_birth", "sex", "ward_code", "hamlet", "target_group", "password",
+                  "email", "phone", "consent")
 REGISTER_IDS = {"date_of_birth": "date_of_birth-day", "sex": "sex-male", "target_group": "target_group-resident"}
 REGISTER_LABELS = {"cccd": _l("Personal identification number (CCCD number)"), "full_name": _l("Full name"),
                    "date_of_birth-day": _l("Date of birth"), "sex-male": _l("Sex"),
-                   "ward_code": _l("Ward or commune"), "target_group-resident": _l("Target group"),
+                   "ward_code": _l("Ward or commune"), "hamlet": _l("Residential group or village"),
+                   "target_group-resident": _l("Target group"),
                    "password": _l("Password"), "email": _l("E-mail"), "phone": _l("Phone number"),
                    "consent": _l("Consent to processing of personal data")}
 ACTIVITY_ORDER = ("title", "kind", "hours", "started_on", "ended_on", "provider", "indicator_codes", "evidence")

@@ -5,25 +5,29 @@ A citizen holds basic digital skills in year y when at least one of their attain
 framework's rule said so when it was recorded) and covers y (first_year ≤ y ≤ last_year). A citizen is counted once
 per year whatever number of attainments cover it, in the ward they live in now. workflows.states calls `moved` after
 any attainment changes state: one statement reads the covering attainments of the citizens concerned, the years each
-citizen gained or lost give the deltas, and one upsert applies them. `check` recounts from the attainments and names
+citizen gained or lost give the deltas, and one upsert applies them; the holder counters' breakdowns (ADR 20) move in
+the same way. A citizen's change of residence calls `citizen_changed`. `check` recounts from the attainments and names
 every difference; `rebuild` recounts everything.
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, literal, select, union_all
 from sqlmodel import Session, col
 
-from .. import recount
+from .. import holder_counters, recount
 from ..db import IN_CHUNK
+from ..holder_counters import Change, Holder
 from ..models import Citizen, DigitalAttainment, DigitalCounter
 from ..vocabulary import AttainmentState
 
 KEY = ("ward_code", "year")
 VERIFIED = AttainmentState.VERIFIED.value
+INDICATOR = holder_counters.DIGITAL
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,74 @@ def _years(first: int, last: int) -> range:
     return range(first, last + 1)
 
 
+Covering = tuple[str, int, int, date]  # attainment id, first year, last year, achieved on
+
+
+def _held(covering: Iterable[Covering]) -> dict[int, int]:
+    """{year: month (YYYYMM) from which the citizen holds the skills that year} for the attainments covering them:
+    the earliest achievement, and January for one achieved in an earlier year."""
+    held: dict[int, int] = {}
+    for _, first, last, achieved in covering:
+        for year in _years(first, last):
+            since = year * 100 + 1 if achieved.year < year else holder_counters.month_of(achieved)
+            held[year] = min(held.get(year, since), since)
+    return held
+
+
+def _lock(session: Session, citizens: Sequence[str]) -> None:
+    """Lock the citizens' rows (in key order) on PostgreSQL.
+
+    Two transactions changing attainments of one citizen at once would each miss the other's change: with the
+    citizen's row locked first, the read that follows, a statement of its own, sees the other's committed result.
+    FOR NO KEY UPDATE: rows that merely refer to the citizen (a new application, an activity) are not held up by it.
+    (SQLite has one writer at a time.)
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for start in range(0, len(citizens), IN_CHUNK):
+        session.execute(select(col(Citizen.id)).where(col(Citizen.id).in_(citizens[start:start + IN_CHUNK]))
+                        .order_by(col(Citizen.id)).with_for_update(key_share=True))
+
+
+def _read(session: Session, citizens: Sequence[str]) -> tuple[dict[str, Holder], dict[str, list[Covering]]]:
+    """The citizens as the breakdowns see them, and the attainments that make them holders now."""
+    who: dict[str, Holder] = {}
+    covering: dict[str, list[Covering]] = {c: [] for c in citizens}
+    for start in range(0, len(citizens), IN_CHUNK):
+        part = citizens[start:start + IN_CHUNK]
+        who.update((cid, Holder(ward, group, sex, born.year, hamlet)) for cid, ward, group, sex, born, hamlet in
+                   session.execute(select(col(Citizen.id), col(Citizen.ward_code), col(Citizen.target_group),
+                                          col(Citizen.sex), col(Citizen.date_of_birth), col(Citizen.hamlet))
+                                   .where(col(Citizen.id).in_(part))))
+        rows = session.execute(
+            select(col(DigitalAttainment.citizen_id), col(DigitalAttainment.id), col(DigitalAttainment.first_year),
+                   col(DigitalAttainment.last_year), col(DigitalAttainment.achieved_on))
+            .where(col(DigitalAttainment.citizen_id).in_(part), col(DigitalAttainment.state) == VERIFIED,
+                   col(DigitalAttainment.counts).is_(True)))
+        for citizen_id, attainment_id, first, last, achieved in rows:
+            covering[citizen_id].append((attainment_id, first, last, achieved))
+    return who, covering
+
+
+def _apply(session: Session, moves: Iterable[tuple[Holder, dict[int, int], Holder, dict[int, int]]]) -> None:
+    """Move both counters from each (holder before, years held before) to (holder after, years held after)."""
+    deltas: Counter[tuple[str, int]] = Counter()
+    changes: list[Change] = []
+    for before, held_before, after, held_after in moves:
+        for year in held_before.keys() | held_after.keys():
+            was, now_ = held_before.get(year), held_after.get(year)
+            if before == after and was == now_:
+                continue
+            if was is not None:
+                deltas[(before.ward_code, year)] -= 1
+                changes.append(Change(INDICATOR, year, before, was, -1))
+            if now_ is not None:
+                deltas[(after.ward_code, year)] += 1
+                changes.append(Change(INDICATOR, year, after, now_, 1))
+    recount.add(session, DigitalCounter, KEY, "holders", deltas.items())
+    holder_counters.add(session, changes)
+
+
 def moved(session: Session, attainments: Sequence[DigitalAttainment], previous: Sequence[str]) -> None:
     """Move the counters for attainments whose state just changed from `previous` (same order) to their current one.
 
@@ -51,41 +123,22 @@ def moved(session: Session, attainments: Sequence[DigitalAttainment], previous: 
     if not changed:
         return
     citizens = sorted({a.citizen_id for a, _ in changed.values()})
-    if session.get_bind().dialect.name == "postgresql":
-        # Two transactions changing attainments of one citizen at once would each miss the other's change: the
-        # citizen's row is locked first (in key order), so the read below, a statement of its own, sees the other's
-        # committed result. FOR NO KEY UPDATE: rows that merely refer to the citizen (a new application, an
-        # activity) are not held up by it. (SQLite has one writer at a time.)
-        for start in range(0, len(citizens), IN_CHUNK):
-            session.execute(select(col(Citizen.id)).where(col(Citizen.id).in_(citizens[start:start + IN_CHUNK]))
-                            .order_by(col(Citizen.id)).with_for_update(key_share=True))
-    ward: dict[str, str] = {}
-    now_covering: dict[str, list[tuple[str, int, int]]] = {c: [] for c in citizens}
-    for start in range(0, len(citizens), IN_CHUNK):
-        part = citizens[start:start + IN_CHUNK]
-        ward.update((citizen_id, code) for citizen_id, code in session.execute(
-            select(col(Citizen.id), col(Citizen.ward_code)).where(col(Citizen.id).in_(part))))
-        rows = session.execute(
-            select(col(DigitalAttainment.citizen_id), col(DigitalAttainment.id), col(DigitalAttainment.first_year),
-                   col(DigitalAttainment.last_year))
-            .where(col(DigitalAttainment.citizen_id).in_(part), col(DigitalAttainment.state) == VERIFIED,
-                   col(DigitalAttainment.counts).is_(True)))
-        for citizen_id, attainment_id, first, last in rows:
-            now_covering[citizen_id].append((attainment_id, first, last))
-    was_covering: dict[str, list[tuple[str, int, int]]] = {c: [] for c in citizens}
+    _lock(session, citizens)
+    who, now_covering = _read(session, citizens)
+    was_covering: dict[str, list[Covering]] = {c: [] for c in citizens}
     for a, old in changed.values():
         if old == VERIFIED:
-            was_covering[a.citizen_id].append((a.id, a.first_year, a.last_year))
-    deltas: Counter[tuple[str, int]] = Counter()
-    for citizen_id, covering in now_covering.items():
-        after = {y for _, first, last in covering for y in _years(first, last)}
-        before_rows = [(i, f, la) for i, f, la in covering if i not in changed] + was_covering[citizen_id]
-        before = {y for _, first, last in before_rows for y in _years(first, last)}
-        for year in after - before:
-            deltas[(ward[citizen_id], year)] += 1
-        for year in before - after:
-            deltas[(ward[citizen_id], year)] -= 1
-    recount.add(session, DigitalCounter, KEY, "holders", deltas.items())
+            was_covering[a.citizen_id].append((a.id, a.first_year, a.last_year, a.achieved_on))
+    _apply(session, ((who[c], _held([r for r in covering if r[0] not in changed] + was_covering[c]),
+                      who[c], _held(covering)) for c, covering in now_covering.items()))
+
+
+def citizen_changed(session: Session, citizen: Citizen, before: Holder) -> None:
+    """Move a citizen's holdings from how they were (`before`: their ward, group or tổ dân phố/thôn) to how the
+    citizen is now. Call after the change is flushed, with the citizen's row locked."""
+    who, covering = _read(session, [citizen.id])
+    held = _held(covering[citizen.id])
+    _apply(session, [(before, held, who[citizen.id], held)])
 
 
 def holders_by_ward(session: Session, year: int) -> dict[str, int]:

@@ -27,6 +27,8 @@ class Application(SQLModel, table=True):
     title_type: str = Field(max_length=20)
     year: int
     target_group: str = Field(max_length=20)
+    # The citizen's tổ dân phố/thôn when the application was opened: the title's breakdown keeps it.
+    hamlet: str | None = Field(default=None, max_length=100)
     state: str = Field(max_length=20)
     version: int = 1
     self_scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

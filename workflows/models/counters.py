@@ -31,3 +31,20 @@ class ApplicationCounter(SQLModel, table=True):
     state: str = Field(primary_key=True, max_length=20)
     applications: int = 0
     updated_at: datetime = Field(default_factory=now)
+
+
+class HolderCounter(SQLModel, table=True):
+    """Holders of an indicator in a year in one ward, broken down (ADR 20): one row per breakdown and bucket, and
+    whether they are aged 15 and over at the end of the year. Every breakdown of a ward, year and indicator adds up
+    to the same holders; changed only by workflows.holder_counters."""
+
+    __tablename__ = "holder_counter"
+
+    year: int = Field(primary_key=True)
+    indicator: str = Field(primary_key=True, max_length=20)  # a title type or "digital"
+    breakdown: str = Field(primary_key=True, max_length=20)  # a Breakdown
+    bucket: str = Field(primary_key=True, max_length=100)  # "" for the total or where unknown
+    ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
+    aged_15_plus: bool = Field(primary_key=True)
+    holders: int = 0
+    updated_at: datetime = Field(default_factory=now)

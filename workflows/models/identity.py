@@ -57,6 +57,8 @@ class Citizen(SQLModel, table=True):
     sex: str = Field(max_length=6)
     ward_code: str = Field(foreign_key="ward.code", max_length=5)
     target_group: str = Field(max_length=20)
+    # The tổ dân phố (urban) or thôn (rural) within the ward, as the citizen gave it; None when not given.
+    hamlet: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     consent_at: datetime

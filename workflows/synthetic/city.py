@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from .. import application_counters, rollup_counters
+from .. import application_counters, holder_counters, rollup_counters
 from ..clock import now
 from ..criteria import current_set, indicator_codes
 from ..digital import counters as digital_counters
@@ -240,7 +240,8 @@ def _digital_attainments(session: Session, plan: Plan) -> int:
 
 
 def _rebuild_counters(session: Session) -> None:
-    """Recount the counters from the rows just loaded without the domain (ADR 10, ADR 12, ADR 15)."""
+    """Recount the counters from the rows just loaded without the domain (ADR 10, ADR 12, ADR 15, ADR 20)."""
     rollup_counters.rebuild(session)
     application_counters.rebuild(session)
     digital_counters.rebuild(session)
+    holder_counters.rebuild(session)

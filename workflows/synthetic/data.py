@@ -124,3 +124,6 @@ ACTIVITIES: tuple[tuple[str, str, str | None, tuple[str, ...], int, int], ...] =
     ("Tuyên truyền pháp luật ở khu dân cư", "community", "Ủy ban nhân dân", ("I.3", "I.4"), 2, 12),
     ("Lớp kỹ năng sống", "other", "Nhà văn hóa", ("III.1", "III.2"), 4, 20),
 )
+
+# The share of people whose tổ dân phố/thôn is known (the rest registered without giving it) [assumption].
+HAMLET_KNOWN = 0.8

@@ -32,13 +32,13 @@ CONSENT_VERSION = "2026-01"  # workflows.registration.CONSENT_VERSION (not impor
 USER_COLUMNS = ("id", "username", "password_hash", "role", "ward_code", "display_name", "active", "session_version",
                 "created_at")
 CITIZEN_COLUMNS = ("id", "user_id", "cccd", "full_name", "name_folded", "date_of_birth", "sex", "ward_code",
-                   "target_group", "email", "phone", "consent_at", "consent_version", "created_at")
+                   "target_group", "email", "phone", "consent_at", "consent_version", "created_at", "hamlet")
 DECISION_COLUMNS = ("id", "ward_code", "year", "number", "number_year", "signed_on", "signer_name", "created_by",
                     "created_at")
 APPLICATION_COLUMNS = ("id", "citizen_id", "ward_code", "criteria_set_id", "title_type", "year", "target_group",
                        "state", "version", "self_scores", "reviewer_scores", "total", "review_comment",
                        "reviewed_by", "submitted_at", "reviewed_at", "decision_id", "created_at", "updated_at",
-                       "name_folded")
+                       "name_folded", "hamlet")
 ACTIVITY_COLUMNS = ("id", "application_id", "title", "kind", "hours", "started_on", "ended_on", "provider",
                     "indicator_codes", "created_at")
 CERTIFICATE_COLUMNS = ("id", "code", "register_number", "application_id", "citizen_id", "decision_id", "ward_code",
@@ -220,6 +220,9 @@ class _Maker:
         self.decision_base = [random.Random(f"{plan.seed}:{w.code}:decisions").randrange(20, 200)
                               for w in plan.wards]
         self.span = plan.end - plan.start
+        # Each ward's tổ dân phố (phường) or thôn (xã): 15 to 40 of them; a person's is known for HAMLET_KNOWN of them.
+        self.hamlets = [[(f"Tổ dân phố số {n}" if w.name.startswith("Phường") else f"Thôn {n}")
+                         for n in range(1, 16 + (i * 7) % 26)] for i, w in enumerate(plan.wards)]
 
     def _decision(self, ward: int, batch: int, chunk: Chunk) -> tuple[str, float, str, str]:
         """The ward's batch-th decision of the year (its row joins the chunk the first time it is needed)."""
@@ -276,9 +279,13 @@ class _Maker:
         citizen_role, issued_status, revoked_status = Role.CITIZEN.value, CertificateStatus.ISSUED.value, \
             CertificateStatus.REVOKED.value
         year_start = start - 365.25 * DAY_S
+        hamlets, hamlet_known = self.hamlets, data.HAMLET_KNOWN
         for ward, age in zip(wards, ages, strict=True):
             w = ward_infos[ward]
             code = w.code
+            r = random_()
+            places = hamlets[ward]
+            hamlet = places[int(r / hamlet_known * len(places))] if r < hamlet_known else null
             male = random_() < male_share
             dob = hanoi_date(year_start - age * 365.25 * DAY_S + random_() * 365 * DAY_S)
             birth_year = int(dob[:4])
@@ -309,7 +316,8 @@ class _Maker:
             email = f"{giv[1]}.{sur[1]}{n_person % 1000}@gmail.com" if r < email_share else null
             folded = f"{sur[1]} {mid[1]} {giv[1]}"
             citizens.append((cid, uid, cccd, full_name, folded, dob,
-                             "male" if male else "female", code, group, email, phone, at, CONSENT_VERSION, at))
+                             "male" if male else "female", code, group, email, phone, at, CONSENT_VERSION, at,
+                             hamlet))
             residents[code] = residents.get(code, 0) + 1
             if age >= adult_age:
                 adults[code] = adults.get(code, 0) + 1
@@ -390,7 +398,7 @@ class _Maker:
             apps.append((aid, cid, code, criteria, "cdht", year, group, state, version, self_json, reviewer_json,
                          total, comment, reviewer, sub_at, reviewed_at, decision_id,
                          days[s // DAY_S - first_day] + times[s % DAY_S],
-                         days[last // DAY_S - first_day] + times[last % DAY_S], folded))
+                         days[last // DAY_S - first_day] + times[last % DAY_S], folded, hamlet))
             ended = hanoi_date(began + random_() * (logged - began)) if random_() < 0.7 else null
             activities.append((f"V{n_app:021d}", aid, title, kind, str(fewest + int(random_() * (most - fewest))),
                                hanoi_date(began), ended, provider, codes, logged_at))
