@@ -22,15 +22,15 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('holder_counter',
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('indicator', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('breakdown', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('indicator', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('bucket', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('ward_code', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
     sa.Column('aged_15_plus', sa.Boolean(), nullable=False),
     sa.Column('holders', sa.Integer(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['ward_code'], ['ward.code'], name=op.f('fk_holder_counter_ward_code_ward')),
-    sa.PrimaryKeyConstraint('year', 'indicator', 'breakdown', 'bucket', 'ward_code', 'aged_15_plus',
+    sa.PrimaryKeyConstraint('year', 'breakdown', 'indicator', 'bucket', 'ward_code', 'aged_15_plus',
                             name=op.f('pk_holder_counter'))
     )
     with op.batch_alter_table('citizen') as batch_op:

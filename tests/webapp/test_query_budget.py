@@ -20,7 +20,7 @@ BUDGET = {
     "queue api": 3,
     "review page": 5,  # + the citizen's verified digital record offered beside indicator II.1
     "decision api": 14,  # + the holder counters (breakdowns of the title: ADR 20), one upsert
-    "dashboard": 7,  # the title's, the digital holders' and the applications' counters (the pass rate)
+    "dashboard": 7,  # the holder counters: totals, then breakdowns and months (ADR 20); the applications (pass rate)
     "rollup api": 7,
     "verify api": 4,
 }

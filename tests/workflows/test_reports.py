@@ -24,7 +24,7 @@ def test_a_frozen_report_is_unchanged_by_a_later_revocation_and_the_change_shows
     session.commit()
     chair = make_staff(session, "ward_chair", "00004")
     admin = make_staff(session, "city_admin", None)
-    ids = _approved(session, "00004", YEAR, 3)
+    ids = _approved(session, "00004", YEAR, 3, children=False)
     _decision_row, certs = record_decision(session, chair, _decision(YEAR, "12/QĐ-UBND", ids), new_code=_new_code,
                                            verify_url=_url)
     session.commit()
@@ -73,7 +73,7 @@ def test_the_pass_rate_is_recognised_over_applications_sent_never_coverage(sessi
     session.commit()
     chair = make_staff(session, "ward_chair", "00004")
     admin = make_staff(session, "city_admin", None)
-    ids = _approved(session, "00004", YEAR, 4)
+    ids = _approved(session, "00004", YEAR, 4, children=False)
     record_decision(session, chair, _decision(YEAR, "13/QĐ-UBND", ids[:3]), new_code=_new_code, verify_url=_url)
     session.commit()
     line = next(w for w in rollups.rollup(session, admin, YEAR).wards if w.code == "00004")

@@ -57,14 +57,16 @@ GROUPS = ("resident", "worker", "staff", "learner")
 HAMLETS = ("Tổ dân phố số 1", "Tổ dân phố số 2", "Thôn Đông", None)
 
 
-def _approved(session: Session, ward: str, year: int, n: int) -> list[str]:
+def _approved(session: Session, ward: str, year: int, n: int, *, children: bool = True) -> list[str]:
     """N approved applications of a ward and year as direct rows (this tests counting, not reviewing), of people of
-    every age from 8 to 85 (some under 15), both sexes, every target group and some tổ dân phố/thôn."""
+    every age from 8 to 85 (some under 15; from 16 without `children`), both sexes, every target group and some tổ
+    dân phố/thôn."""
     cset = current_set(session, CDHT, year)
     assert cset is not None
     at, users, citizens, apps = now(), [], [], []
     for i in range(n):  # Core inserts: thousands of rows in a second
-        born, female, group, hamlet = year - 8 - (i * 7) % 78, i % 2 == 1, GROUPS[i % 4], HAMLETS[i % 5 % 4]
+        born, female, group, hamlet = year - (8 if children else 16) - (i * 7) % 70, i % 2 == 1, GROUPS[i % 4], \
+            HAMLETS[i % 5 % 4]
         cccd, user_id, citizen_id = cccd_for(born, female), new_id(), new_id()
         users.append({"id": user_id, "username": cccd, "password_hash": DUMMY_HASH, "role": "citizen",
                       "display_name": "", "active": True, "session_version": 1, "created_at": at})

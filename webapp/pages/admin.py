@@ -1,18 +1,19 @@
 """The city administrator's dashboard: the city line in words, then every ward in a table."""
 
 from functools import lru_cache
+from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 
-from workflows import application_counters, names
+from workflows import application_counters, monitoring, names
 from workflows import rollup as rollups
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.errors import NotFound
 from workflows.validation import parse_int
-from workflows.vocabulary import ApplicationState, Role, TargetIndicator
+from workflows.vocabulary import ApplicationState, Breakdown, Role, TargetIndicator
 
 from .. import exports
 from ..database import db
@@ -57,7 +58,32 @@ def dashboard(actor: Actor) -> object:
     return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort,
                            years=range(FIRST_YEAR, current + 2), target=target, digital=digital, gaps=gaps,
                            as_of=now(), ward_rows=ward_rows(locale(), rows, target.value if target else None,
-                                                            digital.value if digital else None, year))
+                                                            digital.value if digital else None, year),
+                           **_monitoring(result, result.city, year))
+
+
+def _monitoring(result: rollups.Rollup, line: rollups.Figures, year: int,
+                ward_code: str | None = None) -> dict[str, Any]:
+    """The breakdowns and the month-by-month trend of the city or one ward, for the shared partial."""
+    modes = {str(i): (t.denominator_mode if t else rollups.DEFAULT_MODE) for i, t in result.targets.items()}
+    parts = monitoring.breakdowns(db(), year, modes, ward_code, with_hamlets=ward_code is not None)
+    cdht, digital = parts[TargetIndicator.CDHT], parts[TargetIndicator.DIGITAL]
+    trends = {"cdht": monitoring.trend(cdht.months, year, line.population, today()),
+              "digital": monitoring.trend(digital.months, year, line.digital_population, today())}
+    names = [b for b in (Breakdown.TARGET_GROUP, Breakdown.SEX, Breakdown.AGE_BAND, Breakdown.HAMLET)
+             if b in cdht.by or b in digital.by]
+    tables = [(b, _joined(cdht.by.get(b, []), digital.by.get(b, []))) for b in names]
+    return {"trends": trends, "breakdown_tables": tables, "under_15": {"cdht": cdht.under_15,
+                                                                       "digital": digital.under_15},
+            "today": today()}
+
+
+def _joined(first: list[tuple[str, int]], second: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """Two indicators' buckets side by side, in the first one's order, then the second one's others."""
+    other = dict(second)
+    keys = [k for k, _ in first] + [k for k, _ in second if k not in dict(first)]
+    mine = dict(first)
+    return [(k, mine.get(k, 0), other.get(k, 0)) for k in keys]
 
 
 Row = tuple[str, str, int | None, int, float | None, int | None, float | None, int, float | None]
@@ -106,4 +132,5 @@ def ward(actor: Actor, code: str) -> object:
                                             digital.expected_by_now if digital else None)}
     states = application_counters.by_state(s, code, year)
     return render_template("pages/admin/ward.html", w=line, year=year, target=target, digital=digital, gaps=gaps,
-                           states=[(st, states.get(st, 0)) for st in ApplicationState])
+                           states=[(st, states.get(st, 0)) for st in ApplicationState],
+                           **_monitoring(result, line, year, code))

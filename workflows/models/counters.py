@@ -40,9 +40,10 @@ class HolderCounter(SQLModel, table=True):
 
     __tablename__ = "holder_counter"
 
+    # Key order: a year's breakdown across every ward and indicator is one range of the primary key.
     year: int = Field(primary_key=True)
-    indicator: str = Field(primary_key=True, max_length=20)  # a title type or "digital"
     breakdown: str = Field(primary_key=True, max_length=20)  # a Breakdown
+    indicator: str = Field(primary_key=True, max_length=20)  # a title type or "digital"
     bucket: str = Field(primary_key=True, max_length=100)  # "" for the total or where unknown
     ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
     aged_15_plus: bool = Field(primary_key=True)
