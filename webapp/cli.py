@@ -15,7 +15,7 @@ from workflows.db import session_scope
 from workflows.effects import take_ready
 from workflows.errors import DomainError
 from workflows.seed import seed_demo, seed_reference
-from workflows.vocabulary import DenominatorMode, Role, TargetIndicator
+from workflows.vocabulary import PEOPLE_MODES, DenominatorMode, ReportPeriod, Role, TargetIndicator, UnitIndicator
 
 from .config import ROOT
 from .dispatch import send
@@ -266,7 +266,7 @@ def register(app: Flask) -> None:
     @click.option("--year", required=True, type=int)
     @click.option("--percent", required=True, type=int, help="The share of the denominator, 1 to 100.")
     @click.option("--mode", "denominator_mode", default=DenominatorMode.RESIDENTS_15_PLUS.value,
-                  type=click.Choice(DenominatorMode.values()), show_default=True)
+                  type=click.Choice([m.value for m in PEOPLE_MODES]), show_default=True)
     @click.option("--source", "source_document", required=True, help='e.g. "Kế hoạch 52/KH-UBND".')
     def targets_set(**given: object) -> None:
         """Put a milestone in force; the one it replaces stays in the history."""
@@ -301,6 +301,32 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(("moved to " if changed else "unchanged: lives in ") + where)
 
+    units = AppGroup("units", help="The plan's unit-level indicators: figures entered per ward or for the city.")
+
+    @units.command("set")
+    @click.option("--indicator", required=True, type=click.Choice(UnitIndicator.values()))
+    @click.option("--year", required=True, type=int)
+    @click.option("--period", required=True, type=click.Choice(ReportPeriod.values()))
+    @click.option("--ward", "ward_code", default=None, help="A ward's code; leave out for the whole city.")
+    @click.option("--achieved", required=True, type=int, help="How many meet the indicator.")
+    @click.option("--total", required=True, type=int, help="How many were counted.")
+    @click.option("--source", "source_note", required=True, help='e.g. "Báo cáo 12/BC-SGDĐT".')
+    def units_set(**given: object) -> None:
+        """Put a figure in force; the one it replaces stays in the history."""
+        from workflows import unit_figures
+        from workflows.actors import SYSTEM_ACTOR
+        from workflows.inputs import UnitFigureInput, parse
+
+        try:
+            with session_scope(runtime().engine) as session:
+                figure, changed = unit_figures.enter(session, SYSTEM_ACTOR, parse(UnitFigureInput, given))
+                line = (f"{figure.indicator} {figure.year} {figure.period} {figure.ward_code or 'city'}: "
+                        f"{figure.achieved}/{figure.total}")
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(("set " if changed else "unchanged ") + line)
+
+    app.cli.add_command(units)
     app.cli.add_command(db_group)
     app.cli.add_command(citizens)
     app.cli.add_command(users)

@@ -15,7 +15,15 @@ from pydantic_core import PydanticCustomError
 
 from .errors import Invalid
 from .validation import FieldErrors
-from .vocabulary import ActivityKind, DenominatorMode, Event, TargetIndicator
+from .vocabulary import (
+    PEOPLE_MODES,
+    ActivityKind,
+    DenominatorMode,
+    Event,
+    ReportPeriod,
+    TargetIndicator,
+    UnitIndicator,
+)
 
 M = TypeVar("M", bound=BaseModel)
 FIRST_YEAR, LAST_YEAR = 2024, 2100
@@ -235,5 +243,18 @@ class TargetInput(Command):
     indicator: Annotated[TargetIndicator, _choice(TargetIndicator)]
     year: Annotated[int, Whole(FIRST_YEAR, LAST_YEAR)]
     percent: Annotated[int, Whole(1, 100)]
-    denominator_mode: Annotated[DenominatorMode, _choice(DenominatorMode)]
+    # People: a citizen-level target is a share of residents (units are the unit-level indicators' own).
+    denominator_mode: Annotated[DenominatorMode, _choice(DenominatorMode, PEOPLE_MODES)]
     source_document: Annotated[str, Text(200)]
+
+
+class UnitFigureInput(Command):
+    """A unit-level indicator's figure for a ward (or the city: no ward), a year and a reporting period."""
+
+    indicator: Annotated[UnitIndicator, _choice(UnitIndicator)]
+    year: Annotated[int, Whole(FIRST_YEAR, LAST_YEAR)]
+    period: Annotated[ReportPeriod, _choice(ReportPeriod)]
+    ward_code: Annotated[str | None, OptionalText(5)] = None
+    achieved: Annotated[int, Whole(0, 100_000_000)]
+    total: Annotated[int, Whole(1, 100_000_000)]
+    source_note: Annotated[str, Text(300)]

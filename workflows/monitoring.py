@@ -5,13 +5,14 @@ city's size; counted as the target's denominator counts people (aged 15+ only wh
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from .models import HolderCounter
 from .rollup import adults_only
-from .vocabulary import AgeBand, Breakdown, Sex, TargetGroup
+from .vocabulary import AgeBand, Breakdown, Sex, TargetGroup, TargetIndicator
 
 SHOWN = (Breakdown.TARGET_GROUP, Breakdown.SEX, Breakdown.AGE_BAND, Breakdown.MONTH)
 PACE_MONTHS = 3  # the pace is the net gain per month over the last three months (fewer early in the year)
@@ -116,3 +117,24 @@ def trend(months: dict[int, int], year: int, population: int | None, today: date
     pace = (points[now_ix].holders - points[start_ix].holders) / elapsed
     projected = max(0, round(points[now_ix].holders + pace * remaining))
     return Trend(points, pace, projected, projected / population if population else None)
+
+
+def side_by_side(parts: dict[str, Breakdowns]) -> list[tuple[str, list[tuple[str, int, int]]]]:
+    """The breakdowns of the title and of digital skills as tables of (bucket, title holders, digital holders), in
+    the vocabulary's order (tổ dân phố/thôn: natural order), for each breakdown either indicator has."""
+    cdht, digital = parts.get(TargetIndicator.CDHT, Breakdowns()), parts.get(TargetIndicator.DIGITAL, Breakdowns())
+    tables = []
+    for name in (Breakdown.TARGET_GROUP, Breakdown.SEX, Breakdown.AGE_BAND, Breakdown.HAMLET):
+        first, second = dict(cdht.by.get(name, [])), dict(digital.by.get(name, []))
+        if not first and not second:
+            continue
+        keys = [k for k, _ in cdht.by.get(name, [])] + [k for k, _ in digital.by.get(name, []) if k not in first]
+        tables.append((str(name), [(k, first.get(k, 0), second.get(k, 0)) for k in keys]))
+    return tables
+
+
+def as_data(session: Session, year: int, modes: dict[str, str]) -> dict[str, Any]:
+    """The city's breakdowns as plain data, for a frozen report: the tables and those under 15 left out."""
+    parts = breakdowns(session, year, modes)
+    return {"tables": [[name, [list(row) for row in rows]] for name, rows in side_by_side(parts)],
+            "under_15": {indicator: b.under_15 for indicator, b in parts.items()}}

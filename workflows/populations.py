@@ -17,7 +17,7 @@ from .actors import Actor
 from .clock import now
 from .errors import Forbidden, Invalid
 from .models import AuditEvent, Population, PopulationImport, PopulationRevision, Ward
-from .vocabulary import DenominatorMode, Entity, Event, Role
+from .vocabulary import PEOPLE_MODES, DenominatorMode, Entity, Event, Role
 
 HEADER = ("ward_code", "year", "mode", "population")
 MAX_ROWS = 20_000  # 126 wards × a few years × the modes
@@ -77,7 +77,7 @@ def parse(data: bytes, wards: set[str]) -> list[Row]:
             errors[key] = "unknown_ward"
         elif year is None:
             errors[key] = "year_out_of_range"
-        elif raw_mode not in DenominatorMode.values():
+        elif raw_mode not in PEOPLE_MODES:
             errors[key] = "unknown_mode"
         elif population is None:
             errors[key] = "population_out_of_range"

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from . import rollup
+from . import monitoring, rollup, unit_figures
 from .actors import Actor
 from .errors import Forbidden, NotFound
 from .models import AuditEvent, ReportSnapshot
@@ -37,7 +37,16 @@ def freeze(session: Session, actor: Actor, year: int, period: ReportPeriod, note
     """Freeze the year's live figures as the period's report (its next revision); audited."""
     if actor.role not in (Role.CITY_ADMIN, Role.SYSTEM):
         raise Forbidden("role_not_allowed")
-    figures = rollup.as_data(rollup.rollup(session, actor, year))
+    result = rollup.rollup(session, actor, year)
+    figures = rollup.as_data(result)
+    modes = {str(i): (t.denominator_mode if t else rollup.DEFAULT_MODE) for i, t in result.targets.items()}
+    figures["breakdowns"] = monitoring.as_data(session, year, modes)
+    figures["unit_figures"] = [
+        {"indicator": str(u.indicator), "achieved": u.achieved, "total": u.total, "rate": u.rate, "period": u.period,
+         "sources": list(u.sources), "wards_reporting": u.wards_reporting,
+         "target": None if u.target is None else {"milestone_year": u.target.milestone_year, "value": u.target.value,
+                                                  "expected_by_now": u.target.expected_by_now}}
+        for u in unit_figures.lines(session, year, milestones=result.milestones)]
     latest = session.exec(select(func.max(ReportSnapshot.revision)).where(
         ReportSnapshot.year == year, ReportSnapshot.period == period.value)).one()
     snapshot = ReportSnapshot(year=year, period=period.value, revision=(latest or 0) + 1,

@@ -70,22 +70,28 @@ class Rollup:
     city: Figures
     wards: list[Figures] = field(default_factory=list)
     wards_without_population: int = 0
+    milestones: list[Target] = field(default_factory=list)  # every milestone in force (unit-level ones too)
 
 
 def target_for(session: Session, indicator: str, year: int) -> TargetView | None:
     """Judge a year against the next milestone; expected-by-now follows the line from the previous one."""
     rows = session.exec(select(Target).where(Target.indicator == indicator, col(Target.superseded_at).is_(None))
                         .order_by(col(Target.year))).all()
-    return _judge(list(rows), year)
+    return judge(list(rows), year)
 
 
-def _targets(session: Session, year: int) -> dict[TargetIndicator, TargetView | None]:
-    """The milestone each indicator is judged against this year, from one query."""
-    rows = session.exec(select(Target).where(col(Target.superseded_at).is_(None)).order_by(col(Target.year))).all()
-    return {i: _judge([t for t in rows if t.indicator == i], year) for i in TargetIndicator}
+def milestones(session: Session) -> list[Target]:
+    """Every milestone in force, of every indicator, in year order: one query."""
+    return list(session.exec(select(Target).where(col(Target.superseded_at).is_(None)).order_by(col(Target.year))))
 
 
-def _judge(rows: list[Target], year: int) -> TargetView | None:
+def _targets(rows: list[Target], year: int) -> dict[TargetIndicator, TargetView | None]:
+    """The milestone each citizen-level indicator is judged against this year."""
+    return {i: judge([t for t in rows if t.indicator == i], year) for i in TargetIndicator}
+
+
+def judge(rows: list[Target], year: int) -> TargetView | None:
+    """The milestone a year is judged against among rows of one indicator (in year order), and the straight line."""
     if not rows:
         return None
     upcoming = [t for t in rows if t.year >= year]
@@ -144,7 +150,8 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
         raise NotFound()
     wards = session.exec(select(col(Ward.code), col(Ward.name)).where(Ward.active == True)  # noqa: E712
                          .order_by(col(Ward.code))).all()
-    targets = _targets(session, year)
+    every = milestones(session)
+    targets = _targets(every, year)
     modes = {i: (t.denominator_mode if t else DEFAULT_MODE) for i, t in targets.items()}
     populations = _populations(session, year, modes[TargetIndicator.CDHT])
     digital_populations = (populations if modes[TargetIndicator.DIGITAL] == modes[TargetIndicator.CDHT]
@@ -166,7 +173,8 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     without = len(lines) - len(measured)
     if actor.is_ward_staff:
         lines = [f for f in lines if f.code == actor.ward_code]
-    return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without)
+    return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without,
+                  milestones=every)
 
 
 

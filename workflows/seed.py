@@ -11,12 +11,19 @@ from .criteria import seed_qd_324
 from .digital import frameworks
 from .models import Citizen, Population, Target, User, Ward
 from .registration import register_citizen
-from .vocabulary import DenominatorMode, Role, Sex, TargetGroup, TargetIndicator
+from .vocabulary import DenominatorMode, Role, Sex, TargetGroup, TargetIndicator, UnitIndicator
 
 HANOI = 1
 PLAN_52 = "Kế hoạch 52/KH-UBND (2024) của UBND thành phố Hà Nội"
 MILESTONES = ((TargetIndicator.CDHT, 2025, 0.5), (TargetIndicator.CDHT, 2030, 0.7),
               (TargetIndicator.DIGITAL, 2025, 0.5), (TargetIndicator.DIGITAL, 2030, 0.7))
+# The plan's unit-level milestones (DOMAIN §1), shares of the units counted with each figure; where the plan gives a
+# range (80–85 %), its lower end.
+UNIT_MILESTONES = ((UnitIndicator.CADRES_DIGITAL, 2025, 1.0), (UnitIndicator.CADRES_DATA, 2025, 0.5),
+                   (UnitIndicator.SCHOOLS_DIGITAL, 2025, 0.8), (UnitIndicator.SCHOOLS_DIGITAL, 2030, 0.9),
+                   (UnitIndicator.CENTRES_IT, 2025, 0.7), (UnitIndicator.CENTRES_IT, 2030, 0.9),
+                   (UnitIndicator.SCHOOLS_STANDARD, 2025, 0.8), (UnitIndicator.SCHOOLS_STANDARD, 2030, 0.85),
+                   (UnitIndicator.WORKERS_TRAINED, 2030, 0.8), (UnitIndicator.WORKERS_CERTIFIED, 2030, 0.6))
 
 
 def seed_wards(session: Session) -> int:
@@ -35,11 +42,14 @@ def seed_wards(session: Session) -> int:
 
 def seed_targets(session: Session) -> None:
     """Insert the Plan 52 milestones that are missing."""
-    for indicator, year, value in MILESTONES:
+    both = [(i, y, v, DenominatorMode.RESIDENTS_15_PLUS) for i, y, v in MILESTONES] + [
+        (i, y, v, DenominatorMode.UNITS) for i, y, v in UNIT_MILESTONES]
+    for indicator, year, value, mode in both:
         exists = session.exec(select(Target).where(Target.indicator == indicator, Target.year == year,
                                                    col(Target.superseded_at).is_(None))).first()
         if not exists:
-            session.add(Target(indicator=indicator, year=year, value=value, source_document=PLAN_52))
+            session.add(Target(indicator=indicator, year=year, value=value, source_document=PLAN_52,
+                               denominator_mode=mode))
     session.flush()
 
 

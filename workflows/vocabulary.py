@@ -190,11 +190,29 @@ class TargetIndicator(Term):
     DIGITAL = "digital", N_("Basic digital skills")
 
 
+class UnitIndicator(Term):
+    """The plan's unit-level indicators (DOMAIN §1): entered as figures per ward or for the city and period, with a
+    source note, never computed from citizens."""
+
+    CADRES_DIGITAL = "cadres_digital", N_("Cadres and civil servants trained in basic digital skills")
+    CADRES_DATA = "cadres_data", N_("Cadres and civil servants trained in data analysis")
+    SCHOOLS_DIGITAL = "schools_digital", N_("Schools and education centres teaching and managing digitally")
+    CENTRES_IT = "centres_it", N_("Community learning centres applying IT")
+    SCHOOLS_STANDARD = "schools_standard", N_("Public schools meeting national standards")
+    WORKERS_TRAINED = "workers_trained", N_("Workers trained")
+    WORKERS_CERTIFIED = "workers_certified", N_("Trained workers holding a degree or certificate")
+
+
 class DenominatorMode(Term):
     """Whom a rate is a share of; a target names its mode, and the population figures come per mode."""
 
     RESIDENTS_15_PLUS = "residents_15_plus", N_("Residents aged 15 and over")
     ALL_RESIDENTS = "all_residents", N_("All residents")
+    UNITS = "units", N_("The units counted with the figure")
+
+
+# The modes that count people (residents); "units" belongs to the unit-level indicators' own figures.
+PEOPLE_MODES = (DenominatorMode.RESIDENTS_15_PLUS, DenominatorMode.ALL_RESIDENTS)
 
 
 class ReportPeriod(Term):
@@ -231,4 +249,4 @@ AGE_BAND_FROM: tuple[int, ...] = (0, 15, 25, 35, 45, 60)
 ADULT_AGE = 15
 
 
-VOCABULARY += (TargetIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand)
+VOCABULARY += (TargetIndicator, UnitIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand)

@@ -56,3 +56,23 @@ def test_the_dashboard_and_a_ward_show_the_months_the_breakdowns_and_the_15_plus
     assert "Tổ dân phố số 2" in shown and "Thôn Đông" in shown and "Chưa khai" in shown and "số 1<" not in shown
     english = text(client.get(f"/admin/wards/00004?year={YEAR}&lang=en"))
     assert "Residential group or village" in english and "Who the holders are" in english
+
+
+def test_a_unit_figure_entered_on_its_page_shows_on_the_dashboard(pages_app) -> None:  # noqa: F811
+    client = pages_app.test_client()
+    login(client, "admin")
+    form = text(client.get(f"/admin/unit-figures?year={YEAR}"))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf and "Số liệu cấp đơn vị" in form
+    bad = client.post("/admin/unit-figures", data={
+        "csrf_token": csrf.group(1), "indicator": "schools_digital", "year": str(YEAR), "period": "year_end",
+        "ward_code": "", "achieved": "900", "total": "800", "source_note": "Báo cáo số 12/BC-SGDĐT"})
+    assert bad.status_code == 422 and "Không được lớn hơn tổng số" in text(bad)
+    good = client.post("/admin/unit-figures", data={
+        "csrf_token": csrf.group(1), "indicator": "schools_digital", "year": str(YEAR), "period": "year_end",
+        "ward_code": "", "achieved": "1.700", "total": "2000", "source_note": "Báo cáo số 12/BC-SGDĐT"})
+    assert good.status_code == 302, text(good)
+    page = text(client.get(f"/admin/?year={YEAR}"))
+    row = re.search(r"<tr><th scope=\"row\">Trường học và cơ sở giáo dục.*?</tr>", page, re.S)
+    assert row and "1.700" in row.group(0) and "85 %" in row.group(0) and "Báo cáo số 12/BC-SGDĐT" in row.group(0)
+    assert "90 % đến năm 2030" in row.group(0)  # the plan's milestone, judged as the title's are

@@ -20,7 +20,7 @@ BUDGET = {
     "queue api": 3,
     "review page": 5,  # + the citizen's verified digital record offered beside indicator II.1
     "decision api": 14,  # + the holder counters (breakdowns of the title: ADR 20), one upsert
-    "dashboard": 7,  # the holder counters: totals, then breakdowns and months (ADR 20); the applications (pass rate)
+    "dashboard": 8,  # holder counters: totals, breakdowns and months (ADR 20); applications; unit-level figures
     "rollup api": 7,
     "verify api": 4,
 }

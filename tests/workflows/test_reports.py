@@ -82,3 +82,27 @@ def test_the_pass_rate_is_recognised_over_applications_sent_never_coverage(sessi
     data = rollups.as_data(rollups.rollup(session, admin, YEAR))
     city = data["city"]
     assert (city["applications"], city["recognised_applications"], city["pass_rate"]) == (4, 3, 0.75)
+
+
+def test_a_report_freezes_the_breakdowns_and_the_unit_level_figures_as_sent(session: Session) -> None:
+    from workflows import unit_figures
+    from workflows.inputs import UnitFigureInput
+
+    chair = make_staff(session, "ward_chair", "00004")
+    admin = make_staff(session, "city_admin", None)
+    record_decision(session, chair, _decision(YEAR, "14/QĐ-UBND", _approved(session, "00004", YEAR, 3)),
+                    new_code=_new_code, verify_url=_url)  # aged 8, 15 and 22
+    figure = {"indicator": "centres_it", "year": YEAR, "period": "mid_year", "ward_code": "00004", "achieved": 1,
+              "total": 2, "source_note": "Báo cáo số 3"}
+    unit_figures.enter(session, admin, parse(UnitFigureInput, figure))
+    session.commit()
+    sent = reports.freeze(session, admin, YEAR, ReportPeriod.MID_YEAR).figures
+    session.commit()
+    unit_figures.enter(session, admin, parse(UnitFigureInput, {**figure, "achieved": 2, "source_note": "Sửa"}))
+    session.commit()
+    again = session.get(ReportSnapshot, session.exec(select(ReportSnapshot.id)).one())
+    assert again is not None and again.figures == sent
+    centres = next(u for u in sent["unit_figures"] if u["indicator"] == "centres_it")
+    assert (centres["achieved"], centres["total"], centres["rate"], centres["sources"]) == (1, 2, 0.5, ["Báo cáo số 3"])
+    ages = dict(sent["breakdowns"]["tables"])["age_band"]
+    assert ages == [["15_24", 2, 0]] and sent["breakdowns"]["under_15"]["cdht"] == 1

@@ -22,5 +22,13 @@ def test_seeding_twice_changes_nothing(session: Session) -> None:
     seed_reference(session)
     session.commit()
     assert counts() == before
-    targets = {(t.indicator, t.year): t.value for t in session.exec(select(Target)).all()}
-    assert targets == {("cdht", 2025): 0.5, ("cdht", 2030): 0.7, ("digital", 2025): 0.5, ("digital", 2030): 0.7}
+    targets = {(t.indicator, t.year): (t.value, t.denominator_mode) for t in session.exec(select(Target)).all()}
+    adults = "residents_15_plus"
+    assert targets == {("cdht", 2025): (0.5, adults), ("cdht", 2030): (0.7, adults), ("digital", 2025): (0.5, adults),
+                       ("digital", 2030): (0.7, adults),
+                       # the plan's unit-level milestones (DOMAIN §1), shares of the units counted with each figure
+                       ("cadres_digital", 2025): (1.0, "units"), ("cadres_data", 2025): (0.5, "units"),
+                       ("schools_digital", 2025): (0.8, "units"), ("schools_digital", 2030): (0.9, "units"),
+                       ("centres_it", 2025): (0.7, "units"), ("centres_it", 2030): (0.9, "units"),
+                       ("schools_standard", 2025): (0.8, "units"), ("schools_standard", 2030): (0.85, "units"),
+                       ("workers_trained", 2030): (0.8, "units"), ("workers_certified", 2030): (0.6, "units")}

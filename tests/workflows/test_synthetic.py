@@ -235,3 +235,14 @@ def test_about_half_the_adults_hold_basic_digital_skills_counted_in_the_counters
     with Session(engine) as session:
         assert digital_counters.check(session) == []
         assert sum(digital_counters.holders_by_ward(session, YEAR).values()) == holders
+
+
+def test_every_ward_reports_each_unit_level_indicator(city) -> None:
+    engine, report = city
+    from workflows import unit_figures
+
+    assert report.rows["unit_figure"] == 126 * 7
+    with Session(engine) as session:
+        lines = unit_figures.lines(session, YEAR)
+        assert [line.wards_reporting for line in lines] == [126] * 7
+        assert all(line.rate is not None and 0.3 < line.rate <= 1 for line in lines), lines

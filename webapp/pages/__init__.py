@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
         admin_populations,
         admin_reports,
         admin_targets,
+        admin_unit_figures,
         assessments,
         chair,
         citizen,

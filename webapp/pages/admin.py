@@ -7,13 +7,13 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 
-from workflows import application_counters, monitoring, names
+from workflows import application_counters, monitoring, names, unit_figures
 from workflows import rollup as rollups
 from workflows.actors import Actor
 from workflows.clock import now, today
 from workflows.errors import NotFound
 from workflows.validation import parse_int
-from workflows.vocabulary import ApplicationState, Breakdown, Role, TargetIndicator
+from workflows.vocabulary import ApplicationState, Role, TargetIndicator
 
 from .. import exports
 from ..database import db
@@ -70,20 +70,10 @@ def _monitoring(result: rollups.Rollup, line: rollups.Figures, year: int,
     cdht, digital = parts[TargetIndicator.CDHT], parts[TargetIndicator.DIGITAL]
     trends = {"cdht": monitoring.trend(cdht.months, year, line.population, today()),
               "digital": monitoring.trend(digital.months, year, line.digital_population, today())}
-    names = [b for b in (Breakdown.TARGET_GROUP, Breakdown.SEX, Breakdown.AGE_BAND, Breakdown.HAMLET)
-             if b in cdht.by or b in digital.by]
-    tables = [(b, _joined(cdht.by.get(b, []), digital.by.get(b, []))) for b in names]
+    tables = monitoring.side_by_side(parts)
     return {"trends": trends, "breakdown_tables": tables, "under_15": {"cdht": cdht.under_15,
                                                                        "digital": digital.under_15},
-            "today": today()}
-
-
-def _joined(first: list[tuple[str, int]], second: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
-    """Two indicators' buckets side by side, in the first one's order, then the second one's others."""
-    other = dict(second)
-    keys = [k for k, _ in first] + [k for k, _ in second if k not in dict(first)]
-    mine = dict(first)
-    return [(k, mine.get(k, 0), other.get(k, 0)) for k in keys]
+            "unit_lines": unit_figures.lines(db(), year, ward_code, result.milestones), "today": today()}
 
 
 Row = tuple[str, str, int | None, int, float | None, int | None, float | None, int, float | None]

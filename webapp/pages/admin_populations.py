@@ -13,7 +13,7 @@ from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Invalid
 from workflows.models import Population, Ward
-from workflows.vocabulary import DenominatorMode, Role
+from workflows.vocabulary import PEOPLE_MODES, Role
 
 from ..database import db
 from ..dispatch import commit
@@ -65,7 +65,7 @@ def population_figures(actor: Actor) -> object:
         more_errors=max(0, len(bad_rows) - SHOWN_ERRORS), report=report,
         labels={"file": gettext("CSV file"), "source": gettext("Source of the figures")},
         source=form.get("source", ""), dry_run=flag("dry_run") or request.method == "GET",
-        year=year, total=total, covered=[(m, covered.get(m.value, 0)) for m in DenominatorMode],
+        year=year, total=total, covered=[(m, covered.get(m.value, 0)) for m in PEOPLE_MODES],
         imports=populations.history(s)), status
 
 

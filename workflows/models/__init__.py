@@ -17,7 +17,14 @@ from .counters import ApplicationCounter, HolderCounter, RollupCounter  # noqa: 
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
-from .rollup import Population, PopulationImport, PopulationRevision, ReportSnapshot, Target  # noqa: E402
+from .rollup import (  # noqa: E402
+    Population,
+    PopulationImport,
+    PopulationRevision,
+    ReportSnapshot,
+    Target,
+    UnitFigure,
+)
 
 metadata = SQLModel.metadata
 
@@ -43,6 +50,7 @@ __all__ = [
     "ReportSnapshot",
     "RollupCounter",
     "Target",
+    "UnitFigure",
     "User",
     "Ward",
     "metadata",

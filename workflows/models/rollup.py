@@ -92,3 +92,35 @@ class ReportSnapshot(SQLModel, table=True):
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     frozen_at: datetime = Field(default_factory=now)
     frozen_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+
+
+# A figure in force: per ward, or for the city as a whole (ward_code NULL), one per indicator, year and period.
+WARD_FIGURE_IN_FORCE = text("superseded_at IS NULL AND ward_code IS NOT NULL")
+CITY_FIGURE_IN_FORCE = text("superseded_at IS NULL AND ward_code IS NULL")
+
+
+class UnitFigure(SQLModel, table=True):
+    """A unit-level indicator's figure as entered (DOMAIN §1): how many units meet it out of how many, for a ward or
+    the city, a year and a reporting period, with its source. Never edited in place: a corrected figure is a new row
+    and the one it replaces keeps its row with when and by which it was replaced."""
+
+    __tablename__ = "unit_figure"
+    __table_args__ = (
+        Index("uq_unit_figure_ward_in_force", "indicator", "year", "period", "ward_code", unique=True,
+              postgresql_where=WARD_FIGURE_IN_FORCE, sqlite_where=WARD_FIGURE_IN_FORCE),
+        Index("uq_unit_figure_city_in_force", "indicator", "year", "period", unique=True,
+              postgresql_where=CITY_FIGURE_IN_FORCE, sqlite_where=CITY_FIGURE_IN_FORCE),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    indicator: str = Field(max_length=30)  # a UnitIndicator
+    year: int
+    period: str = Field(max_length=20)  # a ReportPeriod
+    ward_code: str | None = Field(default=None, foreign_key="ward.code", max_length=5)  # None: the whole city
+    achieved: int  # units (people, schools, centres) meeting the indicator
+    total: int  # units counted
+    source_note: str = Field(max_length=300)
+    entered_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    entered_at: datetime = Field(default_factory=now)
+    superseded_at: datetime | None = None
+    superseded_by: str | None = Field(default=None, max_length=32)

@@ -20,9 +20,9 @@ from ..clock import now
 from ..criteria import current_set, indicator_codes
 from ..digital import counters as digital_counters
 from ..digital import frameworks
-from ..models import Citizen, DigitalAttainment, Population, User, Ward
+from ..models import Citizen, DigitalAttainment, Population, UnitFigure, User, Ward
 from ..passwords import hash_password
-from ..vocabulary import DenominatorMode, Role, TitleType
+from ..vocabulary import DenominatorMode, ReportPeriod, Role, TitleType
 from . import data, loading
 from .rows import COLUMNS, Plan, Tally, WardInfo, stream, year_window
 
@@ -30,6 +30,7 @@ DEFAULT_PASSWORD = "demo-cdht-2026"  # the demo's password: one login story for 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 POPULATION_SOURCE = "Thành phố tổng hợp (synthetic), seed {seed}: không phải số liệu chính thức"
 DIGITAL_SOURCE = "Bình dân học vụ số (tổng hợp, synthetic), seed {seed}"
+UNIT_SOURCE = "Báo cáo tổng hợp (thành phố tổng hợp, synthetic), seed {seed}: không phải số liệu chính thức"
 DIGITAL_SHARE = 0.55  # adults holding basic digital skills: about the line expected in 2026
 
 
@@ -129,12 +130,14 @@ def generate(
     with phase("population_and_counters"), Session(engine) as session:
         _populations(session, plan, tally)
         digital = _digital_attainments(session, plan)
+        units = _unit_figures(session, plan, tally)
         _rebuild_counters(session)
         session.commit()
     seconds["total"] = round(time.perf_counter() - began, 3)
     rows = dict(tally.rows)
     rows["app_user"] += staff
     rows["digital_attainment"] = digital
+    rows["unit_figure"] = units
     return Report(
         citizens=tally.rows["citizen"], adults=sum(tally.adults.values()), applications=tally.rows["application"],
         certificates=tally.rows["certificate"], live_certificates=tally.live_certificates,
@@ -237,6 +240,24 @@ def _digital_attainments(session: Session, plan: Plan) -> int:
         "last_year": plan.year + 2, "source": DIGITAL_SOURCE.format(seed=plan.seed), "at": now(),
         "born_by": date(plan.year - 15, 1, 1), "percent": round(DIGITAL_SHARE * 100)})
     return int(session.execute(select(func.count()).select_from(table)).scalar_one())  # the city was empty
+
+
+def _unit_figures(session: Session, plan: Plan, tally: Tally) -> int:
+    """Every ward's mid-year figure of each unit-level indicator, as a ward would report it: the units counted from
+    the ward's size (UNIT_SIZES), the share meeting it drawn around the plan's milestone; returns how many."""
+    rng = random.Random(f"synthetic-units:{plan.seed}")
+    source = UNIT_SOURCE.format(seed=plan.seed)
+    rows = []
+    for ward in plan.wards:
+        adults = tally.adults.get(ward.code, 0)
+        for indicator, (per_adults, at_least, share) in data.UNIT_SIZES.items():
+            total = max(at_least, round(adults * per_adults))
+            achieved = min(total, round(total * min(1.0, rng.gauss(share, 0.08))))
+            rows.append(UnitFigure(indicator=indicator, year=plan.year, period=ReportPeriod.MID_YEAR.value,
+                                   ward_code=ward.code, achieved=max(0, achieved), total=total, source_note=source))
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
 
 
 def _rebuild_counters(session: Session) -> None:

@@ -127,3 +127,12 @@ ACTIVITIES: tuple[tuple[str, str, str | None, tuple[str, ...], int, int], ...] =
 
 # The share of people whose tổ dân phố/thôn is known (the rest registered without giving it) [assumption].
 HAMLET_KNOWN = 0.8
+
+# The unit-level indicators' figures of a ward [assumption]: units counted per adult resident (at least so many),
+# and the share meeting the indicator drawn around it: about 1 cadre per 60 adults, 1 school or centre per 2,000,
+# 1 community learning centre per ward, 1 public school per 2,500, and the workers (6 in 10 adults).
+UNIT_SIZES: dict[str, tuple[float, int, float]] = {
+    "cadres_digital": (1 / 60, 20, 0.95), "cadres_data": (1 / 60, 20, 0.45),
+    "schools_digital": (1 / 2000, 3, 0.8), "centres_it": (0.0, 1, 0.7), "schools_standard": (1 / 2500, 2, 0.8),
+    "workers_trained": (0.6, 50, 0.72), "workers_certified": (0.6 * 0.72, 30, 0.55),
+}
