@@ -3,7 +3,7 @@
 from datetime import date
 
 from factories import cccd_for, make_staff
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workflows import holder_counters, rollup, rollup_counters
 from workflows.clock import now
@@ -103,3 +103,47 @@ def test_ward_without_denominator_cannot_raise_the_city_rate(session: Session) -
     assert result.wards_without_population == 125
     assert {w.code: w.cdht for w in result.wards}["00070"] == 7  # still shown for the ward itself
     assert result.city.digital == 0 and result.city.digital_rate == 0  # measured: nobody holds them yet
+
+
+def test_city_figures_equal_an_independent_ratio_of_sums_over_wards_with_a_denominator(session: Session) -> None:
+    """Random holders and population figures over 40 wards, some without a figure: the city's counts and rates are
+    Σ numerators ÷ Σ denominators over the wards that have one, computed here again from the inputs."""
+    import random
+
+    from holders import add_adults
+    from sqlmodel import select
+
+    from workflows.actors import SYSTEM_ACTOR
+    from workflows.models import Ward
+
+    rng = random.Random(8)
+    wards = list(session.exec(select(Ward.code).order_by(Ward.code)).all())[:40]
+    given: dict[str, tuple[int | None, int | None, int, int]] = {}
+    for code in wards:
+        people = rng.choice([None, rng.randint(1_000, 90_000)])
+        digital_people = rng.choice([None, rng.randint(1_000, 90_000)])
+        cdht, digital = rng.randint(0, 40_000), rng.randint(0, 40_000)
+        given[code] = (people, digital_people, cdht, digital)
+        for mode, figure in (("residents_15_plus", people), ("all_residents", digital_people)):
+            if figure is not None:
+                session.add(Population(ward_code=code, year=YEAR, mode=mode, population=figure, source="thử"))
+        add_adults(session, "cdht", code, YEAR, cdht)
+        add_adults(session, "digital", code, YEAR, digital)
+    session.flush()
+    # The digital target counts all residents here: its denominator comes from its own mode.
+    from workflows.models import Target
+
+    digital_target = session.exec(select(Target).where(Target.indicator == "digital", Target.year == 2030,
+                                                       col(Target.superseded_at).is_(None))).one()
+    digital_target.denominator_mode = "all_residents"
+    session.flush()
+    city = rollup.rollup(session, SYSTEM_ACTOR, YEAR).city
+    session.rollback()  # the seeded target back as it was
+    with_people = [v for v in given.values() if v[0] is not None]
+    with_digital = [v for v in given.values() if v[1] is not None]
+    assert (city.cdht, city.population) == (sum(v[2] for v in with_people), sum(v[0] for v in with_people))
+    assert (city.digital, city.digital_population) == (sum(v[3] for v in with_digital),
+                                                        sum(v[1] for v in with_digital))
+    assert city.rate(city.cdht) == sum(v[2] for v in with_people) / sum(v[0] for v in with_people)
+    assert city.digital_rate == sum(v[3] for v in with_digital) / sum(v[1] for v in with_digital)
+    assert 0 < len(with_people) < 40 and 0 < len(with_digital) < 40
