@@ -9,6 +9,8 @@ from the latest period of the year that has figures.
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .actors import Actor
@@ -76,29 +78,36 @@ def lines(session: Session, year: int, ward_code: str | None = None,
           milestones: list[Target] | None = None) -> list[UnitLine]:
     """Every unit-level indicator's figure of the year for the city (ward_code None) or one ward, with its
     milestone: one query, and one more unless the milestones in force are given (a roll-up has read them)."""
-    stmt = select(UnitFigure).where(UnitFigure.year == year, col(UnitFigure.superseded_at).is_(None))
+    city = col(UnitFigure.ward_code).is_(None)
+    stmt = (sa.select(col(UnitFigure.indicator), col(UnitFigure.period), city.label("city"),
+                      col(UnitFigure.source_note),
+                      func.sum(UnitFigure.achieved), func.sum(UnitFigure.total), func.count())
+            .where(col(UnitFigure.year) == year, col(UnitFigure.superseded_at).is_(None))
+            .group_by(col(UnitFigure.indicator), col(UnitFigure.period), city, col(UnitFigure.source_note)))
     if ward_code is not None:
-        stmt = stmt.where(UnitFigure.ward_code == ward_code)
-    figures = list(session.exec(stmt))
+        stmt = stmt.where(col(UnitFigure.ward_code) == ward_code)
+    # Sums per indicator, period, whether for the city, and source: a few dozen rows however many wards report.
+    sums = [(ind, period, bool(whole), note, int(a), int(t), int(n))
+            for ind, period, whole, note, a, t, n in session.execute(stmt)]
     if milestones is None:
         milestones = list(session.exec(select(Target).where(
             col(Target.indicator).in_(UnitIndicator.values()), col(Target.superseded_at).is_(None))
             .order_by(col(Target.year))))
     found = []
     for indicator in UnitIndicator:
-        mine = [f for f in figures if f.indicator == indicator]
-        periods = {f.period for f in mine}
+        mine = [r for r in sums if r[0] == indicator]
+        periods = {r[1] for r in mine}
         period = next((p.value for p in (ReportPeriod.YEAR_END, ReportPeriod.MID_YEAR) if p in periods), None)
-        chosen = [f for f in mine if f.period == period]
-        city = [f for f in chosen if f.ward_code is None]
-        used = city or chosen
+        chosen = [r for r in mine if r[1] == period]
+        whole_city = [r for r in chosen if r[2]]
+        used = whole_city or chosen
         target = judge([t for t in milestones if t.indicator == indicator], year)
         if not used:
             found.append(UnitLine(indicator, None, None, None, (), None, target))
             continue
-        reporting = None if city or ward_code is not None else len(used)
-        found.append(UnitLine(indicator, sum(f.achieved for f in used), sum(f.total for f in used), period,
-                              tuple(sorted({f.source_note for f in used})), reporting, target))
+        reporting = None if whole_city or ward_code is not None else sum(r[6] for r in used)
+        found.append(UnitLine(indicator, sum(r[4] for r in used), sum(r[5] for r in used), period,
+                              tuple(sorted({r[3] for r in used})), reporting, target))
     return found
 
 
