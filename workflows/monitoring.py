@@ -3,6 +3,7 @@ current pace leads by the end of the year. Read from the holder counters (ADR 20
 city's size; counted as the target's denominator counts people (aged 15+ only when it is)."""
 
 from calendar import monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -78,10 +79,16 @@ def breakdowns(session: Session, year: int, modes: dict[str, str], ward_code: st
             if name == Breakdown.MONTH:
                 result.months = {int(k): v for k, v in buckets.items()}
                 continue
-            order = ORDER.get(Breakdown(name))
-            keys = [k for k in order if k in buckets] if order else sorted(buckets, key=_natural)
-            result.by[name] = [(k, buckets[k]) for k in keys if buckets[k]]
+            result.by[name] = [(k, buckets[k]) for k in _ordered(name, buckets) if buckets[k]]
     return found
+
+
+def _ordered(name: str, keys: Iterable[str]) -> list[str]:
+    """A breakdown's buckets in the vocabulary's order (unknown ones after), or tổ dân phố/thôn in natural order."""
+    order = ORDER.get(Breakdown(name))
+    if order is None:
+        return sorted(keys, key=_natural)
+    return sorted(keys, key=lambda k: (order.index(k) if k in order else len(order), k))
 
 
 def _natural(text: str) -> tuple[object, ...]:
@@ -128,7 +135,7 @@ def side_by_side(parts: dict[str, Breakdowns]) -> list[tuple[str, list[tuple[str
         first, second = dict(cdht.by.get(name, [])), dict(digital.by.get(name, []))
         if not first and not second:
             continue
-        keys = [k for k, _ in cdht.by.get(name, [])] + [k for k, _ in digital.by.get(name, []) if k not in first]
+        keys = _ordered(name, first.keys() | second.keys())
         tables.append((str(name), [(k, first.get(k, 0), second.get(k, 0)) for k in keys]))
     return tables
 

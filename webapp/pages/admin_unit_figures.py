@@ -49,7 +49,7 @@ def unit_figure_list(actor: Actor) -> object:
     values["year"] = values["year"] or str(year)
     values["period"] = values["period"] or ReportPeriod.MID_YEAR.value
     errors = error_messages(codes, FIELDS, IDS)
-    labels = {"indicator": gettext("Indicator"), "year": gettext("Year"), "period-mid_year": gettext("Period"),
+    labels = {"indicator": gettext("Plan indicator"), "year": gettext("Year"), "period-mid_year": gettext("Period"),
               "ward_code": gettext("Ward or commune"), "achieved": gettext("Meeting the indicator"),
               "total": gettext("Counted"), "source_note": gettext("Source")}
     wards = s.exec(select(col(Ward.code), col(Ward.name)).where(Ward.active == True)  # noqa: E712
