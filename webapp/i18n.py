@@ -71,6 +71,7 @@ MESSAGES: dict[str, str] = {
     "required": N_("This field is required."),
     "too_long": N_("Too long."),
     "more_than_total": N_("Cannot be more than the total."),
+    "figure_changed": N_("Someone has just entered this figure. Reload the page to see it, then enter yours again."),
     "too_short": N_("Too short."),
     "not_text": N_("Must be text."),
     "date_format": N_("Dates must be written as year-month-day in digits, for example 1990-05-17."),

@@ -176,16 +176,10 @@ def _digital_holders(session: Session) -> Any:
 
 
 def _recount(session: Session) -> Any:
-    """Every counter row from the base tables. The holders are read once and counted by everything any breakdown
-    needs (a materialised CTE, far fewer rows than holders), then summed by each breakdown. Columns in KEY order,
-    then the holders."""
-    every = union_all(_title_holders(), _digital_holders(session)).subquery()
-    e = every.c
-    fine = (select(e.year, e.indicator, e.ward_code, e.target_group, e.hamlet, e.sex, e.age, e.month,
-                   func.count().label("n"))
-            .group_by(e.year, e.indicator, e.ward_code, e.target_group, e.hamlet, e.sex, e.age, e.month)
-            .cte("holders").prefix_with("MATERIALIZED"))
-    h = fine.c
+    """Every counter row from the base tables: the holders are read once (a materialised CTE), then grouped by each
+    breakdown. Columns in KEY order, then the holders."""
+    holders = union_all(_title_holders(), _digital_holders(session)).cte("holders").prefix_with("MATERIALIZED")
+    h = holders.c
     band = case(*[(h.age < start, BANDS[i - 1]) for i, start in enumerate(AGE_BAND_FROM) if i],
                 else_=BANDS[-1])
     by = {Breakdown.TOTAL: literal(""), Breakdown.TARGET_GROUP: h.target_group, Breakdown.SEX: h.sex,
@@ -193,10 +187,10 @@ def _recount(session: Session) -> Any:
           Breakdown.MONTH: cast(h.month, String)}
     adult = h.age >= ADULT_AGE
     parts = [select(h.year, h.indicator, literal(str(name)).label("breakdown"), bucket.label("bucket"), h.ward_code,
-                    adult.label("aged_15_plus"), func.sum(h.n).label("holders"))
+                    adult.label("aged_15_plus"), func.count().label("holders"))
              .group_by(h.year, h.indicator, bucket, h.ward_code, adult) for name, bucket in by.items()]
-    both = union_all(*parts).subquery()
-    return select(*both.c)
+    every = union_all(*parts).subquery()
+    return select(*every.c)
 
 
 def check(session: Session) -> list[Difference]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlmodel import Session, col
 
 from .models import HolderCounter
@@ -16,6 +16,7 @@ from .rollup import adults_only
 from .vocabulary import AgeBand, Breakdown, Sex, TargetGroup, TargetIndicator
 
 SHOWN = (Breakdown.TARGET_GROUP, Breakdown.SEX, Breakdown.AGE_BAND, Breakdown.MONTH)
+DIGITS = set("0123456789")  # ASCII only: "Tổ ①" or "²" are letters here, never int()
 PACE_MONTHS = 3  # the pace is the net gain per month over the last three months (fewer early in the year)
 
 
@@ -36,6 +37,7 @@ class Trend:
     pace: float | None  # net holders gained per month recently; None when the year is over or has not begun
     projected: int | None  # holders on 31 December at that pace
     projected_rate: float | None
+    gained: int | None  # net holders gained over those months (0: nobody added, or as many added as lost)
 
 
 @dataclass
@@ -52,8 +54,9 @@ ORDER = {Breakdown.TARGET_GROUP: TargetGroup.values(), Breakdown.SEX: Sex.values
 
 
 def breakdowns(session: Session, year: int, modes: dict[str, str], ward_code: str | None = None,
-               with_hamlets: bool = False) -> dict[str, Breakdowns]:
-    """{indicator: its breakdowns} for the city or one ward: one query over the counters."""
+               with_hamlets: bool = False, measured: dict[str, list[str]] | None = None) -> dict[str, Breakdowns]:
+    """{indicator: its breakdowns} for the city or one ward: one query over the counters. `measured`: for the
+    city, only these wards of each indicator (those with a denominator: the city line's own)."""
     names = [*SHOWN, Breakdown.HAMLET] if with_hamlets else list(SHOWN)
     stmt = (select(col(HolderCounter.indicator), col(HolderCounter.breakdown), col(HolderCounter.bucket),
                    col(HolderCounter.aged_15_plus), func.sum(HolderCounter.holders))
@@ -62,6 +65,10 @@ def breakdowns(session: Session, year: int, modes: dict[str, str], ward_code: st
                       col(HolderCounter.aged_15_plus)))
     if ward_code is not None:
         stmt = stmt.where(col(HolderCounter.ward_code) == ward_code)
+    elif measured is not None:
+        stmt = stmt.where(or_(false(), *[and_(col(HolderCounter.indicator) == indicator,
+                                              col(HolderCounter.ward_code).in_(codes))
+                                         for indicator, codes in measured.items() if codes]))
     counted: dict[str, dict[str, dict[str, int]]] = {}
     found = {indicator: Breakdowns() for indicator in modes}
     for indicator, name, bucket, adult, n in session.execute(stmt):
@@ -93,8 +100,8 @@ def _ordered(name: str, keys: Iterable[str]) -> list[str]:
 
 def _natural(text: str) -> tuple[object, ...]:
     """Sort "Tổ dân phố số 10" after "số 9"; the unknown one ("") last."""
-    parts = "".join(c if c.isdigit() else f" {c} " for c in text).split()
-    return (text == "", *[(0, int(p)) if p.isdigit() else (1, p) for p in parts])
+    parts = "".join(c if c in DIGITS else f" {c} " for c in text).split()
+    return (text == "", *[(0, int(p)) if set(p) <= DIGITS else (1, p) for p in parts])
 
 
 def trend(months: dict[int, int], year: int, population: int | None, today: date) -> Trend:
@@ -113,17 +120,18 @@ def trend(months: dict[int, int], year: int, population: int | None, today: date
         points.append(MonthPoint(date(y, m, 1), held, held / population if population else None))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     if today.year != year or not points:
-        return Trend(points, None, None, None)
+        return Trend(points, None, None, None, None)
     now_ix = today.month - 1
     start_ix = max(0, now_ix - PACE_MONTHS)
     if now_ix == start_ix:  # January: no month behind to measure a pace on
-        return Trend(points, None, None, None)
+        return Trend(points, None, None, None, None)
     length = monthrange(today.year, today.month)[1]
     elapsed = now_ix - start_ix - 1 + today.day / length  # months from the end of the start month to today
     remaining = (length - today.day) / length + 12 - today.month
-    pace = (points[now_ix].holders - points[start_ix].holders) / elapsed
+    gained = points[now_ix].holders - points[start_ix].holders
+    pace = gained / elapsed
     projected = max(0, round(points[now_ix].holders + pace * remaining))
-    return Trend(points, pace, projected, projected / population if population else None)
+    return Trend(points, pace, projected, projected / population if population else None, gained)
 
 
 def side_by_side(parts: dict[str, Breakdowns]) -> list[tuple[str, list[tuple[str, int, int]]]]:
@@ -140,8 +148,9 @@ def side_by_side(parts: dict[str, Breakdowns]) -> list[tuple[str, list[tuple[str
     return tables
 
 
-def as_data(session: Session, year: int, modes: dict[str, str]) -> dict[str, Any]:
+def as_data(session: Session, year: int, modes: dict[str, str],
+            measured: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The city's breakdowns as plain data, for a frozen report: the tables and those under 15 left out."""
-    parts = breakdowns(session, year, modes)
+    parts = breakdowns(session, year, modes, measured=measured)
     return {"tables": [[name, [list(row) for row in rows]] for name, rows in side_by_side(parts)],
             "under_15": {indicator: b.under_15 for indicator, b in parts.items()}}

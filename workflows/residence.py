@@ -1,20 +1,22 @@
 """A citizen's change of residence: another ward, or another tổ dân phố/thôn within theirs.
 
-The citizen's holdings of basic digital skills follow them (they are counted where they live now: ADR 15, ADR 20);
+The citizen's holdings of basic digital skills follow them (they are counted where they live now: ADR 15, ADR 20),
+and so do their records waiting for verification or verified (the new ward's staff deal with them from now on);
 a title stays with the ward that recognised it (the citizen was resident there at the decision); applications
 already opened stay with the ward reviewing them, and the next one is opened in the new ward. The counters move in
 the transaction that moves the citizen, and the change is audited.
 """
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from .actors import Actor
 from .digital import counters as digital_counters
 from .errors import Forbidden, Invalid, NotFound
 from .holder_counters import Holder
-from .models import AuditEvent, Citizen, Ward
+from .models import AuditEvent, Citizen, DigitalAttainment, Ward
 from .names import normalise
-from .vocabulary import Entity, Event, Role
+from .vocabulary import AttainmentState, Entity, Event, Role
 
 HAMLET_MAX = 100
 
@@ -37,8 +39,8 @@ def move(session: Session, actor: Actor, cccd: str, ward_code: str, hamlet: str 
     if ward is None or not ward.active:
         raise Invalid(fields={"ward_code": "unknown_ward"})
     # The citizen's row locked first (PostgreSQL: FOR NO KEY UPDATE), as every change of their holdings does.
-    citizen = session.exec(select(Citizen).where(col(Citizen.cccd) == cccd)
-                           .with_for_update(key_share=True)).first()
+    citizen = session.exec(select(Citizen).where(col(Citizen.cccd) == cccd).with_for_update(key_share=True)
+                           .execution_options(populate_existing=True)).first()
     if citizen is None:
         raise NotFound()
     before = Holder(citizen.ward_code, citizen.target_group, citizen.sex, citizen.date_of_birth.year, citizen.hamlet)
@@ -48,6 +50,14 @@ def move(session: Session, actor: Actor, cccd: str, ward_code: str, hamlet: str 
     session.add(citizen)
     session.flush()
     digital_counters.citizen_changed(session, citizen, before)
+    if before.ward_code != ward.code:
+        # Records waiting for verification and verified ones go to the new ward's staff (who verify or revoke them
+        # from now on); those dealt with stay where they were decided. The version moves, so that a page the old
+        # ward still has open cannot act on them.
+        session.execute(update(DigitalAttainment).where(
+            col(DigitalAttainment.citizen_id) == citizen.id,
+            col(DigitalAttainment.state).in_([AttainmentState.PENDING.value, AttainmentState.VERIFIED.value]))
+            .values(ward_code=ward.code, version=DigitalAttainment.version + 1))
     session.add(AuditEvent(actor_id=actor.user_id, actor_role=actor.role.value, entity_type=Entity.CITIZEN.value,
                            entity_id=citizen.id, event=Event.MOVE.value,
                            detail={"from_ward": before.ward_code, "to_ward": ward.code,

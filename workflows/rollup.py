@@ -178,6 +178,12 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
 
 
 
+def measured(r: Rollup) -> dict[str, list[str]]:
+    """The wards each indicator's city line counts: those with a denominator in its target's mode."""
+    return {TargetIndicator.CDHT.value: [w.code for w in r.wards if w.population],
+            TargetIndicator.DIGITAL.value: [w.code for w in r.wards if w.digital_population]}
+
+
 def as_data(r: Rollup) -> dict[str, Any]:
     """A roll-up as plain data: counts, rates (fractions) and targets per ward and for the city (the API's answer,
     and what a frozen report keeps)."""

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from .actors import Actor
 from .clock import now
-from .errors import Forbidden, Invalid
+from .errors import Conflict, Forbidden, Invalid
 from .inputs import UnitFigureInput
 from .models import AuditEvent, Target, UnitFigure, Ward
 from .rollup import TargetView, judge
@@ -61,10 +62,15 @@ def enter(session: Session, actor: Actor, cmd: UnitFigureInput) -> tuple[UnitFig
     figure = UnitFigure(indicator=cmd.indicator.value, year=cmd.year, period=cmd.period.value,
                         ward_code=cmd.ward_code, achieved=cmd.achieved, total=cmd.total, source_note=cmd.source_note,
                         entered_by=actor.user_id, entered_at=moment)
-    if current is not None:
-        current.superseded_at, current.superseded_by = moment, figure.id
-        session.flush()  # out of the unique index of figures in force before the new one enters it
-    session.add(figure)
+    try:
+        with session.begin_nested():  # two people entering the same figure at once: the second one is told
+            if current is not None:
+                current.superseded_at, current.superseded_by = moment, figure.id
+                session.flush()  # out of the unique index of figures in force before the new one enters it
+            session.add(figure)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("figure_changed") from None
     session.add(AuditEvent(at=moment, actor_id=actor.user_id, actor_role=actor.role.value,
                            entity_type=Entity.UNIT_FIGURE.value, entity_id=figure.id, event=Event.CREATE.value,
                            detail={"indicator": cmd.indicator.value, "year": cmd.year, "period": cmd.period.value,

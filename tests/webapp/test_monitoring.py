@@ -22,7 +22,8 @@ def test_the_trend_adds_up_month_by_month_and_projects_the_recent_pace() -> None
     assert [(p.month.month, p.holders, p.rate) for p in trend.points] == [
         (1, 0, 0.0), (2, 0, 0.0), (3, 10, 0.1), (4, 10, 0.1), (5, 15, 0.15), (6, 15, 0.15)]
     # 5 gained from the end of March to 15 June (2.5 months): 2 a month; 6.5 months left: 15 + 13.
-    assert (trend.pace, trend.projected, trend.projected_rate) == (2.0, 28, 0.28)
+    assert (trend.pace, trend.projected, trend.projected_rate, trend.gained) == (2.0, 28, 0.28, 5)
+    assert monitoring.trend({202603: 10}, 2026, 100, date(2026, 6, 15)).gained == 0  # nobody since March
 
 
 def test_a_past_year_shows_twelve_months_and_no_projection_and_january_has_no_pace() -> None:
@@ -76,3 +77,29 @@ def test_a_unit_figure_entered_on_its_page_shows_on_the_dashboard(pages_app) -> 
     row = re.search(r"<tr><th scope=\"row\">Trường học và cơ sở giáo dục.*?</tr>", page, re.S)
     assert row and "1.700" in row.group(0) and "85 %" in row.group(0) and "Báo cáo số 12/BC-SGDĐT" in row.group(0)
     assert "90 % đến năm 2030" in row.group(0)  # the plan's milestone, judged as the title's are
+
+
+def test_the_unit_figures_page_takes_any_year_parameter_and_refuses_a_decimal_count(pages_app) -> None:  # noqa: F811
+    client = pages_app.test_client()
+    login(client, "admin")
+    for year in ("²", "9" * 5000, "-3", "abc"):
+        assert client.get(f"/admin/unit-figures?year={year}").status_code == 200
+    form = text(client.get("/admin/unit-figures"))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf
+    bad = client.post("/admin/unit-figures", data={
+        "csrf_token": csrf.group(1), "indicator": "centres_it", "year": str(YEAR), "period": "mid_year",
+        "ward_code": "", "achieved": "85.5", "total": "1.000", "source_note": "Báo cáo"})
+    assert bad.status_code == 422 and "Phải là số nguyên." in text(bad)  # never saved as 855
+
+
+def test_breakdown_tables_keep_the_vocabulary_order_and_a_natural_order_of_places() -> None:
+    parts = {"cdht": monitoring.Breakdowns(by={"sex": [("female", 3), ("male", 2)],
+                                              "hamlet": [("Tổ dân phố số 10", 1), ("", 2), ("Tổ dân phố số 9", 4)]}),
+             "digital": monitoring.Breakdowns(by={"hamlet": [("Tổ dân phố số 2", 5)]})}
+    tables = dict(monitoring.side_by_side(parts))
+    assert tables["sex"] == [("male", 2, 0), ("female", 3, 0)]
+    assert [k for k, _, _ in tables["hamlet"]] == ["Tổ dân phố số 2", "Tổ dân phố số 9", "Tổ dân phố số 10", ""]
+    places = [("Tổ ①", 1), ("Tổ ²", 1), ("Tổ 1", 1)]
+    odd = monitoring.side_by_side({"cdht": monitoring.Breakdowns(by={"hamlet": places})})
+    assert [k for k, _, _ in dict(odd)["hamlet"]] == ["Tổ 1", "Tổ ²", "Tổ ①"]  # digits of other kinds: letters

@@ -117,3 +117,29 @@ def test_the_hamlet_given_at_registration_is_kept_on_the_application(session: Se
     assert app.hamlet == "Tổ dân phố số 7"
     with pytest.raises(Invalid):
         register_citizen(session, citizen_data(hamlet="x" * 101))
+
+
+def test_after_a_move_the_new_ward_deals_with_the_citizen_s_records_and_the_old_one_no_longer_sees_them(
+        session: Session) -> None:
+    from workflows.digital import verification
+    from workflows.models import DigitalAttainment
+
+    year = today().year
+    person = _recognised(session, "00004", 2)[1]
+    verified = attainments.record(session, SYSTEM_ACTOR, person, AttainmentKind.IMPORT, date(year, 2, 10), "Nền tảng",
+                                  external_id="X-2")
+    apply_event(session, verified, Event.VERIFY, SYSTEM_ACTOR)
+    waiting = attainments.record(session, SYSTEM_ACTOR, person, AttainmentKind.CERTIFICATE, date(year, 3, 1), "Khoá")
+    session.commit()
+    old_reviewer = make_staff(session, Role.WARD_REVIEWER, "00004")
+    new_reviewer = make_staff(session, Role.WARD_REVIEWER, "00070")
+    assert verification.visible(session, old_reviewer, waiting.id).id == waiting.id
+    residence.move(session, make_staff(session, Role.CITY_ADMIN, None), person.cccd, "00070", None)
+    session.commit()
+    session.expire_all()
+    for record in (verified, waiting):
+        moved = session.get(DigitalAttainment, record.id)
+        assert moved is not None and moved.ward_code == "00070"
+        with pytest.raises(NotFound):
+            verification.visible(session, old_reviewer, record.id)
+        assert verification.visible(session, new_reviewer, record.id).id == record.id

@@ -88,6 +88,7 @@ def test_a_report_freezes_the_breakdowns_and_the_unit_level_figures_as_sent(sess
     from workflows import unit_figures
     from workflows.inputs import UnitFigureInput
 
+    session.add(Population(ward_code="00004", year=YEAR, population=1000, source="Số liệu thử"))
     chair = make_staff(session, "ward_chair", "00004")
     admin = make_staff(session, "city_admin", None)
     record_decision(session, chair, _decision(YEAR, "14/QĐ-UBND", _approved(session, "00004", YEAR, 3)),
@@ -106,3 +107,20 @@ def test_a_report_freezes_the_breakdowns_and_the_unit_level_figures_as_sent(sess
     assert (centres["achieved"], centres["total"], centres["rate"], centres["sources"]) == (1, 2, 0.5, ["Báo cáo số 3"])
     ages = dict(sent["breakdowns"]["tables"])["age_band"]
     assert ages == [["15_24", 2, 0]] and sent["breakdowns"]["under_15"]["cdht"] == 1
+
+
+def test_the_city_breakdowns_count_the_wards_the_city_line_counts(session: Session) -> None:
+    """A ward without a denominator is left out of the city's line: its holders are left out of the city's
+    breakdowns and months too, so that they add up to the line."""
+    from workflows import monitoring
+
+    session.add(Population(ward_code="00004", year=YEAR, population=1000, source="Số liệu thử"))
+    for ward, number in (("00004", "15/QĐ-UBND"), ("00070", "16/QĐ-UBND")):
+        chair = make_staff(session, "ward_chair", ward)
+        record_decision(session, chair, _decision(YEAR, number, _approved(session, ward, YEAR, 3, children=False)),
+                        new_code=_new_code, verify_url=_url)
+    session.commit()
+    result = rollups.rollup(session, SYSTEM_ACTOR, YEAR)
+    modes = {"cdht": "residents_15_plus", "digital": "residents_15_plus"}
+    parts = monitoring.breakdowns(session, YEAR, modes, measured=rollups.measured(result))
+    assert result.city.cdht == 3 == sum(n for _, n in parts["cdht"].by["sex"]) == sum(parts["cdht"].months.values())

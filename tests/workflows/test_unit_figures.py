@@ -72,3 +72,40 @@ def test_bad_figures_are_refused_naming_the_field(session: Session) -> None:
         unit_figures.enter(session, reviewer, parse(UnitFigureInput, {
             "indicator": UnitIndicator.CENTRES_IT.value, "year": YEAR, "period": "mid_year", "achieved": 1,
             "total": 1, "source_note": "x"}))
+
+
+def test_two_people_entering_the_same_figure_at_once_get_a_conflict_not_an_error(app, session: Session) -> None:
+    """The second entry reads no figure in force (the first is not committed yet), then meets the unique index when
+    the first commits: it is told, not a 500."""
+    import threading
+    import time
+
+    from sqlmodel import Session as Plain
+
+    from workflows.errors import Conflict
+
+    engine = app.extensions["cdht"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time; PostgreSQL has many")
+    figure = {"indicator": "centres_it", "year": YEAR, "period": "mid_year", "ward_code": "00070", "achieved": 1,
+              "total": 3, "source_note": "Báo cáo"}
+    outcome: list[str] = []
+
+    def second() -> None:
+        with Plain(engine) as other:
+            try:
+                unit_figures.enter(other, SYSTEM_ACTOR, parse(UnitFigureInput, {**figure, "achieved": 2}))
+                other.commit()
+                outcome.append("saved")
+            except Conflict as exc:
+                outcome.append(exc.code)
+
+    with Plain(engine) as first:
+        unit_figures.enter(first, SYSTEM_ACTOR, parse(UnitFigureInput, figure))
+        racer = threading.Thread(target=second)
+        racer.start()
+        time.sleep(0.5)  # the second one waits on the unique index for the first one's row
+        first.commit()
+    racer.join(10)
+    assert outcome == ["figure_changed"]
+    assert _line(session, "centres_it", "00070").achieved == 1

@@ -66,7 +66,8 @@ def _monitoring(result: rollups.Rollup, line: rollups.Figures, year: int,
                 ward_code: str | None = None) -> dict[str, Any]:
     """The breakdowns and the month-by-month trend of the city or one ward, for the shared partial."""
     modes = {str(i): (t.denominator_mode if t else rollups.DEFAULT_MODE) for i, t in result.targets.items()}
-    parts = monitoring.breakdowns(db(), year, modes, ward_code, with_hamlets=ward_code is not None)
+    parts = monitoring.breakdowns(db(), year, modes, ward_code, with_hamlets=ward_code is not None,
+                                  measured=rollups.measured(result))  # the city: the wards its line counts
     cdht, digital = parts[TargetIndicator.CDHT], parts[TargetIndicator.DIGITAL]
     trends = {"cdht": monitoring.trend(cdht.months, year, line.population, today()),
               "digital": monitoring.trend(digital.months, year, line.digital_population, today())}

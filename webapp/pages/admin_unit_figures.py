@@ -1,6 +1,7 @@
 """The city administrator's unit-level figures: the plan's indicators about cadres, schools, learning centres and
 workers, entered per ward or for the city and period with their source, and the history of what was entered."""
 
+import re
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,8 +12,9 @@ from workflows import unit_figures
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Invalid
-from workflows.inputs import UnitFigureInput, parse
+from workflows.inputs import FIRST_YEAR, UnitFigureInput, parse
 from workflows.models import Ward
+from workflows.validation import parse_int
 from workflows.vocabulary import ReportPeriod, Role
 
 from ..database import db
@@ -21,6 +23,7 @@ from .access import require_role
 from .admin import bp
 from .formats import error_messages
 
+THOUSANDS = re.compile(r"\d{1,3}(?:[.\s]\d{3})+")
 FIELDS = ("indicator", "year", "period", "ward_code", "achieved", "total", "source_note")
 IDS = {"period": "period-mid_year"}
 
@@ -35,7 +38,8 @@ def unit_figure_list(actor: Actor) -> object:
     if request.method == "POST":
         raw: dict[str, Any] = {k: form.get(k, "") for k in FIELDS}
         for k in ("achieved", "total"):  # "1.700" or "1 700": Vietnamese thousands, as the tables print them
-            raw[k] = raw[k].replace(".", "").replace(" ", "").replace("\u00a0", "")
+            if THOUSANDS.fullmatch(raw[k].strip()):  # never "85.5" read as 855: that one is refused as it is
+                raw[k] = re.sub(r"[.\s]", "", raw[k])
         try:
             figure, changed = unit_figures.enter(s, actor, parse(UnitFigureInput, raw))
             commit(s)
@@ -44,7 +48,7 @@ def unit_figure_list(actor: Actor) -> object:
         except Invalid as exc:
             s.rollback()
             codes = dict(exc.fields)
-    year = int(request.args.get("year", "") or 0) if request.args.get("year", "").isdigit() else today().year
+    year = parse_int(request.args.get("year", ""), FIRST_YEAR, today().year + 1) or today().year
     values = {k: form.get(k, "") for k in FIELDS}
     values["year"] = values["year"] or str(year)
     values["period"] = values["period"] or ReportPeriod.MID_YEAR.value
