@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from .models import HolderCounter
@@ -54,9 +54,9 @@ ORDER = {Breakdown.TARGET_GROUP: TargetGroup.values(), Breakdown.SEX: Sex.values
 
 
 def breakdowns(session: Session, year: int, modes: dict[str, str], ward_code: str | None = None,
-               with_hamlets: bool = False, measured: dict[str, list[str]] | None = None) -> dict[str, Breakdowns]:
-    """{indicator: its breakdowns} for the city or one ward: one query over the counters. `measured`: for the
-    city, only these wards of each indicator (those with a denominator: the city line's own)."""
+               with_hamlets: bool = False, left_out: dict[str, list[str]] | None = None) -> dict[str, Breakdowns]:
+    """{indicator: its breakdowns} for the city or one ward: one query over the counters. `left_out`: for the
+    city, the wards of each indicator its line leaves out (rollup.left_out), left out here too."""
     names = [*SHOWN, Breakdown.HAMLET] if with_hamlets else list(SHOWN)
     stmt = (select(col(HolderCounter.indicator), col(HolderCounter.breakdown), col(HolderCounter.bucket),
                    col(HolderCounter.aged_15_plus), func.sum(HolderCounter.holders))
@@ -65,10 +65,9 @@ def breakdowns(session: Session, year: int, modes: dict[str, str], ward_code: st
                       col(HolderCounter.aged_15_plus)))
     if ward_code is not None:
         stmt = stmt.where(col(HolderCounter.ward_code) == ward_code)
-    elif measured is not None:
-        stmt = stmt.where(or_(false(), *[and_(col(HolderCounter.indicator) == indicator,
-                                              col(HolderCounter.ward_code).in_(codes))
-                                         for indicator, codes in measured.items() if codes]))
+    elif left_out:
+        stmt = stmt.where(*[or_(col(HolderCounter.indicator) != indicator, col(HolderCounter.ward_code).not_in(codes))
+                            for indicator, codes in left_out.items() if codes])
     counted: dict[str, dict[str, dict[str, int]]] = {}
     found = {indicator: Breakdowns() for indicator in modes}
     for indicator, name, bucket, adult, n in session.execute(stmt):
@@ -149,8 +148,8 @@ def side_by_side(parts: dict[str, Breakdowns]) -> list[tuple[str, list[tuple[str
 
 
 def as_data(session: Session, year: int, modes: dict[str, str],
-            measured: dict[str, list[str]] | None = None) -> dict[str, Any]:
+            left_out: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The city's breakdowns as plain data, for a frozen report: the tables and those under 15 left out."""
-    parts = breakdowns(session, year, modes, measured=measured)
+    parts = breakdowns(session, year, modes, left_out=left_out)
     return {"tables": [[name, [list(row) for row in rows]] for name, rows in side_by_side(parts)],
             "under_15": {indicator: b.under_15 for indicator, b in parts.items()}}

@@ -71,6 +71,7 @@ class Rollup:
     wards: list[Figures] = field(default_factory=list)
     wards_without_population: int = 0
     milestones: list[Target] = field(default_factory=list)  # every milestone in force (unit-level ones too)
+    inactive: list[str] = field(default_factory=list)  # wards no longer in use (merged away): never in the city line
 
 
 def target_for(session: Session, indicator: str, year: int) -> TargetView | None:
@@ -148,8 +149,8 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     """Compute the roll-up a city admin or the system (all wards) or ward staff (own ward only) may see."""
     if actor.role not in (Role.CITY_ADMIN, Role.SYSTEM) and not actor.is_ward_staff:
         raise NotFound()
-    wards = session.exec(select(col(Ward.code), col(Ward.name)).where(Ward.active == True)  # noqa: E712
-                         .order_by(col(Ward.code))).all()
+    every_ward = session.exec(select(col(Ward.code), col(Ward.name), col(Ward.active)).order_by(col(Ward.code))).all()
+    wards = [(code, name) for code, name, active in every_ward if active]
     every = milestones(session)
     targets = _targets(every, year)
     modes = {i: (t.denominator_mode if t else DEFAULT_MODE) for i, t in targets.items()}
@@ -174,14 +175,15 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     if actor.is_ward_staff:
         lines = [f for f in lines if f.code == actor.ward_code]
     return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without,
-                  milestones=every)
+                  milestones=every, inactive=[code for code, _, active in every_ward if not active])
 
 
 
-def measured(r: Rollup) -> dict[str, list[str]]:
-    """The wards each indicator's city line counts: those with a denominator in its target's mode."""
-    return {TargetIndicator.CDHT.value: [w.code for w in r.wards if w.population],
-            TargetIndicator.DIGITAL.value: [w.code for w in r.wards if w.digital_population]}
+def left_out(r: Rollup) -> dict[str, list[str]]:
+    """The wards each indicator's city line leaves out: those without a denominator in its target's mode, and the
+    wards no longer in use. Usually none: then whatever reads the counters for the city needs no filter."""
+    return {TargetIndicator.CDHT.value: [w.code for w in r.wards if not w.population] + r.inactive,
+            TargetIndicator.DIGITAL.value: [w.code for w in r.wards if not w.digital_population] + r.inactive}
 
 
 def as_data(r: Rollup) -> dict[str, Any]:

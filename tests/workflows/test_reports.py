@@ -122,5 +122,29 @@ def test_the_city_breakdowns_count_the_wards_the_city_line_counts(session: Sessi
     session.commit()
     result = rollups.rollup(session, SYSTEM_ACTOR, YEAR)
     modes = {"cdht": "residents_15_plus", "digital": "residents_15_plus"}
-    parts = monitoring.breakdowns(session, YEAR, modes, measured=rollups.measured(result))
+    assert rollups.left_out(result)["cdht"] == [w.code for w in result.wards if w.code != "00004"]
+    parts = monitoring.breakdowns(session, YEAR, modes, left_out=rollups.left_out(result))
     assert result.city.cdht == 3 == sum(n for _, n in parts["cdht"].by["sex"]) == sum(parts["cdht"].months.values())
+
+
+def test_a_ward_no_longer_in_use_is_left_out_of_the_city_breakdowns(session: Session) -> None:
+    from workflows import holder_counters, monitoring
+    from workflows.models import Ward
+
+    session.add(Population(ward_code="00004", year=YEAR, population=1000, source="Số liệu thử"))
+    session.add(Population(ward_code="00070", year=YEAR, population=1000, source="Số liệu thử"))
+    for ward, n in (("00004", 5), ("00070", 7)):
+        holder = holder_counters.Holder(ward, "resident", "female", YEAR - 40, None)
+        holder_counters.add(session, [holder_counters.Change("cdht", YEAR, holder, YEAR * 100 + 3, 1)] * n)
+    ward = session.get(Ward, "00070")
+    assert ward is not None
+    ward.active = False  # merged away: its counters stay, the city's figures leave them out
+    session.flush()
+    result = rollups.rollup(session, SYSTEM_ACTOR, YEAR)
+    assert "00070" in rollups.left_out(result)["cdht"] and "00070" not in [w.code for w in result.wards]
+    parts = monitoring.breakdowns(session, YEAR, {"cdht": "residents_15_plus", "digital": "residents_15_plus"},
+                                  left_out=rollups.left_out(result))
+    every = monitoring.breakdowns(session, YEAR, {"cdht": "residents_15_plus", "digital": "residents_15_plus"})
+    session.rollback()
+    assert result.city.cdht == 5 == parts["cdht"].months[YEAR * 100 + 3] == dict(parts["cdht"].by["sex"])["female"]
+    assert every["cdht"].months[YEAR * 100 + 3] == 12  # what the filter keeps out

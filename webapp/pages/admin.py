@@ -67,14 +67,31 @@ def _monitoring(result: rollups.Rollup, line: rollups.Figures, year: int,
     """The breakdowns and the month-by-month trend of the city or one ward, for the shared partial."""
     modes = {str(i): (t.denominator_mode if t else rollups.DEFAULT_MODE) for i, t in result.targets.items()}
     parts = monitoring.breakdowns(db(), year, modes, ward_code, with_hamlets=ward_code is not None,
-                                  measured=rollups.measured(result))  # the city: the wards its line counts
+                                  left_out=rollups.left_out(result))  # the city: as its line counts
     cdht, digital = parts[TargetIndicator.CDHT], parts[TargetIndicator.DIGITAL]
     trends = {"cdht": monitoring.trend(cdht.months, year, line.population, today()),
               "digital": monitoring.trend(digital.months, year, line.digital_population, today())}
     tables = monitoring.side_by_side(parts)
-    return {"trends": trends, "breakdown_tables": tables, "under_15": {"cdht": cdht.under_15,
-                                                                       "digital": digital.under_15},
-            "unit_lines": unit_figures.lines(db(), year, ward_code, result.milestones), "today": today()}
+    block = {"trends": trends, "breakdown_tables": tables, "year": year, "entry_link": ward_code is None,
+             "under_15": {"cdht": cdht.under_15, "digital": digital.under_15},
+             "unit_lines": unit_figures.lines(db(), year, ward_code, result.milestones)}
+    return {"trends": trends, "monitoring_block": monitoring_block(block)}
+
+
+_BLOCKS: dict[tuple[str, str], Markup] = {}
+BLOCKS_KEPT = 256
+
+
+def monitoring_block(block: dict[str, Any]) -> Markup:
+    """The months, breakdowns and unit-level tables for these figures, in this language: rendered once per distinct
+    input (the input is read on every request and is small: its text is the key), as the ward rows are."""
+    key = (locale(), repr(sorted(block.items())))
+    html = _BLOCKS.get(key)
+    if html is None:
+        if len(_BLOCKS) >= BLOCKS_KEPT:
+            _BLOCKS.clear()
+        html = _BLOCKS[key] = Markup(render_template("pages/admin/_monitoring_block.html", **block))  # noqa: S704
+    return html
 
 
 Row = tuple[str, str, int | None, int, float | None, int | None, float | None, int, float | None]
