@@ -143,3 +143,34 @@ def test_after_a_move_the_new_ward_deals_with_the_citizen_s_records_and_the_old_
         with pytest.raises(NotFound):
             verification.visible(session, old_reviewer, record.id)
         assert verification.visible(session, new_reviewer, record.id).id == record.id
+
+
+def test_the_migration_counts_the_holders_a_database_already_has(session: Session) -> None:
+    """The migration that creates the holder counters fills them from what is there, with its own frozen copy of
+    the recount: it must agree with the plain-Python recount and with `check`."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    path = next(Path("migrations/versions").glob("*_e8ab16c3d50a_holder_counters.py"))
+    spec = importlib.util.spec_from_file_location("holder_counters_migration", path)
+    assert spec and spec.loader
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    year = today().year
+    people = _recognised(session, "00004", 6)  # aged 8 to 43
+    for n, person in enumerate(people[:4]):
+        record = attainments.record(session, SYSTEM_ACTOR, person, AttainmentKind.IMPORT, date(year - n % 2, 3, 9),
+                                    "Nền tảng", external_id=f"M-{n}")
+        apply_event(session, record, Event.VERIFY, SYSTEM_ACTOR)
+    residence.move(session, SYSTEM_ACTOR, people[1].cccd, "00070", "Thôn Đông")
+    session.commit()
+    expected = holders.independent(session)
+    assert holders.stored(session) == expected and len(expected) > 20
+    session.execute(text("DELETE FROM holder_counter"))
+    migration.fill(session.connection())
+    assert holders.stored(session) == expected
+    assert holder_counters.check(session) == []
+    session.commit()
