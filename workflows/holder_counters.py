@@ -18,7 +18,6 @@ from the base tables in one statement and names every difference; `rebuild` repl
 """
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -204,7 +203,3 @@ def rebuild(session: Session) -> int:
     """Replace every counter by a recount from the base tables; return the number of rows."""
     return recount.replace(session, HolderCounter, [*KEY, "holders"], _recount(session))
 
-
-def recounted(session: Session) -> Counter[tuple[Any, ...]]:
-    """The recount itself, as {key: holders} (tests compare it with an independent computation)."""
-    return Counter({tuple(r[:-1]): int(r[-1]) for r in session.execute(_recount(session))})

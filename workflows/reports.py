@@ -39,7 +39,7 @@ def freeze(session: Session, actor: Actor, year: int, period: ReportPeriod, note
         raise Forbidden("role_not_allowed")
     result = rollup.rollup(session, actor, year)
     figures = rollup.as_data(result)
-    modes = {str(i): (t.denominator_mode if t else rollup.DEFAULT_MODE) for i, t in result.targets.items()}
+    modes = rollup.modes_of(result.targets)
     figures["breakdowns"] = monitoring.as_data(session, year, modes, rollup.left_out(result))
     figures["unit_figures"] = [
         {"indicator": str(u.indicator), "achieved": u.achieved, "total": u.total, "rate": u.rate, "period": u.period,

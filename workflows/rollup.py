@@ -1,6 +1,7 @@
 """Ward → city roll-ups against Plan 52 milestones: city = Σ numerators / Σ denominators, never a mean of rates."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +117,12 @@ def _populations(session: Session, year: int, mode: str) -> dict[str, int]:
     return dict(rows)  # columns, not objects: the dashboard reads 126 of them on every request
 
 
-def numerators(session: Session, year: int, modes: dict[TargetIndicator, str]) -> dict[TargetIndicator, dict[str, int]]:
+def modes_of(targets: Mapping[TargetIndicator, TargetView | None]) -> dict[str, str]:
+    """Each indicator's denominator mode: its target's, or the default when it has none."""
+    return {str(i): (t.denominator_mode if t else DEFAULT_MODE) for i, t in targets.items()}
+
+
+def numerators(session: Session, year: int, modes: Mapping[str, str]) -> dict[TargetIndicator, dict[str, int]]:
     """Holders of each indicator per ward, counted as its target's denominator counts people: only those aged 15 and
     over at the end of the year when the denominator is residents aged 15 and over (ADR 20).
 
@@ -126,7 +132,7 @@ def numerators(session: Session, year: int, modes: dict[TargetIndicator, str]) -
     """
     found: dict[TargetIndicator, dict[str, int]] = {i: {} for i in TargetIndicator}
     for (indicator, ward, adult), n in holder_counters.totals(session, year).items():
-        if indicator in found and (adult or not adults_only(modes[TargetIndicator(indicator)])):
+        if indicator in found and (adult or not adults_only(modes[indicator])):
             found[TargetIndicator(indicator)][ward] = found[TargetIndicator(indicator)].get(ward, 0) + n
     return found
 
@@ -153,7 +159,7 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     wards = [(code, name) for code, name, active in every_ward if active]
     every = milestones(session)
     targets = _targets(every, year)
-    modes = {i: (t.denominator_mode if t else DEFAULT_MODE) for i, t in targets.items()}
+    modes = modes_of(targets)
     populations = _populations(session, year, modes[TargetIndicator.CDHT])
     digital_populations = (populations if modes[TargetIndicator.DIGITAL] == modes[TargetIndicator.CDHT]
                            else _populations(session, year, modes[TargetIndicator.DIGITAL]))

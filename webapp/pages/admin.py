@@ -51,10 +51,7 @@ def dashboard(actor: Actor) -> object:
         wards.sort(key=lambda w: (short[w.code] is None, -(short[w.code] or 0), w.code))
     rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht), short[w.code], w.pass_rate, w.digital,
                   w.digital_rate) for w in wards)
-    city = result.city
-    gaps = {"cdht": rollups.people_short(city.cdht, city.population, target.expected_by_now if target else None),
-            "digital": rollups.people_short(city.digital, city.digital_population,
-                                            digital.expected_by_now if digital else None)}
+    gaps = _gaps(result.city, target, digital)
     return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort,
                            years=range(FIRST_YEAR, current + 2), target=target, digital=digital, gaps=gaps,
                            as_of=now(), ward_rows=ward_rows(locale(), rows, target.value if target else None,
@@ -62,11 +59,19 @@ def dashboard(actor: Actor) -> object:
                            **_monitoring(result, result.city, year))
 
 
+def _gaps(line: rollups.Figures, target: rollups.TargetView | None,
+          digital: rollups.TargetView | None) -> dict[str, int | None]:
+    """The people the city or a ward still needs to reach the line expected by now, for each indicator."""
+    return {"cdht": rollups.people_short(line.cdht, line.population, target.expected_by_now if target else None),
+            "digital": rollups.people_short(line.digital, line.digital_population,
+                                            digital.expected_by_now if digital else None)}
+
+
 def _monitoring(result: rollups.Rollup, line: rollups.Figures, year: int,
                 ward_code: str | None = None) -> dict[str, Any]:
     """The breakdowns and the month-by-month trend of the city or one ward, for the shared partial."""
-    modes = {str(i): (t.denominator_mode if t else rollups.DEFAULT_MODE) for i, t in result.targets.items()}
-    parts = monitoring.breakdowns(db(), year, modes, ward_code, with_hamlets=ward_code is not None,
+    parts = monitoring.breakdowns(db(), year, rollups.modes_of(result.targets), ward_code,
+                                  with_hamlets=ward_code is not None,
                                   left_out=rollups.left_out(result))  # the city: as its line counts
     cdht, digital = parts[TargetIndicator.CDHT], parts[TargetIndicator.DIGITAL]
     trends = {"cdht": monitoring.trend(cdht.months, year, line.population, today()),
@@ -135,9 +140,7 @@ def ward(actor: Actor, code: str) -> object:
     if line is None:
         raise NotFound()
     target, digital = result.targets.get(TargetIndicator.CDHT), result.targets.get(TargetIndicator.DIGITAL)
-    gaps = {"cdht": rollups.people_short(line.cdht, line.population, target.expected_by_now if target else None),
-            "digital": rollups.people_short(line.digital, line.digital_population,
-                                            digital.expected_by_now if digital else None)}
+    gaps = _gaps(line, target, digital)
     states = application_counters.by_state(s, code, year)
     return render_template("pages/admin/ward.html", w=line, year=year, target=target, digital=digital, gaps=gaps,
                            states=[(st, states.get(st, 0)) for st in ApplicationState],

@@ -182,8 +182,3 @@ def rebuild(session: Session) -> int:
     """Replace every counter by a recount from the attainments; return the number of rows."""
     return recount.replace(session, DigitalCounter, [*KEY, "holders"], _recount(session))
 
-
-def recounted(session: Session) -> dict[tuple[str, int], int]:
-    """The recount itself, as {(ward, year): holders} (tests compare it with the counters)."""
-    return {(ward, int(year)): int(n) for ward, year, n in session.execute(_recount(session))}
-
