@@ -159,10 +159,11 @@ def register(app: Flask) -> None:
     def rollup_check() -> None:
         """Recount live certificates, applications, digital holders and the holders' breakdowns, compare with the
         counters; exit 1 naming every difference."""
-        from workflows import application_counters, holder_counters, rollup_counters
+        from workflows import application_counters, holder_counters, register_numbers, rollup_counters
         from workflows.digital import counters as digital_counters
 
         with session_scope(runtime().engine) as session:
+            numbers = register_numbers.check(session)
             live = rollup_counters.check(session)
             states = application_counters.check(session)
             digital = digital_counters.check(session)
@@ -179,26 +180,32 @@ def register(app: Flask) -> None:
         for b in broken:
             click.echo(f"ward {b.ward_code} year {b.year} {b.indicator} {b.breakdown} {b.bucket!r} "
                        f"{'15+' if b.aged_15_plus else 'under 15'}: counted {b.counted}, stored {b.stored}")
-        if live or states or digital or broken:
-            click.echo(f"{len(live) + len(states) + len(digital) + len(broken)} counters differ from the "
+        for ward, year, counted, stored in numbers:
+            click.echo(f"ward {ward} year {year} register numbers: {counted} certificates, last number {stored}")
+        if live or states or digital or broken or numbers:
+            differ = len(live) + len(states) + len(digital) + len(broken) + len(numbers)
+            click.echo(f"{differ} counters differ from the "
                        "certificates, applications and digital attainments (`flask rollup rebuild` recounts them)",
                        err=True)
             sys.exit(1)
         click.echo(f"rollup counters agree ({rows[0]} rows); application counters agree ({rows[1]} rows); "
-                   f"digital counters agree ({rows[2]} rows); holder counters agree ({rows[3]} rows)")
+                   f"digital counters agree ({rows[2]} rows); holder counters agree ({rows[3]} rows); "
+                   "register numbers agree")
 
     @rollup.command("rebuild")
     def rollup_rebuild() -> None:
-        """Recount every counter from the live certificates, the applications and the digital attainments (after a
-        bulk load, or to repair)."""
-        from workflows import application_counters, holder_counters, rollup_counters
+        """Recount every counter from the live certificates, the applications and the digital attainments, and the
+        register number sequences from the certificates (after a bulk load, or to repair)."""
+        from workflows import application_counters, holder_counters, register_numbers, rollup_counters
         from workflows.digital import counters as digital_counters
 
         with session_scope(runtime().engine) as session:
             rows = (rollup_counters.rebuild(session), application_counters.rebuild(session),
-                    digital_counters.rebuild(session), holder_counters.rebuild(session))
+                    digital_counters.rebuild(session), holder_counters.rebuild(session),
+                    register_numbers.rebuild(session))
         click.echo(f"rollup counters rebuilt ({rows[0]} rows); application counters rebuilt ({rows[1]} rows); "
-                   f"digital counters rebuilt ({rows[2]} rows); holder counters rebuilt ({rows[3]} rows)")
+                   f"digital counters rebuilt ({rows[2]} rows); holder counters rebuilt ({rows[3]} rows); "
+                   f"register number sequences rebuilt ({rows[4]} rows)")
 
     digital = AppGroup("digital", help="Digital skills: imports from training platforms (ADR 15).")
 

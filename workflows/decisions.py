@@ -5,7 +5,7 @@ from collections.abc import Callable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from . import issuance, rollup_counters
+from . import issuance, register_numbers, rollup_counters
 from .access import visible_applications
 from .actors import Actor
 from .clock import today
@@ -61,15 +61,15 @@ def record_decision(
                         signed_on=signed_on, signer_name=signer_name, created_by=actor.user_id or "")
     session.add(decision)
     session.flush()
-    seq = _issued_count(session, ward.code, year)
+    first = register_numbers.take(session, ward.code, year, len(apps))
     # In bulk: a decision may recognise thousands, so no statement per application.
     apply_event_many(session, apps, Event.RECOGNISE, actor, detail={"decision_id": decision.id},
                      also={"decision_id": decision.id})
     citizens = by_ids(session, Citizen, [a.citizen_id for a in apps])
     certificates = [
-        _queue_certificate(session, actor, app, citizens[app.citizen_id], decision, ward, seq + n, new_code,
+        _queue_certificate(session, actor, app, citizens[app.citizen_id], decision, ward, first + n, new_code,
                            verify_url)
-        for n, app in enumerate(apps, start=1)
+        for n, app in enumerate(apps)
     ]
     session.flush()
     record_creation_many(session, certificates, actor, {"decision_id": decision.id})
@@ -79,19 +79,12 @@ def record_decision(
 
 
 
-def _issued_count(session: Session, ward_code: str, year: int) -> int:
-    stmt = select(func.count()).select_from(Certificate).where(
-        Certificate.ward_code == ward_code, Certificate.year == year
-    )
-    return int(session.exec(stmt).one())
-
-
 def _queue_certificate(
     session: Session, actor: Actor, app: Application, citizen: Citizen, decision: Decision, ward: Ward, seq: int,
     new_code: Callable[[], str], verify_url: Callable[[str], str],
 ) -> Certificate:
     code = new_code()
-    register_number = f"HN-{ward.code}-{app.year}-{seq:06d}"
+    register_number = register_numbers.register_number(ward.code, app.year, seq)
     title = CERTIFICATE_TITLES[TitleType(app.title_type)]
     snapshot = {
         "code": code,

@@ -13,7 +13,7 @@ SQLModel.metadata.naming_convention = {
 from .applications import Activity, Application  # noqa: E402
 from .audit import AuditEvent  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
-from .counters import ApplicationCounter, HolderCounter, RollupCounter  # noqa: E402
+from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
@@ -47,6 +47,7 @@ __all__ = [
     "Population",
     "PopulationImport",
     "PopulationRevision",
+    "RegisterSequence",
     "ReportSnapshot",
     "RollupCounter",
     "Target",

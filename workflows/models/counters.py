@@ -49,3 +49,15 @@ class HolderCounter(SQLModel, table=True):
     aged_15_plus: bool = Field(primary_key=True)
     holders: int = 0
     updated_at: datetime = Field(default_factory=now)
+
+
+class RegisterSequence(SQLModel, table=True):
+    """The last register number (số vào sổ) given in one ward and year; moved only by workflows.register_numbers, in
+    the transaction of the decision that uses the numbers, so they are distinct and leave no gap (ADR 24)."""
+
+    __tablename__ = "register_sequence"
+
+    ward_code: str = Field(foreign_key="ward.code", primary_key=True, max_length=5)
+    year: int = Field(primary_key=True)
+    last: int = 0
+    updated_at: datetime = Field(default_factory=now)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from .. import application_counters, holder_counters, rollup_counters
+from .. import application_counters, holder_counters, register_numbers, rollup_counters
 from ..clock import now
 from ..criteria import current_set, indicator_codes
 from ..digital import counters as digital_counters
@@ -266,3 +266,4 @@ def _rebuild_counters(session: Session) -> None:
     application_counters.rebuild(session)
     digital_counters.rebuild(session)
     holder_counters.rebuild(session)
+    register_numbers.rebuild(session)
