@@ -27,7 +27,7 @@ REDIS_URL = os.environ.get("CDHT_TEST_REDIS", "redis://127.0.0.1:6379/14")
 PASSWORD = "test-password-1"
 MUTABLE_TABLES = ("digital_test_attempt", "digital_counter", "holder_counter", "digital_attainment", "rollup_counter",
                   "application_counter", "population_revision", "population", "population_import",
-                  "report_snapshot", "unit_figure", "register_sequence",
+                  "report_snapshot", "unit_figure", "register_sequence", "hamlet",
                   "audit_event", "certificate", "activity",
                   "application", "decision", "apitoken", "citizen", "app_user")
 

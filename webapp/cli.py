@@ -9,11 +9,13 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlmodel import select
 
 from workflows import accounts
 from workflows.db import session_scope
 from workflows.effects import take_ready
 from workflows.errors import DomainError
+from workflows.models import User
 from workflows.seed import seed_demo, seed_reference
 from workflows.vocabulary import PEOPLE_MODES, DenominatorMode, ReportPeriod, Role, TargetIndicator, UnitIndicator
 
@@ -333,6 +335,51 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(("set " if changed else "unchanged ") + line)
 
+    hamlets_group = AppGroup("hamlets", help="Each ward's tổ dân phố / thôn (ADR 26).")
+
+    @hamlets_group.command("import")
+    @click.option("--ward", "ward_code", required=True, help="The ward's 5-digit code.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+    def hamlets_import(ward_code: str, file: Path, dry_run: bool) -> None:
+        """Import a ward's list (CSV: code,name): all or nothing; by code, so importing again changes nothing."""
+        from workflows import hamlets
+        from workflows.actors import SYSTEM_ACTOR
+
+        try:
+            with session_scope(runtime().engine) as session:
+                report = hamlets.import_list(session, SYSTEM_ACTOR, ward_code, hamlets.parse(file.read_bytes()),
+                                             dry_run=dry_run)
+                if dry_run:
+                    session.rollback()
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows: {report.created} added, "
+                   f"{report.renamed} renamed, {report.unchanged} unchanged")
+
+    @users.command("scope")
+    @click.argument("username")
+    @click.option("--hamlets", "codes", help="Codes of the ward's tổ dân phố / thôn, separated by commas.")
+    @click.option("--whole-ward", is_flag=True, help="The reviewer reviews the whole ward.")
+    def users_scope(username: str, codes: str | None, whole_ward: bool) -> None:
+        """Scope a ward reviewer to some tổ dân phố / thôn of their ward, or to the whole ward."""
+        from workflows import assignment
+        from workflows.actors import SYSTEM_ACTOR
+
+        if whole_ward == bool(codes):
+            raise click.UsageError("give either --hamlets CODES or --whole-ward")
+        try:
+            with session_scope(runtime().engine) as session:
+                user = session.exec(select(User).where(User.username == username)).first()
+                if user is None:
+                    raise click.UsageError(f"no user {username}")
+                assignment.set_scope(session, SYSTEM_ACTOR, user, None if whole_ward else (codes or "").split(","))
+                scope = user.hamlet_scope
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{username} reviews " + ("the whole ward" if scope is None else ", ".join(scope)))
+
+    app.cli.add_command(hamlets_group)
     app.cli.add_command(units)
     app.cli.add_command(db_group)
     app.cli.add_command(citizens)

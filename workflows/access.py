@@ -20,10 +20,23 @@ def can_see(actor: Actor, ward_code: str, citizen_id: str) -> bool:
     return actor.citizen_id is not None and actor.citizen_id == citizen_id
 
 
+def in_scope(actor: Actor, hamlet_code: str | None) -> bool:
+    """Whether an application of this tổ dân phố / thôn is within a reviewer's part of the ward (ADR 26): every one
+    for the whole ward, only their own for a reviewer of some; anyone else is judged by can_see alone."""
+    return actor.hamlets is None or not actor.is_ward_staff or hamlet_code in actor.hamlets
+
+
+def may_see_application(actor: Actor, app: Application) -> bool:
+    """The owner, a city administrator, or the ward's staff whose part of the ward it is in."""
+    if actor.citizen_id is not None and actor.citizen_id == app.citizen_id:
+        return True
+    return can_see(actor, app.ward_code, app.citizen_id) and in_scope(actor, app.hamlet_code)
+
+
 def visible_application(session: Session, actor: Actor, application_id: str) -> Application:
     """Load an application the actor may see, or raise NotFound."""
     app = session.get(Application, application_id)
-    if app is None or not can_see(actor, app.ward_code, app.citizen_id):
+    if app is None or not may_see_application(actor, app):
         raise NotFound()
     return app
 
@@ -32,7 +45,7 @@ def visible_applications(session: Session, actor: Actor, ids: Sequence[str]) -> 
     """Load many applications in a few queries, in the order asked; NotFound if any is missing or not visible."""
     found = by_ids(session, Application, ids)
     apps = [found.get(i) for i in ids]
-    if any(a is None or not can_see(actor, a.ward_code, a.citizen_id) for a in apps):
+    if any(a is None or not may_see_application(actor, a) for a in apps):
         raise NotFound()
     return [a for a in apps if a is not None]
 

@@ -91,7 +91,9 @@ def profile_of_user() -> Any:
 
 def actor_of(user: User, citizen_id: str | None) -> Actor:
     """The Actor of a user whose citizen profile (if any) is known."""
-    return Actor(user_id=user.id, role=Role(user.role), ward_code=user.ward_code, citizen_id=citizen_id)
+    scope = tuple(user.hamlet_scope) if user.hamlet_scope is not None and user.role == Role.WARD_REVIEWER else None
+    return Actor(user_id=user.id, role=Role(user.role), ward_code=user.ward_code, citizen_id=citizen_id,
+                 hamlets=scope)
 
 
 def session_user(session: Session, user_id: str) -> tuple[User, str | None] | None:

@@ -28,6 +28,8 @@ class Actor:
     role: Role
     ward_code: str | None = None
     citizen_id: str | None = None
+    # A ward reviewer of some tổ dân phố / thôn: their codes; None for the whole ward (ADR 26).
+    hamlets: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))  # a role read from the database becomes the member
@@ -36,6 +38,11 @@ class Actor:
     def is_ward_staff(self) -> bool:
         """Ward reviewers and chairs are scoped to one ward."""
         return self.role in WARD_STAFF
+
+    @property
+    def whole_ward(self) -> bool:
+        """Ward staff who see the whole ward (a chair, or a reviewer not scoped to some tổ dân phố / thôn)."""
+        return self.is_ward_staff and self.hamlets is None
 
 
 SYSTEM_ACTOR = Actor(user_id=None, role=Role.SYSTEM)

@@ -45,7 +45,7 @@ def open_application(session: Session, actor: Actor, data: ApplicationInput) -> 
         raise Conflict("application_exists", fields={"year": "application_exists"})
     app = Application(
         citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
-        year=number, target_group=citizen.target_group, hamlet=citizen.hamlet,
+        year=number, target_group=citizen.target_group, hamlet=citizen.hamlet, hamlet_code=citizen.hamlet_code,
         state=initial_state(Entity.APPLICATION), name_folded=citizen.name_folded,
     )
     session.add(app)
@@ -154,14 +154,15 @@ def submit(session: Session, actor: Actor, application_id: str) -> Application:
     result = assessment(session, app, app.self_scores)
     if result.missing:
         errors["self_scores"] = "incomplete_scores"
-    has_activity = session.exec(select(Activity.id).where(Activity.application_id == app.id)).first()
-    if not has_activity:
+    evidence = list(session.exec(select(Activity.evidence_key).where(Activity.application_id == app.id)))
+    if not evidence:
         errors["activities"] = "no_activity"
     if errors and app.state in EDITABLE_STATES and actor.citizen_id == app.citizen_id:
         raise Invalid("incomplete", fields=errors)
     apply_event(session, app, Event.SUBMIT, actor)
     app.submitted_at = now()
     app.total = result.total
+    app.passes, app.has_evidence = result.passed, any(evidence)  # what the queue filters by (ADR 26)
     session.add(app)
     session.flush()
     return app

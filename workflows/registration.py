@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from . import cccd as cccd_rules
-from . import names
+from . import hamlets, names
 from .accounts import actor_of, create_user, session_user
 from .actors import Actor
 from .clock import now
@@ -50,6 +50,12 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
         errors["date_of_birth"] = "date_out_of_range"
     if ward_code is not None and session.get(Ward, ward_code) is None:
         errors["ward_code"] = "unknown_ward"
+    where = hamlets.Place(None, None)
+    if ward_code is not None and "ward_code" not in errors and "hamlet" not in errors:
+        try:
+            where = hamlets.place(session, ward_code, hamlet)
+        except Invalid as exc:
+            errors.update(exc.fields)
     if errors:
         raise Invalid(fields=errors)
     assert cccd and full_name and dob and sex and ward_code and target_group and password
@@ -61,7 +67,7 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
     user = create_user(session, username=cccd, password=password, role=Role.CITIZEN, display_name=name)
     citizen = Citizen(
         user_id=user.id, cccd=cccd, full_name=name, name_folded=names.fold(name), date_of_birth=dob,
-        sex=sex, ward_code=ward_code, target_group=target_group, hamlet=names.normalise(hamlet or "") or None,
+        sex=sex, ward_code=ward_code, target_group=target_group, hamlet=where.name, hamlet_code=where.code,
         email=email, phone=phone,
         consent_at=now(), consent_version=CONSENT_VERSION,
     )

@@ -2,8 +2,8 @@
 
 import base64
 import binascii
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from sqlalchemy import Integer, String, func, literal, tuple_, union_all
@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 
 from . import application_counters, names
 from .actors import WARD_STAFF, Actor
-from .clock import as_utc
+from .clock import as_utc, now
+from .db import IN_CHUNK
 from .errors import Invalid, NotFound
-from .models import Application, Citizen
+from .models import Application, Citizen, User
 from .vocabulary import ApplicationState
 
 PAGE_SIZE = 25
@@ -32,6 +33,10 @@ class QueueRow:
     target_group: str
     submitted_at: Any
     total: int | None
+    hamlet: str | None = None
+    assignee_name: str | None = None
+    passes: bool = False
+    has_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,26 @@ class Cursor:
         return cls(as_utc(when), ident)
 
 
+NOBODY = "none"  # the assignee filter's value for applications nobody holds yet
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a reviewer narrows the queue by, besides the state (ADR 26). None: not filtered by it."""
+
+    q: str | None = None  # a name, diacritics optional
+    target_group: str | None = None
+    hamlet: str | None = None  # a code of the ward's list of tổ dân phố / thôn
+    assignee: str | None = None  # a user id, or NOBODY
+    waited_days: int | None = None  # submitted at least this many days ago
+    has_evidence: bool | None = None
+    passes: bool | None = None
+
+    def any(self) -> bool:
+        """Whether any filter is set (the state aside)."""
+        return any(v not in (None, "") for v in vars(self).values())
+
+
 @dataclass(frozen=True)
 class QueuePage:
     """One page of a ward's queue, the number of rows behind it, the count per state (for the filter links), and
@@ -83,13 +108,14 @@ class QueuePage:
 def queue(
     session: Session, actor: Actor, *, state: ApplicationState | None = ApplicationState.SUBMITTED,
     q: str | None = None, page: int = 1, after: Cursor | None = None, before: Cursor | None = None,
-    page_size: int | None = None,
+    page_size: int | None = None, filters: Filters | None = None,
 ) -> QueuePage:
     """One page of the actor's ward queue, oldest submission first; other wards are never visible.
 
-    Two statements whatever the ward's size. Without a search: the counts per state from the application counters,
-    then the page. With a name search (diacritics optional): one scan of the ward's part of the queue index finds
-    the matches, counts them per state and picks the page, then the page's rows are read (ADR 12).
+    Two statements whatever the ward's size. Without a filter: the counts per state from the application counters,
+    then the page. With a name search or any other filter, or for a reviewer of some tổ dân phố / thôn: one scan of
+    the ward's (or the reviewer's) part of a queue index finds the matches, counts them per state and picks the
+    page, then the page's rows are read (ADR 12, ADR 26).
 
     Pages are reached by cursor: `after` the last row of the page before, or `before` the first row of the page
     after, each a seek on the (ward, state, submitted_at, id) index; `page` alone (a page typed in, or the API's
@@ -99,8 +125,11 @@ def queue(
         raise NotFound()
     size = page_size or PAGE_SIZE
     backwards = before is not None
-    where = _ward_filter(actor.ward_code, q)
+    filters = filters or Filters()
     if q:
+        filters = replace(filters, q=q)
+    where = _conditions(actor, filters)
+    if filters.any() or actor.hamlets is not None:
         matches = sa_select(col(Application.id), col(Application.state), col(Application.submitted_at)) \
             .where(*where).cte("matches")  # read twice below: PostgreSQL computes it once
         picked = _page_ids(matches.c.id, matches.c.state, matches.c.submitted_at, state=state, page=page,
@@ -127,18 +156,23 @@ def queue(
              else (col(Application.submitted_at), col(Application.id)))
     found = session.execute(
         sa_select(col(Application.id), col(Application.state), col(Application.version), col(Citizen.full_name),
-                  col(Application.target_group), col(Application.submitted_at), col(Application.total))
+                  col(Application.target_group), col(Application.submitted_at), col(Application.total),
+                  col(Application.hamlet), col(User.display_name), col(Application.passes),
+                  col(Application.has_evidence))
         .join(Citizen, col(Citizen.id) == col(Application.citizen_id))
+        .outerjoin(User, col(User.id) == col(Application.assignee_id))
         .where(chosen).order_by(*order)
     ).all()
     rows = [QueueRow(id=i, state=ApplicationState(st), version=v, citizen_name=name, target_group=group,
-                     submitted_at=at, total=t) for i, st, v, name, group, at, t in found]
+                     submitted_at=at, total=t, hamlet=hamlet, assignee_name=holder, passes=bool(ok),
+                     has_evidence=bool(ev))
+            for i, st, v, name, group, at, t, hamlet, holder, ok, ev in found]
     more = len(rows) > size  # one row past the page says there is another page that way
     rows = rows[:size]
     if backwards:
         rows.reverse()
         if not rows:  # everything before has gone: start again at the top
-            return queue(session, actor, state=state, q=q, page=1, page_size=size)
+            return queue(session, actor, state=state, page=1, page_size=size, filters=filters)
         page = max(2, page) if more else 1
     elif after is not None:
         page = max(2, page)
@@ -168,14 +202,15 @@ def _page_ids(
     return ids.subquery()
 
 
-def next_to_review(session: Session, actor: Actor, current: Application, q: str | None = None) -> str | None:
+def next_to_review(session: Session, actor: Actor, current: Application, q: str | None = None,
+                   filters: Filters | None = None) -> str | None:
     """The submitted application that follows `current` in the ward's queue (wrapping to the top), or None.
 
     One seek on the queue index: what a reviewer opens after saving a verdict.
     """
     if actor.role not in WARD_STAFF or actor.ward_code is None:
         return None
-    where = [*_ward_filter(actor.ward_code, q), col(Application.state) == ApplicationState.SUBMITTED,
+    where = [*_conditions(actor, filters or Filters(q=q)), col(Application.state) == ApplicationState.SUBMITTED,
              col(Application.id) != current.id]
     order = (col(Application.submitted_at), col(Application.id))
     if current.submitted_at is not None:
@@ -186,13 +221,55 @@ def next_to_review(session: Session, actor: Actor, current: Application, q: str 
     return session.exec(select(Application.id).where(*where).order_by(*order).limit(1)).first()
 
 
-def _ward_filter(ward_code: str, q: str | None) -> list[Any]:
-    """The conditions every queue query shares: the ward's submitted-or-later applications, optionally by name.
+def _conditions(actor: Actor, filters: Filters) -> list[Any]:
+    """The conditions of a queue query: the actor's ward (and their tổ dân phố / thôn, for a reviewer of some),
+    submitted or later, and the filters set.
 
-    The name is matched anywhere in the folded name kept on the application, which the queue index carries: a
-    search reads the ward's part of that index and never the table, whatever the size of the city (ADR 12).
+    Every column they test is carried by the queue indexes: a filtered page is read from an index, never from the
+    table (ADR 12, ADR 26). The name is matched anywhere in the folded name kept on the application.
     """
-    where: list[Any] = [col(Application.ward_code) == ward_code, col(Application.state) != ApplicationState.DRAFT]
-    if q and (folded := names.fold(q)):
+    assert actor.ward_code is not None
+    where: list[Any] = [col(Application.ward_code) == actor.ward_code,
+                        col(Application.state) != ApplicationState.DRAFT]
+    if actor.hamlets is not None:
+        where.append(col(Application.hamlet_code).in_(actor.hamlets))
+    if filters.q and (folded := names.fold(filters.q)):
         where.append(col(Application.name_folded).contains(folded, autoescape=True))
+    if filters.target_group:
+        where.append(col(Application.target_group) == filters.target_group)
+    if filters.hamlet:
+        where.append(col(Application.hamlet_code) == filters.hamlet)
+    if filters.assignee == NOBODY:
+        where.append(col(Application.assignee_id).is_(None))
+    elif filters.assignee:
+        where.append(col(Application.assignee_id) == filters.assignee)
+    if filters.waited_days is not None:
+        where.append(col(Application.submitted_at) <= now() - timedelta(days=filters.waited_days))
+    if filters.has_evidence is not None:
+        where.append(col(Application.has_evidence) == filters.has_evidence)
+    if filters.passes is not None:
+        where.append(col(Application.passes) == filters.passes)
     return where
+
+
+def matching(session: Session, actor: Actor, filters: Filters, *, limit: int) -> list[tuple[str, int]]:
+    """(id, version) of the submitted applications matching the filters whose scores pass the rule, oldest first, at
+    most `limit`: what "propose all that match" proposes. One read of a queue index."""
+    if actor.role not in WARD_STAFF or actor.ward_code is None:
+        raise NotFound()
+    stmt = (sa_select(col(Application.id), col(Application.version))
+            .where(*_conditions(actor, replace(filters, passes=True)),
+                   col(Application.state) == ApplicationState.SUBMITTED)
+            .order_by(col(Application.submitted_at), col(Application.id)).limit(limit))
+    return [(i, int(v)) for i, v in session.execute(stmt)]
+
+
+def names_of(session: Session, ids: list[str]) -> dict[str, str]:
+    """{application id: the citizen's name} for a few applications (the ones a bulk step left as they were)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        found.update((i, name) for i, name in session.execute(
+            sa_select(col(Application.id), col(Citizen.full_name))
+            .join(Citizen, col(Citizen.id) == col(Application.citizen_id))
+            .where(col(Application.id).in_(ids[start:start + IN_CHUNK]))))
+    return found

@@ -4,7 +4,7 @@ The table holds all state knowledge: initial states, which event moves which sta
 guard), and the effect the change earns after commit. Pages ask it which events an actor may cause.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
@@ -249,13 +249,14 @@ def apply_event(
 
 def apply_event_many(
     session: Session, objs: Sequence[Governed], event: Event, actor: Actor, *, detail: dict[str, Any] | None = None,
-    also: dict[str, Any] | None = None,
+    also: dict[str, Any] | None = None, each: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Transition | None:
     """apply_event for many objects of one kind at once (a decision of 5,000): the same checks per object, one
     batched conditional UPDATE (each row fenced by the version read), one batched audit insert; flush.
 
     All or nothing: if any row moved meanwhile, Conflict and the caller rolls back. `also` sets more columns on
-    every row in the same statement (e.g. the decision that recognised them).
+    every row in the same statement (e.g. the decision that recognised them); `each` sets columns whose value differs
+    per row, computed from the object (e.g. the scores a bulk proposal confirms).
     """
     if not objs:
         return None
@@ -267,8 +268,11 @@ def apply_event_many(
     kind, table = entity_of(objs[0]), cast(Any, type(objs[0])).__table__
     state_column = _KINDS[type(objs[0])].column
     moment = now()
-    params = [{"_id": o.id, "_read": o.version, "_next": o.version + 1} for o in objs]
-    values: dict[str, Any] = {**(also or {}), state_column: first.next_state.value, "version": bindparam("_next")}
+    per_row = {key: [compute(o) for o in objs] for key, compute in (each or {}).items()}
+    params = [{"_id": o.id, "_read": o.version, "_next": o.version + 1}
+              | {f"_each_{k}": v[n] for k, v in per_row.items()} for n, o in enumerate(objs)]
+    values: dict[str, Any] = {**(also or {}), **{k: bindparam(f"_each_{k}") for k in per_row},
+                              state_column: first.next_state.value, "version": bindparam("_next")}
     if "updated_at" in table.c:
         values["updated_at"] = moment
     stmt = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_read")).values(values)
@@ -276,11 +280,13 @@ def apply_event_many(
     if result.rowcount != len(objs):
         raise Conflict("stale_version")
     previous = [state_of(o) for o in objs]
-    for obj in objs:
+    for n, obj in enumerate(objs):
         set_committed_value(obj, state_column, first.next_state.value)
         set_committed_value(obj, "version", obj.version + 1)
         for key, value in (also or {}).items():
             set_committed_value(obj, key, value)
+        for key, values_of in per_row.items():
+            set_committed_value(obj, key, values_of[n])
         if "updated_at" in table.c:
             set_committed_value(obj, "updated_at", moment)
     _moved(session, kind, objs, previous, first.next_state)

@@ -56,6 +56,7 @@ class Entity(Term):
     TARGET = "target", N_("Target")
     REPORT = "report", N_("Report")
     UNIT_FIGURE = "unit_figure", N_("Unit-level figure")
+    HAMLET = "hamlet", N_("Residential group or village")
 
 
 class ApplicationState(Term):
@@ -112,6 +113,8 @@ class Event(Term):
     IMPORT = "import", N_("Import")
     FREEZE = "freeze", N_("Freeze")
     MOVE = "move", N_("Change of residence")
+    ASSIGN = "assign", N_("Assign")
+    SCOPE = "scope", N_("Set the area reviewed")
 
 
 class Role(Term):

@@ -16,7 +16,8 @@ from workflows.models import Certificate
 # certificate, and criteria sets read once per process. Raise one only with a reason in the commit.
 BUDGET = {
     "citizen home": 4,
-    "queue page": 4,  # + the ward's digital-skills records waiting for verification (an index count)
+    "queue page": 5,  # + the ward's digital-skills records waiting for verification (an index count); + the
+    # filters' and bulk step's choices: the reviewer's tổ dân phố / thôn and the ward's reviewers, one statement
     "queue api": 3,
     "review page": 5,  # + the citizen's verified digital record offered beside indicator II.1
     "decision api": 14,  # + the holder counters (breakdowns of the title: ADR 20), one upsert

@@ -279,7 +279,8 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     breakdown_rows = len(holders.independent(session))  # 6 breakdowns of 2 wards' holders, under and over 15
     assert (ok.exit_code, ok.stdout.strip()) == (
         0, ("rollup counters agree (2 rows); application counters agree (4 rows); "
-            f"digital counters agree (0 rows); holder counters agree ({breakdown_rows} rows)"))  # approved: now 0
+            f"digital counters agree (0 rows); holder counters agree ({breakdown_rows} rows); "
+            "register numbers agree"))  # approved: now 0
 
     conn = session.connection()  # edited by hand: one too high, one row gone, one made up
     conn.execute(text("UPDATE rollup_counter SET live = live + 2 WHERE ward_code = :w"), {"w": wards[0]})
@@ -310,7 +311,8 @@ def test_hand_edited_counters_are_reported_and_rebuilt(app: Flask, session: Sess
     rebuilt = runner.invoke(args=["rollup", "rebuild"])
     assert (rebuilt.exit_code, rebuilt.stdout.strip()) == (
         0, ("rollup counters rebuilt (2 rows); application counters rebuilt (2 rows); "
-            f"digital counters rebuilt (0 rows); holder counters rebuilt ({breakdown_rows} rows)"))
+            f"digital counters rebuilt (0 rows); holder counters rebuilt ({breakdown_rows} rows); "
+            "register number sequences rebuilt (2 rows)"))
     assert rollup_counters.check(session) == [] and application_counters.check(session) == []
     assert holder_counters.check(session) == []
     assert runner.invoke(args=["rollup", "check"]).exit_code == 0

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from workflows.review_queue import QUEUE_STATES
+from workflows.vocabulary import TargetGroup
 
 from .openapi_schemas import SCHEMAS, Schema, ref
 
@@ -113,8 +114,29 @@ PATHS: dict[str, dict[str, Any]] = {
                             "default": "submitted"}, "Filter by state; empty for all."),
             query("q", {"type": "string"}, "Search the citizen's name."),
             query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "1-based page."),
-            query("cursor", {"type": "string"}, "The `next_cursor` of the page before; 422 when damaged.")],
-        description="Ward reviewers and chairs; other callers get 404.")},
+            query("cursor", {"type": "string"}, "The `next_cursor` of the page before; 422 when damaged."),
+            query("target_group", {"type": "string", "enum": TargetGroup.values()}, "Filter by target group."),
+            query("hamlet", {"type": "string"}, "Filter by tổ dân phố / thôn (its code in the ward's list)."),
+            query("assignee", {"type": "string"},
+                  "Filter by the reviewer holding it: a user id, `me`, or `none` for nobody."),
+            query("waited_days", {"type": "integer", "minimum": 0, "maximum": 366},
+                  "Only those submitted at least this many days ago."),
+            query("has_evidence", {"type": "boolean"}, "Filter by whether some activity has an evidence file."),
+            query("passes", {"type": "boolean"}, "Filter by whether the pass rule holds on its scores.")],
+        description="Ward reviewers and chairs; other callers get 404. A reviewer of some tổ dân phố / thôn sees "
+                    "only theirs.")},
+    "/api/v1/review/bulk": {"post": op(
+        "bulkReview", "review", "Propose many applications for recognition, each on its own",
+        {"200": ok("BulkResults")}, "400 403 413 422", requestBody=body("BulkReview"),
+        description="Ward reviewers. Each item is proposed with the citizen's own scores confirmed when it is "
+                    "still the version given, submitted, within the reviewer's part of the ward and passing the "
+                    "rule; otherwise its outcome says why and it is left as it was. At most 5,000 items.")},
+    "/api/v1/review/assign": {"post": op(
+        "assignApplications", "review", "Give applications to a reviewer of the ward",
+        {"200": ok("Assigned")}, "400 403 404 413 422", requestBody=body("Assign"),
+        description="A reviewer of the whole ward or the chair assigns to any reviewer whose part of the ward "
+                    "the application is in; a reviewer of some tổ dân phố / thôn takes applications nobody holds "
+                    "for themselves only (403 otherwise). Changes no state or version; audited.")},
     "/api/v1/applications/{application_id}/review": {"post": op(
         "reviewApplication", "review", "Approve, return or reject a submitted application",
         {"200": ok("Application")}, "400 403 404 409 413 422", parameters=[APP_ID], requestBody=body("Review"),

@@ -3,6 +3,7 @@
 from typing import Any
 
 from workflows.actors import ROLES as LOGIN_ROLES
+from workflows.bulk_review import OUTCOMES
 from workflows.inputs import REVIEW_EVENTS
 from workflows.vocabulary import (
     ActivityKind,
@@ -129,11 +130,21 @@ SCHEMAS: dict[str, Schema] = {
     "SelfAssessment": obj({"scores": SCORES}),
     "ReviewQueue": obj({"items": array(obj({
         "id": ID, "state": t("string", enum=APPLICATION_STATES), "version": INT, "citizen_name": STR,
-        "target_group": t("string", enum=TARGET_GROUPS), "submitted_at": null(DATETIME), "total": null(INT)})),
+        "target_group": t("string", enum=TARGET_GROUPS), "submitted_at": null(DATETIME), "total": null(INT),
+        "hamlet": null(t("string", description="Tổ dân phố / thôn.")),
+        "assignee": null(t("string", description="The name of the reviewer holding it; null when nobody does.")),
+        "passes": t("boolean", description="The pass rule holds on its scores (the reviewer's once reviewed)."),
+        "has_evidence": t("boolean", description="Some activity has an evidence file.")})),
         "total": INT, "page": INT, "page_size": INT,
         "next_cursor": null(t("string", description=(
             "Pass as `cursor` for the page after this one; null on the last page. A cursor page starts after the "
             "last row returned, so rows that leave the list meanwhile do not make the client skip any.")))}),
+    "BulkReview": obj({"action": t("string", enum=["approve"]), "items": array(obj({
+        "id": ID, "version": t("integer", description="The version the reviewer saw.")}))}),
+    "BulkResults": obj({"results": array(obj({"id": ID, "outcome": t("string", enum=list(OUTCOMES))}))}),
+    "Assign": obj({"application_ids": array(ID), "assignee": null(t(
+        "string", description="A reviewer of the ward (their user id); null gives the applications back."))}),
+    "Assigned": obj({"assigned": t("integer", description="Applications that changed hands.")}),
     "Review": obj({"action": t("string", enum=REVIEW_ACTIONS), "scores": SCORES,
                    "comment": t("string", maxLength=2000, description="Required when returning or rejecting."),
                    "version": t("integer", description="The version read; a stale one answers 409."),

@@ -143,9 +143,14 @@ def competence(code: str) -> str:
     return str(COMPETENCES[code]) if code in COMPETENCES else code
 
 
+def without(values: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """A copy of a mapping without some keys (link parameters: `keep | without('page')`)."""
+    return {k: v for k, v in values.items() if k not in keys}
+
+
 def register_filters(bp: Blueprint) -> None:
     """Make the formats, labels and the vocabulary available to every template of the app."""
-    for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, competence):
+    for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, competence, without):
         bp.add_app_template_filter(function, function.__name__)
     bp.record_once(_vocabulary_globals)
 

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from workflows import applications, review_queue
+from workflows import applications, assignment, bulk_review, review_queue
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
@@ -14,14 +14,16 @@ from workflows.digital import attainments as digital_records
 from workflows.digital import verification
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.inputs import ReviewInput, parse
+from workflows.review_queue import NOBODY
 from workflows.states import allowed_events
 from workflows.validation import parse_int
-from workflows.vocabulary import ApplicationState, Role
+from workflows.vocabulary import ApplicationState, Role, TargetGroup
 
 from ..database import db
 from ..dispatch import commit
 from ..evidence import evidence_response
 from ..i18n import message
+from ..queue_filters import MINE, WAITED_DAYS, queue_filters
 from ..serializers import application_json
 from . import formats
 from .access import require_role
@@ -32,6 +34,7 @@ bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
 formats.register_filters(bp)
 
 STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)
+FILTERS = ("target_group", "hamlet", "assignee", "waited_days", "has_evidence", "passes")
 
 
 def _filters() -> dict[str, Any]:
@@ -42,7 +45,16 @@ def _filters() -> dict[str, Any]:
         raise NotFound()
     page = source.get("page", "1")
     return {"state": state, "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1,
-            "after": source.get("after", ""), "before": source.get("before", "")}
+            "after": source.get("after", ""), "before": source.get("before", "")} | {
+        name: source.get(name, "").strip()[:32] for name in FILTERS}
+
+
+def _queue_filters(f: dict[str, Any], actor: Actor) -> review_queue.Filters:
+    """The filters a page's address asks for; a value that is none of the choices names nothing: 404."""
+    try:
+        return queue_filters(f, actor)
+    except Invalid:
+        raise NotFound() from None
 
 
 def _cursor(token: str) -> review_queue.Cursor | None:
@@ -59,14 +71,65 @@ def queue(actor: Actor) -> object:
     """The ward's queue: filters, counts per state, a table, 25 rows a page."""
     s = db()
     f = _filters()
-    found = review_queue.queue(s, actor, state=f["state"] or None, q=f["q"] or None, page=f["page"],
-                               after=_cursor(f["after"]), before=_cursor(f["before"]))
+    found = review_queue.queue(s, actor, state=f["state"] or None, page=f["page"], after=_cursor(f["after"]),
+                               before=_cursor(f["before"]), filters=_queue_filters(f, actor))
     total = found.total
     pages = max(1, -(-total // review_queue.PAGE_SIZE), found.page + (1 if found.after else 0))
     f = f | {"page": found.page}
     return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
-                           pages=pages, states=review_queue.QUEUE_STATES, found=found,
-                           digital_waiting=verification.pending_count(s, actor))
+                           pages=pages, states=review_queue.QUEUE_STATES, found=found, keep=_keep(f),
+                           digital_waiting=verification.pending_count(s, actor), **_choices(s, actor))
+
+
+def _choices(s: Any, actor: Actor) -> dict[str, Any]:
+    """What the filters and the bulk step offer: the actor's tổ dân phố / thôn, the ward's reviewers."""
+    offered = assignment.choices(s, actor)
+    return {"hamlets": offered.hamlets, "reviewers": offered.reviewers,
+            "whole_ward": actor.whole_ward, "may_propose": actor.role == Role.WARD_REVIEWER,
+            "waited_choices": WAITED_DAYS, "target_groups": list(TargetGroup), "mine": MINE, "nobody": NOBODY,
+            "me": actor.user_id}
+
+
+@bp.post("/bulk")
+@require_role(*STAFF)
+def bulk(actor: Actor) -> object:
+    """The bulk step of the queue: propose the ticked applications, or all that match the filters and pass the
+    rule, or give the ticked ones to a reviewer; each item's outcome is shown."""
+    s = db()
+    f = _filters()
+    form = request.form
+    action = form.get("bulk", "")
+    picked = [(ident, v) for raw in form.getlist("item")[:bulk_review.MAX_ITEMS]
+              for ident, _, version in [raw.partition(":")] if (v := parse_int(version, 1, 10**9)) is not None]
+    outcomes: list[bulk_review.Outcome] = []
+    assigned: int | None = None
+    try:
+        if action == "propose_matching":
+            picked = review_queue.matching(s, actor, _queue_filters(f, actor), limit=bulk_review.MAX_ITEMS)
+            if not picked:
+                raise Invalid(fields={"item": "no_match"})
+            outcomes = bulk_review.propose(s, actor, picked)
+        elif not picked:
+            raise Invalid(fields={"item": "no_selection"})
+        elif action == "propose":
+            outcomes = bulk_review.propose(s, actor, picked)
+        elif action == "assign":
+            target = form.get("assignee", "")
+            assigned = assignment.assign(s, actor, [i for i, _ in picked],
+                                         None if target == NOBODY else (actor.user_id if target == MINE else target))
+        else:
+            raise NotFound()
+        commit(s)
+    except Invalid as exc:
+        s.rollback()
+        codes = dict(exc.fields) or {"item": exc.code}
+        problems = [message(code, None, **exc.params) for code in dict.fromkeys(codes.values())]
+        return render_template("pages/reviewer/bulk_result.html", problems=problems, keep=_keep(f),
+                               outcomes=[], names={}, assigned=None), 422
+    names = review_queue.names_of(s, [o.id for o in outcomes if o.outcome != bulk_review.DONE])
+    return render_template("pages/reviewer/bulk_result.html", outcomes=outcomes, names=names, assigned=assigned,
+                           done=sum(o.outcome == bulk_review.DONE for o in outcomes), problems=[],
+                           keep=_keep(f))
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
-from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
+from .identity import ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
     PopulationImport,
@@ -42,6 +42,7 @@ __all__ = [
     "DigitalCounter",
     "DigitalFramework",
     "DigitalTestAttempt",
+    "Hamlet",
     "HolderCounter",
     "Indicator",
     "Population",

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -17,7 +17,16 @@ class Application(SQLModel, table=True):
         UniqueConstraint("citizen_id", "title_type", "year", name="uq_application_citizen_year"),
         # The reviewer's queue: a ward's applications in a state, oldest submission first, walked on the index alone;
         # the folded name rides along so a name search filters on the index too, never on the table (ADR 12).
-        Index("ix_application_queue", "ward_code", "state", "submitted_at", "id", "name_folded"),
+        # The columns of the queue's filters ride along too, so a filtered page is read from the index alone
+        # (ADR 26).
+        Index("ix_application_queue", "ward_code", "state", "submitted_at", "id", "name_folded", "target_group",
+              "hamlet_code", "assignee_id", "passes", "has_evidence"),
+        # A reviewer of some tổ dân phố / thôn: their part of the ward's queue, in the same order (ADR 26).
+        Index("ix_application_hamlet_queue", "ward_code", "hamlet_code", "state", "submitted_at", "id",
+              "name_folded", "target_group", "assignee_id", "passes", "has_evidence"),
+        # "Mine": the applications a reviewer holds, in the queue's order; most rows hold none, so partial.
+        Index("ix_application_assignee_queue", "assignee_id", "state", "submitted_at", "id",
+              postgresql_where=text("assignee_id IS NOT NULL"), sqlite_where=text("assignee_id IS NOT NULL")),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -29,7 +38,16 @@ class Application(SQLModel, table=True):
     target_group: str = Field(max_length=20)
     # The citizen's tổ dân phố/thôn when the application was opened: the title's breakdown keeps it.
     hamlet: str | None = Field(default=None, max_length=100)
+    # Its code in the ward's list of tổ dân phố / thôn (workflows.hamlets), when the ward has one: what a reviewer
+    # of some of them is scoped by.
+    hamlet_code: str | None = Field(default=None, max_length=20)
     state: str = Field(max_length=20)
+    # The reviewer holding it (the queue split between reviewers); None while nobody does.
+    assignee_id: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    # Kept when it is submitted or reviewed, for the queue's filters: some activity has evidence, and the pass
+    # rule holds on its scores (the reviewer's once reviewed, the citizen's before).
+    has_evidence: bool = False
+    passes: bool = False
     version: int = 1
     self_scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reviewer_scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     # A staff member's own CCCD: links them to their citizen profile so they never review their own application.
     cccd: str | None = Field(default=None, max_length=12, unique=True)
+    # A ward reviewer of some tổ dân phố / thôn only (their codes); None: the whole ward (ADR 26).
+    hamlet_scope: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     active: bool = True
     # Bumped to invalidate every cookie session of this user (password change, lock-out).
     session_version: int = 1
@@ -59,11 +61,26 @@ class Citizen(SQLModel, table=True):
     target_group: str = Field(max_length=20)
     # The tổ dân phố (urban) or thôn (rural) within the ward, as the citizen gave it; None when not given.
     hamlet: str | None = Field(default=None, max_length=100)
+    hamlet_code: str | None = Field(default=None, max_length=20)  # in the ward's list, when it has one
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     consent_at: datetime
     consent_version: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=now)
+
+
+class Hamlet(SQLModel, table=True):
+    """A tổ dân phố (phường) or thôn (xã) of a ward, with the code the ward gives it; imported per ward from CSV."""
+
+    __table_args__ = (UniqueConstraint("ward_code", "code", name="uq_hamlet_ward_code"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    ward_code: str = Field(foreign_key="ward.code", max_length=5)
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    position: int = 0  # the order of the ward's list
+    active: bool = True
+    updated_at: datetime = Field(default_factory=now)
 
 
 class ApiToken(SQLModel, table=True):

@@ -20,11 +20,11 @@ from ..clock import now
 from ..criteria import current_set, indicator_codes
 from ..digital import counters as digital_counters
 from ..digital import frameworks
-from ..models import Citizen, DigitalAttainment, Population, UnitFigure, User, Ward
+from ..models import Citizen, DigitalAttainment, Hamlet, Population, UnitFigure, User, Ward
 from ..passwords import hash_password
 from ..vocabulary import DenominatorMode, ReportPeriod, Role, TitleType
 from . import data, loading
-from .rows import COLUMNS, Plan, Tally, WardInfo, stream, year_window
+from .rows import COLUMNS, Plan, Tally, WardInfo, stream, ward_hamlets, year_window
 
 DEFAULT_PASSWORD = "demo-cdht-2026"  # the demo's password: one login story for `make run` and the city
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -113,6 +113,9 @@ def generate(
             public_base_url=public_base_url.rstrip("/"), null="\\N" if engine.dialect.name == "postgresql" else None,
         )
         extra = _unnamed_columns()
+        session.add_all(Hamlet(ward_code=w.code, code=code, name=name, position=n)
+                        for w, places in zip(wards, ward_hamlets(wards), strict=True)
+                        for n, (code, name) in enumerate(places))
         session.commit()
     tally = Tally()
     with phase("drop_indexes"):

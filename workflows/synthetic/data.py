@@ -127,6 +127,10 @@ ACTIVITIES: tuple[tuple[str, str, str | None, tuple[str, ...], int, int], ...] =
 
 # The share of people whose tổ dân phố/thôn is known (the rest registered without giving it) [assumption].
 HAMLET_KNOWN = 0.8
+# Applications sent with an evidence file on their activity, and those sent with self-scores that fail the pass
+# rule (submitting needs every indicator scored, not the rule met) [assumption].
+EVIDENCE_SHARE = 0.6
+FAILING_SELF_SHARE = 0.15
 
 # The unit-level indicators' figures of a ward [assumption]: units counted per adult resident (at least so many),
 # and the share meeting the indicator drawn around it: about 1 cadre per 60 adults, 1 school or centre per 2,000,

@@ -32,15 +32,16 @@ CONSENT_VERSION = "2026-01"  # workflows.registration.CONSENT_VERSION (not impor
 USER_COLUMNS = ("id", "username", "password_hash", "role", "ward_code", "display_name", "active", "session_version",
                 "created_at")
 CITIZEN_COLUMNS = ("id", "user_id", "cccd", "full_name", "name_folded", "date_of_birth", "sex", "ward_code",
-                   "target_group", "email", "phone", "consent_at", "consent_version", "created_at", "hamlet")
+                   "target_group", "email", "phone", "consent_at", "consent_version", "created_at", "hamlet",
+                   "hamlet_code")
 DECISION_COLUMNS = ("id", "ward_code", "year", "number", "number_year", "signed_on", "signer_name", "created_by",
                     "created_at")
 APPLICATION_COLUMNS = ("id", "citizen_id", "ward_code", "criteria_set_id", "title_type", "year", "target_group",
                        "state", "version", "self_scores", "reviewer_scores", "total", "review_comment",
                        "reviewed_by", "submitted_at", "reviewed_at", "decision_id", "created_at", "updated_at",
-                       "name_folded", "hamlet")
+                       "name_folded", "hamlet", "hamlet_code", "has_evidence", "passes")
 ACTIVITY_COLUMNS = ("id", "application_id", "title", "kind", "hours", "started_on", "ended_on", "provider",
-                    "indicator_codes", "created_at")
+                    "indicator_codes", "created_at", "evidence_key", "evidence_name", "evidence_type")
 CERTIFICATE_COLUMNS = ("id", "code", "register_number", "application_id", "citizen_id", "decision_id", "ward_code",
                        "title_type", "year", "status", "version", "live_key", "snapshot", "attempts", "queued_at",
                        "claimed_at", "issued_at", "revoked_at", "revoke_reason")
@@ -49,6 +50,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "app_user": USER_COLUMNS, "citizen": CITIZEN_COLUMNS, "decision": DECISION_COLUMNS,
     "application": APPLICATION_COLUMNS, "activity": ACTIVITY_COLUMNS, "certificate": CERTIFICATE_COLUMNS,
 }
+
+# The evidence an activity of the synthetic city carries: named, never stored (nothing reads its file).
+EVIDENCE_FILE = ("synthetic/minh-chung.pdf", "minh-chung.pdf", "application/pdf")
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # certificates.codes.ALPHABET (Crockford base32)
 _CODE_BITS = 50
@@ -221,8 +225,7 @@ class _Maker:
                               for w in plan.wards]
         self.span = plan.end - plan.start
         # Each ward's tổ dân phố (phường) or thôn (xã): 15 to 40 of them; a person's is known for HAMLET_KNOWN of them.
-        self.hamlets = [[(f"Tổ dân phố số {n}" if w.name.startswith("Phường") else f"Thôn {n}")
-                         for n in range(1, 16 + (i * 7) % 26)] for i, w in enumerate(plan.wards)]
+        self.hamlets = ward_hamlets(plan.wards)
 
     def _decision(self, ward: int, batch: int, chunk: Chunk) -> tuple[str, float, str, str]:
         """The ward's batch-th decision of the year (its row joins the chunk the first time it is needed)."""
@@ -280,12 +283,14 @@ class _Maker:
             CertificateStatus.REVOKED.value
         year_start = start - 365.25 * DAY_S
         hamlets, hamlet_known = self.hamlets, data.HAMLET_KNOWN
+        evidence_share, failing_self = data.EVIDENCE_SHARE, data.FAILING_SELF_SHARE
+        evidence_file, no_file = EVIDENCE_FILE, (null, null, null)
         for ward, age in zip(wards, ages, strict=True):
             w = ward_infos[ward]
             code = w.code
             r = random_()
             places = hamlets[ward]
-            hamlet = places[int(r / hamlet_known * len(places))] if r < hamlet_known else null
+            hamlet_code, hamlet = places[int(r / hamlet_known * len(places))] if r < hamlet_known else (null, null)
             male = random_() < male_share
             dob = hanoi_date(year_start - age * 365.25 * DAY_S + random_() * 365 * DAY_S)
             birth_year = int(dob[:4])
@@ -317,7 +322,7 @@ class _Maker:
             folded = f"{sur[1]} {mid[1]} {giv[1]}"
             citizens.append((cid, uid, cccd, full_name, folded, dob,
                              "male" if male else "female", code, group, email, phone, at, CONSENT_VERSION, at,
-                             hamlet))
+                             hamlet, hamlet_code))
             residents[code] = residents.get(code, 0) + 1
             if age >= adult_age:
                 adults[code] = adults.get(code, 0) + 1
@@ -334,13 +339,17 @@ class _Maker:
                 created = registered + random_() * 0.1 * span
                 submitted = created + random_() * 0.1 * span
             self_json, self_total = passing[int(random_() * 256)]
+            passes = "1"
+            if state == "submitted" and random_() < failing_self:
+                self_json, self_total = failing[int(random_() * 128)]
+                passes = "0"
             reviewer_json, total, comment, reviewer, reviewed_at, decision_id = "{}", null, null, null, null, null
             s = int(submitted)
             sub_at: str | None = days[s // DAY_S - first_day] + times[s % DAY_S]
             version, updated = "2", submitted
             if state == "draft":
                 self_json, self_total = partial[int(random_() * n_partial)]
-                version, sub_at, updated = "1", null, created
+                version, sub_at, updated, passes = "1", null, created, "0"
             elif state == "submitted":
                 total = self_total
             elif state == "recognised":
@@ -386,11 +395,13 @@ class _Maker:
                     reviewer_json, total = self_json, self_total
                 elif state == "rejected":
                     reviewer_json, total = failing[int(random_() * 128)]
+                    passes = "0"
                     comment = data.REJECT_COMMENTS[int(random_() * len(data.REJECT_COMMENTS))]
                 else:
                     total = self_total
                     comment = data.RETURN_COMMENTS[int(random_() * len(data.RETURN_COMMENTS))]
             title, kind, provider, codes, fewest, most = activity_kinds[int(random_() * n_kinds)]
+            evidence = "1" if state != "draft" and random_() < evidence_share else "0"
             began = start + random_() * (created - start)
             logged = int(created + random_() * ((end if state == "draft" else submitted) - created) * 0.5)
             logged_at = days[logged // DAY_S - first_day] + times[logged % DAY_S]
@@ -398,10 +409,12 @@ class _Maker:
             apps.append((aid, cid, code, criteria, "cdht", year, group, state, version, self_json, reviewer_json,
                          total, comment, reviewer, sub_at, reviewed_at, decision_id,
                          days[s // DAY_S - first_day] + times[s % DAY_S],
-                         days[last // DAY_S - first_day] + times[last % DAY_S], folded, hamlet))
+                         days[last // DAY_S - first_day] + times[last % DAY_S], folded, hamlet, hamlet_code,
+                         evidence, passes))
             ended = hanoi_date(began + random_() * (logged - began)) if random_() < 0.7 else null
             activities.append((f"V{n_app:021d}", aid, title, kind, str(fewest + int(random_() * (most - fewest))),
-                               hanoi_date(began), ended, provider, codes, logged_at))
+                               hanoi_date(began), ended, provider, codes, logged_at,
+                               *(evidence_file if evidence == "1" else no_file)))
         rows = tally.rows
         rows["app_user"] += len(users)
         rows["citizen"] += len(citizens)
@@ -412,6 +425,12 @@ class _Maker:
         tally.live_certificates += live
         tally.revoked_certificates += revoked
         return chunk
+
+
+def ward_hamlets(wards: Sequence[WardInfo]) -> list[list[tuple[str, str]]]:
+    """Each ward's tổ dân phố (phường) or thôn (xã) as (code, name): 15 to 40 of them."""
+    return [[((f"TDP{n:02d}", f"Tổ dân phố số {n}") if w.name.startswith("Phường") else (f"T{n:02d}", f"Thôn {n}"))
+             for n in range(1, 16 + (i * 7) % 26)] for i, w in enumerate(wards)]
 
 
 def year_window(year: int, now: datetime) -> tuple[float, float]:

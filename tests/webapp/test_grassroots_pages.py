@@ -1,0 +1,94 @@
+"""The reviewer's queue below the ward through the web: filters, the bulk step, assignment, scoping, the CLI."""
+
+from factories import citizen_data, csrf, make_staff, signed_in
+from sqlmodel import Session, select
+
+from workflows import assignment
+from workflows.actors import SYSTEM_ACTOR
+from workflows.models import Application, Hamlet, User
+from workflows.vocabulary import ApplicationState, Role
+
+WARD = "00070"
+
+
+def _hamlets(runner, tmp_path) -> None:
+    listing = tmp_path / "tdp.csv"
+    listing.write_text("code,name\nTDP01,Tổ dân phố số 1\nTDP02,Tổ dân phố số 2\n", encoding="utf-8")
+    out = runner.invoke(args=["hamlets", "import", "--ward", WARD, str(listing)])
+    assert out.exit_code == 0, out.output
+    assert "2 added" in out.output
+
+
+def test_cli_imports_all_or_nothing_and_scopes_a_reviewer(app, session: Session, tmp_path) -> None:
+    runner = app.test_cli_runner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name\nTDP01,Tổ 1\nTDP01,Tổ 2\n", encoding="utf-8")
+    out = runner.invoke(args=["hamlets", "import", "--ward", WARD, str(bad)])
+    assert out.exit_code == 2 and "row.3" in out.output
+    assert session.exec(select(Hamlet)).first() is None
+    _hamlets(runner, tmp_path)
+    again = runner.invoke(args=["hamlets", "import", "--ward", WARD, str(tmp_path / "tdp.csv")])
+    assert "0 added" in again.output and "2 unchanged" in again.output
+    make_staff(session, Role.WARD_REVIEWER, ward=WARD, username="rev-tdp")
+    out = runner.invoke(args=["users", "scope", "rev-tdp", "--hamlets", "tdp02"])
+    assert out.exit_code == 0 and "TDP02" in out.output
+    out = runner.invoke(args=["users", "scope", "rev-tdp", "--hamlets", "TDP09"])
+    assert out.exit_code == 2
+    session.expire_all()
+    assert session.exec(select(User.hamlet_scope).where(User.username == "rev-tdp")).one() == ["TDP02"]
+
+
+def test_queue_filters_bulk_and_assignment_through_the_api(app, api, session: Session, tmp_path) -> None:
+    _hamlets(app.test_cli_runner(), tmp_path)
+    ids = {}
+    for place in ("TDP01", "TDP02"):
+        _me, ids[place] = api.submitted(citizen_data(WARD, hamlet=place))
+    make_staff(session, Role.WARD_REVIEWER, ward=WARD, username="rev-all")
+    scoped = make_staff(session, Role.WARD_REVIEWER, ward=WARD, username="rev-one")
+    user = session.get(User, scoped.user_id)
+    assignment.set_scope(session, SYSTEM_ACTOR, user, ["TDP01"])
+    session.commit()
+    whole, one = api.token("rev-all"), api.token("rev-one")
+    rv = api.call("GET", "/api/v1/review/queue?hamlet=TDP02&passes=true", whole)
+    assert rv.status_code == 200 and [i["id"] for i in rv.json["items"]] == [ids["TDP02"]]
+    assert rv.json["items"][0]["hamlet"] == "Tổ dân phố số 2" and rv.json["items"][0]["assignee"] is None
+    assert api.call("GET", "/api/v1/review/queue?passes=maybe", whole).status_code == 422
+    rv = api.call("GET", "/api/v1/review/queue", one)
+    assert [i["id"] for i in rv.json["items"]] == [ids["TDP01"]]
+    assert api.call("GET", f"/api/v1/applications/{ids['TDP02']}", one).status_code == 404
+    rv = api.call("POST", "/api/v1/review/assign", one, json={"application_ids": [ids["TDP01"]],
+                                                             "assignee": scoped.user_id})
+    assert rv.status_code == 200 and rv.json == {"assigned": 1}
+    rv = api.call("GET", "/api/v1/review/queue?assignee=me", one)
+    assert [i["id"] for i in rv.json["items"]] == [ids["TDP01"]]
+    rv = api.call("POST", "/api/v1/review/bulk", one, json={"action": "approve", "items": [
+        {"id": ids["TDP01"], "version": 2}, {"id": ids["TDP02"], "version": 2}]})
+    assert rv.status_code == 200
+    assert rv.json == {"results": [{"id": ids["TDP01"], "outcome": "done"},
+                                   {"id": ids["TDP02"], "outcome": "not_found"}]}
+    rv = api.call("POST", "/api/v1/review/bulk", whole, json={"action": "approve", "items": [{"id": 1}]})
+    assert rv.status_code == 422 and "items.0" in rv.json["error"]["fields"]
+
+
+def test_the_queue_page_filters_and_proposes_in_bulk(app, api, session: Session, tmp_path) -> None:
+    _hamlets(app.test_cli_runner(), tmp_path)
+    ids = [api.submitted(citizen_data(WARD, hamlet="TDP01"))[1] for _ in range(3)]
+    make_staff(session, Role.WARD_REVIEWER, ward=WARD, username="rev-page")
+    browser = signed_in(app, "rev-page")
+    page = browser.get("/reviewer/?hamlet=TDP01&passes=true")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Tổ dân phố số 1" in html and html.count('name="item"') == 3
+    assert browser.get("/reviewer/?passes=maybe").status_code == 404
+    token = csrf(html)
+    rv = browser.post("/reviewer/bulk?hamlet=TDP01", data={"csrf_token": token, "bulk": "propose",
+                                                           "item": [f"{ids[0]}:2", f"{ids[1]}:1"]})
+    text = rv.get_data(as_text=True)
+    assert rv.status_code == 200 and "Đã đề nghị công nhận 1 hồ sơ" in text and "đã thay đổi" in text
+    rv = browser.post("/reviewer/bulk?hamlet=TDP01", data={"csrf_token": token, "bulk": "propose_matching"})
+    assert "Đã đề nghị công nhận 2 hồ sơ" in rv.get_data(as_text=True)
+    session.expire_all()
+    states = session.exec(select(Application.state).where(Application.ward_code == WARD)).all()
+    assert states == [ApplicationState.APPROVED] * 3
+    rv = browser.post("/reviewer/bulk", data={"csrf_token": token, "bulk": "propose"})
+    assert rv.status_code == 422 and "Chọn ít nhất một hồ sơ" in rv.get_data(as_text=True)
+    assert browser.post("/reviewer/bulk", data={"bulk": "propose", "item": f"{ids[0]}:3"}).status_code == 400
