@@ -6,6 +6,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ REDIS_URL = os.environ.get("CDHT_TEST_REDIS", "redis://127.0.0.1:6379/14")
 PASSWORD = "test-password-1"
 MUTABLE_TABLES = ("digital_test_attempt", "digital_counter", "holder_counter", "digital_attainment", "rollup_counter",
                   "application_counter", "population_revision", "population", "population_import",
-                  "report_snapshot", "unit_figure", "register_sequence", "hamlet",
+                  "report_snapshot", "unit_figure", "register_sequence", "hamlet", "campaign",
                   "audit_event", "certificate", "activity",
                   "application", "decision", "apitoken", "citizen", "app_user")
 
@@ -96,6 +97,28 @@ def app(settings: Settings) -> Iterator[Flask]:
         seed_reference(session)
     yield application
     application.extensions["cdht"].engine.dispose()
+
+
+def _open_ended(year: int) -> dict[Any, date]:
+    """A year's default campaign in tests that are not about campaigns: open from its 1 January, never closing."""
+    from workflows.campaigns import DEFAULTS
+    from workflows.vocabulary import CampaignDate
+
+    first, mid_year = date(year, 1, 1), date(year, 8, 15)
+    return dict.fromkeys(DEFAULTS, date.max) | {CampaignDate.REGISTRATION_OPENS: first,
+                                                CampaignDate.SELF_ASSESSMENT_OPENS: first,
+                                                CampaignDate.MID_YEAR_REPORT: mid_year}
+
+
+@pytest.fixture(autouse=True)
+def _campaigns_open(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests not about campaigns run on any day of the year, and may open an application of an earlier year: a year
+    without campaign dates is open from its 1 January and never closes. Campaign tests are marked `campaign_rules`
+    and run on the real defaults (workflows.campaigns.DEFAULTS); a campaign row always wins over either."""
+    if request.node.get_closest_marker("campaign_rules") is None:
+        from workflows import campaigns
+
+        monkeypatch.setattr(campaigns, "default_dates", _open_ended)
 
 
 @pytest.fixture(autouse=True)

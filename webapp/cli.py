@@ -2,7 +2,9 @@
 `flask rollup check|rebuild`, `flask digital import`."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
@@ -17,7 +19,15 @@ from workflows.effects import take_ready
 from workflows.errors import DomainError
 from workflows.models import User
 from workflows.seed import seed_demo, seed_reference
-from workflows.vocabulary import PEOPLE_MODES, DenominatorMode, ReportPeriod, Role, TargetIndicator, UnitIndicator
+from workflows.vocabulary import (
+    PEOPLE_MODES,
+    CampaignDate,
+    DenominatorMode,
+    ReportPeriod,
+    Role,
+    TargetIndicator,
+    UnitIndicator,
+)
 
 from .config import ROOT
 from .dispatch import send
@@ -334,6 +344,71 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(("set " if changed else "unchanged ") + line)
+
+    campaigns_group = AppGroup("campaigns", help="A year's campaign: registration, self-assessment, review, reports.")
+
+    def _date_option(which: CampaignDate) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return click.option(f"--{which.value.replace('_', '-')}", which.value, default=None, metavar="YYYY-MM-DD",
+                            help=f"{which.label} (default: the dates in force, else the year's defaults)")
+
+    @campaigns_group.command("list")
+    @click.option("--year", required=True, type=int)
+    def campaigns_list(year: int) -> None:
+        """The city's dates of a year and every ward with its own."""
+        from workflows import campaigns
+
+        with session_scope(runtime().engine) as session:
+            view = campaigns.year_view(session, year)
+        for who, dates in [("city", view.city), *view.wards]:
+            shown = " ".join(f"{k.value}={v.isoformat()}" for k, v in dates.as_dict().items())
+            closed = f" closed_at={dates.closed_at.isoformat()}" if dates.closed_at else ""
+            click.echo(f"{who or 'city'} ({dates.source}) {shown}{closed}")
+
+    @campaigns_group.command("set")
+    @click.option("--year", required=True, type=int)
+    @click.option("--ward", "ward_code", default=None, help="A ward's code; leave out for the whole city.")
+    @_date_option(CampaignDate.REGISTRATION_OPENS)
+    @_date_option(CampaignDate.REGISTRATION_CLOSES)
+    @_date_option(CampaignDate.SELF_ASSESSMENT_OPENS)
+    @_date_option(CampaignDate.SELF_ASSESSMENT_CLOSES)
+    @_date_option(CampaignDate.REVIEW_DEADLINE)
+    @_date_option(CampaignDate.MID_YEAR_REPORT)
+    @_date_option(CampaignDate.YEAR_END_REPORT)
+    def campaigns_set(year: int, ward_code: str | None, **given: str | None) -> None:
+        """Set the city's dates of a year, or a ward's own; dates left out keep the ones in force."""
+        from workflows import campaigns
+        from workflows.actors import SYSTEM_ACTOR
+        from workflows.inputs import CampaignInput, parse
+
+        try:
+            with session_scope(runtime().engine) as session:
+                start = campaigns.as_input(year, ward_code, campaigns.for_ward(session, ward_code, year))
+                chosen = {k: v for k, v in given.items() if v is not None}
+                row, changed = campaigns.set_campaign(session, SYSTEM_ACTOR, parse(CampaignInput, start | chosen))
+                line = f"{row.year} {row.ward_code or 'city'}: " + " ".join(
+                    f"{k}={getattr(row, k).isoformat()}" for k in CampaignDate.values())
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(("set " if changed else "unchanged ") + line)
+
+    @campaigns_group.command("close")
+    @click.option("--year", required=True, type=int)
+    @click.option("--operator", default=None, help="Who closes it, for the audit trail  [default: the OS user]")
+    def campaigns_close(year: int, operator: str | None) -> None:
+        """Close a year for the whole city: no new application and no submission any more."""
+        import getpass
+
+        from workflows import campaigns
+        from workflows.actors import SYSTEM_ACTOR
+
+        try:
+            with session_scope(runtime().engine) as session:
+                _row, changed = campaigns.close_year(session, SYSTEM_ACTOR, year, operator or getpass.getuser())
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"closed {year}" if changed else f"unchanged: {year} was already closed")
+
+    app.cli.add_command(campaigns_group)
 
     hamlets_group = AppGroup("hamlets", help="Each ward's tổ dân phố / thôn (ADR 26).")
 

@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
@@ -157,6 +158,23 @@ MESSAGES: dict[str, str] = {
     "reason_required": N_("Say why the record is not accepted: the citizen reads it."),
     "record_changed": N_(
         "This record has already been dealt with, perhaps by someone else. Reload the page to see it."),
+    # campaigns (dates are filled in as dd/mm/yyyy)
+    "registration_closed": N_("Applications for %(year)s can be opened only in the registration period, from "
+                              "%(opens)s to %(closes)s."),
+    "self_assessment_closed": N_("Activities, self-scores and submissions for %(year)s are taken only from %(opens)s "
+                                 "to %(closes)s."),
+    "year_closed": N_("Year %(year)s is closed: no new application and no submission is taken any more."),
+    "campaign_changed": N_("Someone has just changed this campaign. Reload the page to see it, then try again."),
+    "outside_campaign_year": N_("The date must fall in %(year)s."),
+    "closes_before_opens": N_("The period cannot close before it opens."),
+    "self_assessment_before_registration": N_("Self-assessment cannot open before registration opens."),
+    "submission_closes_before_registration": N_(
+        "Self-assessment and submission cannot close before registration closes."),
+    "review_before_submission_closes": N_(
+        "The review deadline cannot be before self-assessment and submission close."),
+    "year_end_before_mid_year": N_("The year-end report must come after the mid-year report."),
+    "year_end_before_review": N_("The year-end report cannot be before the review deadline."),
+    "confirm_close": N_("Tick the box to confirm that the year is to be closed."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
@@ -171,6 +189,11 @@ FALLBACKS: dict[str, str] = {
     "too_many_rows": N_("The file has too many rows."),
     "rows_invalid": N_("Some rows have mistakes, listed under the file field; nothing was imported."),
     "attempt_limit": N_("You have taken the test too many times recently. Try again later."),
+    "registration_closed": N_("Applications for this year can be opened only in its registration period."),
+    "self_assessment_closed": N_("The period for activities, self-scores and submissions of this year is over or "
+                                 "has not begun."),
+    "year_closed": N_("The year is closed: no new application and no submission is taken any more."),
+    "outside_campaign_year": N_("The date must fall in the campaign's year."),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)")
@@ -251,12 +274,18 @@ def _fill(text: str, params: Mapping[str, object]) -> str | None:
     return text % params
 
 
+def _shown(value: object) -> object:
+    """A param as a message shows it: a date as dd/mm/yyyy (docs/glossary.md), anything else as it is."""
+    return value.strftime("%d/%m/%Y") if isinstance(value, date) and not isinstance(value, datetime) else value
+
+
 def message(code: str, lang: str | None = None, **params: object) -> str:
     """Translate an error code into the request's (or the given) language, filling `%(name)s` from params.
 
     An unknown code says the generic "invalid" message; a message whose params are missing says its
-    fallback wording (or, without one, the generic message) rather than fail.
+    fallback wording (or, without one, the generic message) rather than fail. Dates are written dd/mm/yyyy.
     """
+    params = {name: _shown(value) for name, value in params.items()}
     catalogue = translations(lang if lang in LANGUAGES else locale())
     msgid = MESSAGES.get(code, MESSAGES["invalid"])
     filled = _fill(catalogue.gettext(msgid), params)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from . import criteria
+from . import campaigns, criteria
 from .access import visible_application
 from .actors import Actor
 from .clock import now, today
@@ -43,6 +43,7 @@ def open_application(session: Session, actor: Actor, data: ApplicationInput) -> 
     ).first()
     if exists:
         raise Conflict("application_exists", fields={"year": "application_exists"})
+    campaigns.require_registration_open(session, citizen.ward_code, number)
     app = Application(
         citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
         year=number, target_group=citizen.target_group, hamlet=citizen.hamlet, hamlet_code=citizen.hamlet_code,
@@ -68,6 +69,7 @@ def _editable_own(session: Session, actor: Actor, application_id: str) -> Applic
     )
     if touched.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("not_editable")
+    campaigns.require_self_assessment_open(session, app.ward_code, app.year)
     return app
 
 
@@ -157,7 +159,10 @@ def submit(session: Session, actor: Actor, application_id: str) -> Application:
     evidence = list(session.exec(select(Activity.evidence_key).where(Activity.application_id == app.id)))
     if not evidence:
         errors["activities"] = "no_activity"
-    if errors and app.state in EDITABLE_STATES and actor.citizen_id == app.citizen_id:
+    own_draft = app.state in EDITABLE_STATES and actor.citizen_id == app.citizen_id  # others: the table's answer
+    if own_draft:  # outside the period, completing the application would not help: say so first
+        campaigns.require_self_assessment_open(session, app.ward_code, app.year)
+    if errors and own_draft:
         raise Invalid("incomplete", fields=errors)
     apply_event(session, app, Event.SUBMIT, actor)
     app.submitted_at = now()

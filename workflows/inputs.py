@@ -258,3 +258,17 @@ class UnitFigureInput(Command):
     achieved: Annotated[int, Whole(0, 100_000_000)]
     total: Annotated[int, Whole(1, 100_000_000)]
     source_note: Annotated[str, Text(300)]
+
+
+class CampaignInput(Command):
+    """A year's campaign as a city administrator sets it, for the city (no ward) or one ward's own dates."""
+
+    year: Annotated[int, Whole(FIRST_YEAR, LAST_YEAR)]
+    ward_code: Annotated[str | None, OptionalText(5)] = None
+    registration_opens: Annotated[date, Day()]
+    registration_closes: Annotated[date, Day()]
+    self_assessment_opens: Annotated[date, Day()]
+    self_assessment_closes: Annotated[date, Day()]
+    review_deadline: Annotated[date, Day()]
+    mid_year_report_on: Annotated[date, Day()]
+    year_end_report_on: Annotated[date, Day()]

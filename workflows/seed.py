@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 from vietnam_provinces import Ward as OfficialWard
 
+from . import campaigns
 from .accounts import create_user
+from .actors import SYSTEM_ACTOR
+from .clock import today
 from .criteria import seed_qd_324
 from .digital import frameworks
 from .models import Citizen, Population, Target, User, Ward
@@ -100,6 +103,7 @@ def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2
             "ward_code": DEMO_WARDS[0], "target_group": TargetGroup.RESIDENT, "password": password, "consent": True,
         })
     session.flush()
+    campaigns.open_all_year(session, SYSTEM_ACTOR, today().year)  # the demo's year is open on any day of it
     return [DemoLogin(Role.CITIZEN, citizen_cccd, password, DEMO_WARDS[0]), *logins]
 
 

@@ -57,6 +57,7 @@ class Entity(Term):
     REPORT = "report", N_("Report")
     UNIT_FIGURE = "unit_figure", N_("Unit-level figure")
     HAMLET = "hamlet", N_("Residential group or village")
+    CAMPAIGN = "campaign", N_("Campaign")
 
 
 class ApplicationState(Term):
@@ -115,6 +116,8 @@ class Event(Term):
     MOVE = "move", N_("Change of residence")
     ASSIGN = "assign", N_("Assign")
     SCOPE = "scope", N_("Set the area reviewed")
+    CHANGE = "change", N_("Changed")
+    CLOSE = "close", N_("Close the year")
 
 
 class Role(Term):
@@ -252,4 +255,17 @@ AGE_BAND_FROM: tuple[int, ...] = (0, 15, 25, 35, 45, 60)
 ADULT_AGE = 15
 
 
-VOCABULARY += (TargetIndicator, UnitIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand)
+class CampaignDate(Term):
+    """The dates of a year's campaign (workflows.campaigns): the value is the column, the form field and the CLI
+    option (with dashes); two windows, the review deadline and the two reports."""
+
+    REGISTRATION_OPENS = "registration_opens", N_("Registration opens")
+    REGISTRATION_CLOSES = "registration_closes", N_("Registration closes")
+    SELF_ASSESSMENT_OPENS = "self_assessment_opens", N_("Self-assessment and submission open")
+    SELF_ASSESSMENT_CLOSES = "self_assessment_closes", N_("Self-assessment and submission close")
+    REVIEW_DEADLINE = "review_deadline", N_("Review deadline")
+    MID_YEAR_REPORT = "mid_year_report_on", N_("Mid-year report due")
+    YEAR_END_REPORT = "year_end_report_on", N_("Year-end report due")
+
+
+VOCABULARY += (TargetIndicator, UnitIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand, CampaignDate)

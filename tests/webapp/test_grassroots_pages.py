@@ -1,5 +1,7 @@
 """The reviewer's queue below the ward through the web: filters, the bulk step, assignment, scoping, the CLI."""
 
+import io
+
 from factories import citizen_data, csrf, make_staff, signed_in
 from sqlmodel import Session, select
 
@@ -92,3 +94,26 @@ def test_the_queue_page_filters_and_proposes_in_bulk(app, api, session: Session,
     rv = browser.post("/reviewer/bulk", data={"csrf_token": token, "bulk": "propose"})
     assert rv.status_code == 422 and "Chọn ít nhất một hồ sơ" in rv.get_data(as_text=True)
     assert browser.post("/reviewer/bulk", data={"bulk": "propose", "item": f"{ids[0]}:3"}).status_code == 400
+
+
+def test_the_chair_imports_the_list_and_sets_a_reviewers_area(app, session: Session, tmp_path) -> None:
+    make_staff(session, Role.WARD_CHAIR, ward=WARD, username="chair-team")
+    reviewer = make_staff(session, Role.WARD_REVIEWER, ward=WARD, username="rev-team")
+    chair = signed_in(app, "chair-team")
+    page = chair.get("/reviewer/team")
+    assert page.status_code == 200
+    token = csrf(page.get_data(as_text=True))
+    bad = chair.post("/reviewer/team", data={"csrf_token": token, "step": "hamlets", "file": (
+        io.BytesIO("code,name\nT01,Thôn 1\nT01,Thôn 2\n".encode()), "thon.csv")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Mã này đã có ở một dòng khác" in bad.get_data(as_text=True)
+    good = chair.post("/reviewer/team", data={"csrf_token": token, "step": "hamlets", "file": (
+        io.BytesIO("code,name\nT01,Thôn 1\nT02,Thôn 2\n".encode()), "thon.csv")},
+        content_type="multipart/form-data")
+    assert good.status_code == 200 and session.exec(select(Hamlet)).all() != []
+    rv = chair.post("/reviewer/team", data={"csrf_token": token, "step": "scope", "user_id": reviewer.user_id,
+                                            "hamlets": ["T02"]})
+    assert rv.status_code == 302
+    session.expire_all()
+    assert session.get(User, reviewer.user_id).hamlet_scope == ["T02"]  # type: ignore[union-attr]
+    assert signed_in(app, "rev-team").get("/reviewer/team").status_code == 404

@@ -16,10 +16,13 @@ from workflows.models import Certificate
 # certificate, and criteria sets read once per process. Raise one only with a reason in the commit.
 BUDGET = {
     "citizen home": 4,
-    "queue page": 5,  # + the ward's digital-skills records waiting for verification (an index count); + the
-    # filters' and bulk step's choices: the reviewer's tổ dân phố / thôn and the ward's reviewers, one statement
+    "queue page": 6,  # + the ward's digital-skills records waiting for verification (an index count)
+    # + the campaign's deadline banner: the ward's and the city's campaign rows and the applications waiting past
+    #   the review deadline, read from the application counters in one statement (workflows.campaigns.for_staff)
+    # + the filters' and bulk step's choices: the reviewer's tổ dân phố / thôn and the ward's reviewers, one statement
     "queue api": 3,
-    "review page": 5,  # + the citizen's verified digital record offered beside indicator II.1
+    "review page": 6,  # + the citizen's verified digital record offered beside indicator II.1
+    # + the campaign of a submitted application's ward and year, to say whether its review is overdue
     "decision api": 14,  # + the holder counters (breakdowns of the title: ADR 20), one upsert
     "dashboard": 8,  # holder counters: totals, breakdowns and months (ADR 20); applications; unit-level figures
     "rollup api": 7,

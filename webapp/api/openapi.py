@@ -87,7 +87,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/applications": {"post": op(
         "openApplication", "applications", "Open the caller's application for a year",
         {"201": ok("Application", "Opened in state `draft`")}, "400 404 409 413 422",
-        requestBody=body("ApplicationCreate"), description="Citizens only; 409 if one exists for that year.")},
+        requestBody=body("ApplicationCreate"), description="Citizens only; 409 if one exists for that year, "
+                                                  "`registration_closed` outside the year's registration period, "
+                                                  "`year_closed` once the year is closed.")},
     "/api/v1/applications/{application_id}": {"get": op(
         "getApplication", "applications", "Read an application (owner, its ward's staff, admin)",
         {"200": ok("Application")}, "404", parameters=[APP_ID])},
@@ -98,7 +100,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "multipart/form-data": {"schema": ref("ActivityUpload"), "encoding": {
                 "evidence": {"contentType": "application/pdf, image/jpeg, image/png"}}},
             "application/json": {"schema": ref("ActivityInput")}}},
-        description="Owner only, while the application is `draft` or `returned` (409 otherwise). "
+        description="Owner only, while the application is `draft` or `returned` (409 otherwise) and in the year's "
+                    "self-assessment period (409 `self_assessment_closed` or `year_closed`). "
                     "An evidence file of the wrong type, empty, damaged or too large answers 422 on `evidence`.")},
     "/api/v1/applications/{application_id}/self-assessment": {"put": op(
         "setSelfAssessment", "applications", "Record the citizen's own scores (merged into earlier ones)",
@@ -106,7 +109,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/applications/{application_id}/submit": {"post": op(
         "submitApplication", "applications", "Submit for ward review",
         {"200": ok("Application", "Now `submitted`")}, "404 409 422", parameters=[APP_ID],
-        description="422 (`incomplete`) when an indicator is unscored or no activity is logged.")},
+        description="422 (`incomplete`) when an indicator is unscored or no activity is logged; 409 "
+                    "`self_assessment_closed` outside the year's self-assessment period, `year_closed` once the "
+                    "year is closed.")},
     "/api/v1/review/queue": {"get": op(
         "reviewQueue", "review", "One page of the caller's ward queue (own ward only)",
         {"200": ok("ReviewQueue")}, "404 422", parameters=[

@@ -7,9 +7,10 @@ from ..i18n import locale
 
 def register(app: Flask) -> None:
     """Register every page blueprint and the template helpers."""
-    # admin_*, citizen_digital and reviewer_digital add their routes to admin's, citizen's and reviewer's blueprints.
+    # admin_*, citizen_digital, reviewer_digital and reviewer_team add their routes to admin's, citizen's and reviewer's blueprints.
     from . import (  # noqa: F401
         admin,
+        admin_campaigns,
         admin_populations,
         admin_reports,
         admin_targets,
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
         public,
         reviewer,
         reviewer_digital,
+        reviewer_team,
     )
 
     for module in (health, public, citizen, reviewer, chair, admin, assessments):

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
-from workflows import decisions
+from workflows import campaigns, decisions
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
@@ -57,7 +57,9 @@ def _form(actor: Actor, year: int, form: MultiDict[str, str] | None, codes: dict
     ids = IDS | {k: f"app-{k.split('.', 1)[1]}" for k in codes if k.startswith("application_ids.")}
     errors = error_messages(codes, ORDER, ids, params)
     return render_template("pages/chair/home.html", rows=rows, year=year, chosen=chosen, values=values,
-                           errors=errors, labels=LABELS), 422 if errors else 200
+                           errors=errors, labels=LABELS,
+                           deadlines=campaigns.for_staff(db(), actor.ward_code) if actor.ward_code else None
+                           ), 422 if errors else 200
 
 
 @bp.get("/")

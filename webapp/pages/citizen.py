@@ -9,7 +9,7 @@ from flask_login import login_user
 from sqlmodel import Session, col, select
 
 from workflows import applications as apps
-from workflows import issuance, names
+from workflows import campaigns, issuance, names
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
@@ -27,6 +27,7 @@ from ..database import db
 from ..dispatch import commit
 from ..downloads import pdf_response
 from ..evidence import application_folder, checked_evidence, evidence_response, save_evidence
+from ..i18n import message
 from ..serializers import application_json
 from . import formats
 from .access import require_role
@@ -167,8 +168,15 @@ def home(actor: Actor) -> object:
     current = next((a for a in mine if a.year == year), None)
     view = application_json(s, current) if current else None
     result = apps.assessment(s, current, current.self_scores) if current else None
+    # The campaign's dates, only while the citizen still has something to do (opening, or editing and submitting).
+    dates = None
+    if current is not None and current.state in EDITABLE_STATES:
+        dates = campaigns.for_ward(s, current.ward_code, year)
+    elif current is None and actor.citizen_id is not None:
+        dates = campaigns.for_citizen(s, actor.citizen_id, year)
     return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result),
-                           steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year])
+                           steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year],
+                           campaign=dates, today=today())
 
 
 @bp.post("/applications")
@@ -179,8 +187,11 @@ def open_application(actor: Actor) -> object:
     try:
         apps.open_application(s, actor, parse(ApplicationInput, {"year": request.form.get("year", "")}))
         commit(s)
-    except Conflict:
+    except Conflict as exc:
         s.rollback()
+        if exc.code != "application_exists":  # outside the registration period, or the year is closed: say so
+            params: dict[str, Any] = dict(exc.params)
+            flash(message(exc.code, **params))
     return redirect(url_for(".home"))
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from workflows import applications, assignment, bulk_review, review_queue
+from workflows import applications, assignment, bulk_review, campaigns, review_queue
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
@@ -78,7 +78,8 @@ def queue(actor: Actor) -> object:
     f = f | {"page": found.page}
     return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
                            pages=pages, states=review_queue.QUEUE_STATES, found=found, keep=_keep(f),
-                           digital_waiting=verification.pending_count(s, actor), **_choices(s, actor))
+                           digital_waiting=verification.pending_count(s, actor), **_choices(s, actor),
+                           deadlines=campaigns.for_staff(s, actor.ward_code) if actor.ward_code else None)
 
 
 def _choices(s: Any, actor: Actor) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def _choices(s: Any, actor: Actor) -> dict[str, Any]:
     return {"hamlets": offered.hamlets, "reviewers": offered.reviewers,
             "whole_ward": actor.whole_ward, "may_propose": actor.role == Role.WARD_REVIEWER,
             "waited_choices": WAITED_DAYS, "target_groups": list(TargetGroup), "mine": MINE, "nobody": NOBODY,
-            "me": actor.user_id}
+            "me": actor.user_id, "is_chair": actor.role == Role.WARD_CHAIR}
 
 
 @bp.post("/bulk")
@@ -182,6 +183,7 @@ def application(actor: Actor, app_id: str) -> object:
         "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
         "next_id": review_queue.next_to_review(s, actor, app, f["q"] or None) if saved else None,
         "digital": digital_records.holding(s, app.citizen_id, app.year), "digital_indicator": DIGITAL_INDICATOR,
+        "overdue": campaigns.review_overdue(s, app.ward_code, app.year, app.state),
     }
     status = 422 if errors else 409 if banner else 200
     return render_template("pages/reviewer/application.html", **context), status
