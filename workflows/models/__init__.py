@@ -16,7 +16,7 @@ from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
-from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
+from .identity import ActivationCode, ApiToken, Citizen, User, Ward  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
     PopulationImport,
@@ -29,6 +29,7 @@ from .rollup import (  # noqa: E402
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ActivationCode",
     "Activity",
     "ApiToken",
     "Application",
