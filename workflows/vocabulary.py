@@ -112,6 +112,8 @@ class Event(Term):
     IMPORT = "import", N_("Import")
     FREEZE = "freeze", N_("Freeze")
     MOVE = "move", N_("Change of residence")
+    ACTIVATE = "activate", N_("Account activated")
+    ACTIVATION_CODE = "activation_code", N_("Activation code issued")
 
 
 class Role(Term):

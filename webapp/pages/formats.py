@@ -198,6 +198,27 @@ def error_messages(codes: Mapping[str, str], order: Iterable[str], ids: Mapping[
     return result
 
 
+SHOWN_ROW_ERRORS = 50  # a file wrong throughout names its first fifty rows, and says how many more
+
+
+def file_errors(codes: Mapping[str, str], params: Mapping[str, Any], order: Iterable[str],
+                columns: Mapping[str, Any] | None = None) -> tuple[dict[str, str], list[tuple[int, str, str]], int]:
+    """The errors of a form with a CSV file: the form's field messages (bad rows summarised on `file`), the first
+    bad rows as (number, the column's label or "", message), and how many more rows are wrong. `params["columns"]`
+    (row.N → column name, from the domain) picks each row's label in `columns`."""
+    params = dict(params)
+    at_fault = params.pop("columns", None)
+    at_fault = at_fault if isinstance(at_fault, Mapping) else {}
+    rows = sorted((int(k[4:]) if k[4:].isdigit() else 0, str((columns or {}).get(at_fault.get(k, ""), "")),
+                   message(v)) for k, v in codes.items() if k.startswith("row."))
+    fields = {k: v for k, v in codes.items() if not k.startswith("row.")}
+    if rows and "file" not in fields:
+        fields["file"] = "rows_invalid"
+        params["count"] = len(rows)
+    return (error_messages(fields, order, params=params), rows[:SHOWN_ROW_ERRORS],
+            max(0, len(rows) - SHOWN_ROW_ERRORS))
+
+
 def score_id(code: str) -> str:
     """The element id of an indicator's score input (I.1 → score-I-1)."""
     return "score-" + code.replace(".", "-")
