@@ -1,8 +1,8 @@
 """Operator commands: `flask db upgrade`, `flask seed`, `flask demo [generate]`, `flask users create`, `flask sweep`,
-`flask rollup check|rebuild`, `flask digital import`."""
+`flask rollup check|rebuild`, `flask digital import`, `flask citizens import`."""
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,18 @@ def _fail(exc: DomainError) -> None:
     details = "; ".join(f"{k}: {message(v, 'en', **exc.params)}" for k, v in exc.fields.items())
     click.echo(f"error: {message(exc.code, 'en', **exc.params)} {details}", err=True)
     sys.exit(2)
+
+
+def _write_codes(path: Path, codes: Sequence[Any]) -> None:
+    """The printed list of activation codes, readable by its owner only."""
+    import csv
+    import os
+
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8-sig",
+                   newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(("cccd_masked", "full_name", "activation_code"))
+        writer.writerows((c.cccd_masked, c.full_name, c.code) for c in codes)
 
 
 def register(app: Flask) -> None:
@@ -319,6 +331,54 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(("moved to " if changed else "unchanged: lives in ") + where)
+
+    @citizens.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--ward", "ward_code", required=True, help="The ward's code: the citizens live there.")
+    @click.option("--staff", "username", required=True, help="The ward reviewer or chair who registers them.")
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+    @click.option("--codes-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Where to write the activation codes (CSV: cccd_masked,full_name,activation_code); "
+                       "required unless --dry-run. Never printed.")
+    def citizens_import(file: Path, ward_code: str, username: str, dry_run: bool, codes_out: Path | None) -> None:
+        """Register a ward's citizens from a CSV file (cccd,full_name,date_of_birth,sex,target_group,hamlet,phone,
+        email,consent_reference), consent signed on paper: all or nothing, idempotent by CCCD (ADR 25)."""
+        from sqlmodel import select
+
+        from workflows import assisted
+        from workflows.models import User
+        from workflows.registration import actor_for
+
+        from .i18n import target_group_names
+
+        if not dry_run and codes_out is None:
+            raise click.UsageError("--codes-out is required to import (the codes are shown nowhere else)")
+        if codes_out is not None and codes_out.exists():
+            raise click.UsageError(f"{codes_out} exists: choose a new file for the codes")
+        try:
+            with session_scope(runtime().engine) as session:
+                user = session.exec(select(User).where(User.username == username)).first()
+                if user is None:
+                    raise click.UsageError(f"no staff account {username!r}")
+                actor = actor_for(session, user)
+                rows = assisted.parse(file.read_bytes(), target_group_names())
+                report = assisted.import_citizens(session, actor, ward_code, rows, file_name=file.name,
+                                                  dry_run=dry_run)
+                if dry_run:
+                    session.rollback()
+                elif codes_out is not None:  # written before the commit: no codes are lost to a failed write
+                    _write_codes(codes_out, report.codes)
+        except DomainError as exc:
+            columns = exc.params.get("columns")
+            if isinstance(columns, dict):
+                for key, code in exc.fields.items():
+                    click.echo(f"{key} ({columns.get(key, '?')}): {message(code, 'en')}", err=True)
+                click.echo(f"error: {len(exc.fields)} rows with mistakes; nothing was imported", err=True)
+                sys.exit(2)
+            _fail(exc)
+        click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows, {report.created} registered, "
+                   f"{report.existing} already registered with the same details"
+                   + (f"; activation codes written to {codes_out}" if codes_out and not dry_run else ""))
 
     units = AppGroup("units", help="The plan's unit-level indicators: figures entered per ward or for the city.")
 

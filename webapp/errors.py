@@ -30,9 +30,12 @@ def error_response(status: int, code: str, fields: dict[str, str] | None = None,
     """The API's error body, with each field's message translated (params fill the messages' placeholders)."""
     lang = locale()
     params = params or {}
-    body = {"error": {"code": code, "message": message(code, lang, **params),
-                      "fields": {name: message(err, lang, **params) for name, err in (fields or {}).items()},
-                      "field_codes": fields or {}}}
+    body: dict[str, Any] = {"error": {
+        "code": code, "message": message(code, lang, **params),
+        "fields": {name: message(err, lang, **params) for name, err in (fields or {}).items()},
+        "field_codes": fields or {},
+        # a file's bad rows (`row.N` in fields): the column at fault in each; empty otherwise
+        "columns": dict(params["columns"]) if isinstance(params.get("columns"), Mapping) else {}}}
     return jsonify(body), status
 
 

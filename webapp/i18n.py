@@ -18,7 +18,7 @@ from babel.support import Translations
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel
 
-from workflows.vocabulary import N_
+from workflows.vocabulary import N_, TargetGroup
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,18 @@ MESSAGES: dict[str, str] = {
     "year_end_before_mid_year": N_("The year-end report must come after the mid-year report."),
     "year_end_before_review": N_("The year-end report cannot be before the review deadline."),
     "confirm_close": N_("Tick the box to confirm that the year is to be closed."),
+    # assisted registration (ADR 25)
+    "other_ward": N_("You can register only citizens who live in your own ward or commune."),
+    "paper_consent_required": N_("Tick this box once the citizen has signed the paper consent form."),
+    "activation_code_invalid": N_("This number and code do not match an account waiting for activation, or the code "
+                                  "has been used or has expired. Ask your ward or commune for a new code."),
+    "already_activated": N_("This citizen has already set a password; they sign in with it."),
+    "date_format_csv": N_("Write the date in digits, for example 1990-05-17 or 17/05/1990."),
+    "cccd_repeated": N_("Another row of the file has this personal identification number."),
+    "cccd_other_ward": N_("This person is registered in another ward or commune: a change of residence is recorded "
+                          "by the city, not by an import."),
+    "cccd_other_details": N_("This person is already registered in your ward or commune with other details: correct "
+                             "the row or leave it out."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
@@ -293,6 +305,15 @@ def message(code: str, lang: str | None = None, **params: object) -> str:
         log.warning("message %r is missing params %s", code, sorted(set(_PLACEHOLDER.findall(msgid)) - set(params)))
         filled = _fill(catalogue.gettext(FALLBACKS.get(code, MESSAGES["invalid"])), params) or ""
     return filled
+
+
+@cache
+def target_group_names() -> dict[str, str]:
+    """The names a ward's file of citizens may give a target group by: its code, its Vietnamese and its English
+    label (folded: case and diacritics do not matter), for workflows.assisted.parse."""
+    from workflows.assisted import target_group_names as names_of
+
+    return names_of({g.value: (g.label, translations("vi").gettext(g.label)) for g in TargetGroup})
 
 
 def init_app(app: Flask) -> None:

@@ -25,6 +25,13 @@ def citizen_json(citizen: Citizen) -> dict[str, Any]:
             "target_group": citizen.target_group}
 
 
+def registered_json(citizen: Citizen, code: str, expires_at: datetime) -> dict[str, Any]:
+    """A citizen registered by ward staff, with the activation code to hand to them (in this answer only)."""
+    return citizen_json(citizen) | {"consent_channel": citizen.consent_channel,
+                                    "consent_reference": citizen.consent_reference,
+                                    "activation_code": code, "activation_expires_at": iso(expires_at)}
+
+
 def activity_json(a: Activity) -> dict[str, Any]:
     """One logged activity."""
     return {"id": a.id, "title": a.title, "kind": a.kind, "hours": a.hours, "started_on": iso(a.started_on),

@@ -13,7 +13,7 @@ from .actors import ROLES, WARD_SCOPED, Actor
 from .clock import now
 from .errors import Conflict, Invalid
 from .models import ApiToken, AuditEvent, Citizen, User, Ward
-from .passwords import DUMMY_HASH, MIN_LENGTH, hash_password, needs_rehash, verify_password
+from .passwords import DUMMY_HASH, MIN_LENGTH, hash_password, is_usable, needs_rehash, verify_password
 from .vocabulary import Entity, Event, Role
 
 TOKEN_LIFETIME = timedelta(hours=12)
@@ -21,9 +21,11 @@ TOKEN_LIFETIME = timedelta(hours=12)
 
 def create_user(
     session: Session, *, username: str, password: str, role: str, ward_code: str | None = None,
-    display_name: str = "", cccd: str | None = None,
+    display_name: str = "", cccd: str | None = None, password_hash: str | None = None, by: Actor | None = None,
 ) -> User:
-    """Create a login; ward staff must name an existing ward; staff may give their own CCCD."""
+    """Create a login; ward staff must name an existing ward; staff may give their own CCCD. A `password_hash`
+    given (an unusable one, for a citizen registered by ward staff: ADR 25) is stored instead of hashing `password`;
+    `by` is who creates the account (the system when not given)."""
     errors: dict[str, str] = {}
     if cccd is not None:
         cccd = cccd_rules.clean(cccd)
@@ -36,7 +38,7 @@ def create_user(
         errors["role"] = "invalid_choice"
     if role in WARD_SCOPED and (not ward_code or session.get(Ward, ward_code) is None):
         errors["ward"] = "unknown_ward"
-    if len(password) < MIN_LENGTH:
+    if password_hash is None and len(password) < MIN_LENGTH:
         errors["password"] = "password_too_short"
     if not username or len(username) > 64:
         errors["username"] = "required"
@@ -44,21 +46,22 @@ def create_user(
         raise Invalid(fields=errors)
     if session.exec(select(User.id).where(User.username == username)).first():
         raise Conflict("username_exists", fields={"username": "username_exists"})
-    user = User(username=username, password_hash=hash_password(password), role=role,
+    user = User(username=username, password_hash=password_hash or hash_password(password), role=role,
                 ward_code=ward_code if role in WARD_SCOPED else None, display_name=display_name or username,
                 cccd=cccd if role != Role.CITIZEN else None)
     session.add(user)
     session.flush()
-    session.add(AuditEvent(actor_id=None, actor_role=Role.SYSTEM, entity_type=Entity.USER, entity_id=user.id,
-                           event=Event.CREATE, detail={"role": role, "ward_code": user.ward_code}))
+    session.add(AuditEvent(actor_id=by.user_id if by else None, actor_role=by.role if by else Role.SYSTEM,
+                           entity_type=Entity.USER, entity_id=user.id, event=Event.CREATE,
+                           detail={"role": role, "ward_code": user.ward_code}))
     return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user whose password matches, rehashing stale hashes; None otherwise."""
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
-        verify_password(DUMMY_HASH, password)  # same work either way
+    if user is None or not user.active or not is_usable(user.password_hash):
+        verify_password(DUMMY_HASH, password)  # same work either way (an account not yet activated too)
         return None
     if not verify_password(user.password_hash, password):
         return None

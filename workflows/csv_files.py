@@ -4,6 +4,7 @@ mark allowed), a header naming the columns, rows numbered as a spreadsheet numbe
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date, datetime
 
 from .errors import Invalid
 
@@ -33,3 +34,13 @@ def records(data: bytes, header: tuple[str, ...], max_rows: int,
             errors[f"row.{number}"] = "wrong_column_count"
             continue
         yield number, [cell.strip() for cell in record]
+
+
+def calendar_date(text: str) -> date | None:
+    """A date written YYYY-MM-DD, or DD/MM/YYYY as Vietnamese spreadsheets write it; None otherwise."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time of day
+        except ValueError:
+            continue
+    return None

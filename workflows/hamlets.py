@@ -56,22 +56,34 @@ def names_of(session: Session, ward_code: str, codes: list[str] | tuple[str, ...
     return dict(rows.all())
 
 
+class Resolver:
+    """Places given by people of one ward, against its list read once (an import places thousands)."""
+
+    def __init__(self, session: Session, ward_code: str) -> None:
+        listed = of_ward(session, ward_code)
+        self.listed = bool(listed)
+        self.by_key = {h.code.lower(): Place(h.code, h.name) for h in listed} | {
+            names.fold(h.name): Place(h.code, h.name) for h in listed}
+
+    def place(self, given: str | None, field: str = "hamlet") -> Place:
+        """In a ward with a list, one of its codes or names (diacritics and case optional); elsewhere the text as
+        typed. Invalid naming `field` for one the list does not have."""
+        text = names.normalise(given or "")
+        if not text:
+            return Place(None, None)
+        if not self.listed:
+            if len(text) > HAMLET_MAX:
+                raise Invalid(fields={field: "too_long"})
+            return Place(None, text)
+        found = self.by_key.get(text.lower()) or self.by_key.get(names.fold(text))
+        if found is None:
+            raise Invalid(fields={field: "unknown_hamlet"})
+        return found
+
+
 def place(session: Session, ward_code: str, given: str | None, field: str = "hamlet") -> Place:
-    """The place a citizen gave: in a ward with a list, one of its codes (or its exact name, diacritics optional);
-    elsewhere the text as typed. Invalid naming `field` for a code the ward does not have."""
-    text = names.normalise(given or "")
-    if not text:
-        return Place(None, None)
-    listed = of_ward(session, ward_code)
-    if not listed:
-        if len(text) > HAMLET_MAX:
-            raise Invalid(fields={field: "too_long"})
-        return Place(None, text)
-    folded = names.fold(text)
-    for h in listed:
-        if h.code.lower() == text.lower() or names.fold(h.name) == folded:
-            return Place(h.code, h.name)
-    raise Invalid(fields={field: "unknown_hamlet"})
+    """The place one person gave (Resolver.place)."""
+    return Resolver(session, ward_code).place(given, field)
 
 
 def parse(data: bytes) -> list[tuple[int, str, str]]:

@@ -1,6 +1,13 @@
-"""Citizen self-registration: CCCD checks, NFC names, ward by official code, recorded consent."""
+"""Citizen self-registration: CCCD checks, NFC names, ward by official code, recorded consent.
+
+`check_person` is the one check of a person's fields (CCCD and its agreement with the date of birth and sex, name,
+target group, tổ dân phố/thôn, contact details): self-registration, registration by ward staff and a ward's CSV
+import of citizens (ADR 25) all call it, and `citizen_row` is the one shape of the profile they write.
+"""
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -12,29 +19,56 @@ from .actors import Actor
 from .clock import now
 from .errors import Conflict, Invalid
 from .models import AuditEvent, Citizen, User, Ward
+from .models.ids import new_id
 from .passwords import MIN_LENGTH
 from .residence import HAMLET_MAX
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
 
 CONSENT_VERSION = "2026-01"
+ONLINE, PAPER = "online", "paper"  # how consent was given (Citizen.consent_channel)
+PERSON_FIELDS = ("cccd", "full_name", "date_of_birth", "sex", "target_group", "hamlet", "phone", "email")
 
 
-def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
-    """Validate every field, then create the login and the profile; raise Invalid or Conflict, writing nothing."""
-    errors = FieldErrors()
+@dataclass(frozen=True)
+class Person:
+    """One person's checked fields, as a profile stores them."""
+
+    cccd: str
+    full_name: str  # NFC, spaces tidied
+    date_of_birth: date
+    sex: str
+    target_group: str
+    hamlet: str | None
+    phone: str | None
+    email: str | None
+    # The code of the hamlet in the ward's list, once placed there (workflows.hamlets.Resolver); never compared.
+    hamlet_code: str | None = None
+
+    def differs_from(self, citizen: Any) -> bool:
+        """Whether a stored profile (a Citizen or a row with its columns) says anything else about this person."""
+        return any(getattr(self, name) != getattr(citizen, name) for name in PERSON_FIELDS)
+
+
+def placed(resolver: hamlets.Resolver, person: Person) -> Person:
+    """The person with their tổ dân phố / thôn as the ward's list names it (and its code); Invalid naming `hamlet`
+    for one the list does not have (ADR 26)."""
+    where = resolver.place(person.hamlet)
+    return replace(person, hamlet=where.name, hamlet_code=where.code)
+
+
+def check_person(data: Mapping[str, Any], errors: FieldErrors) -> Person | None:
+    """Check a person's fields (`date_of_birth` as YYYY-MM-DD or a date), recording each problem in `errors`;
+    the Person when they are all good, else None."""
+    before = len(errors)
     raw_cccd = errors.text(data, "cccd", 20)
     full_name = errors.text(data, "full_name", 200)
     dob = errors.iso_date(data, "date_of_birth")
     sex = errors.choice(data, "sex", tuple(Sex.values()))
-    ward_code = errors.text(data, "ward_code", 5)
     target_group = errors.choice(data, "target_group", tuple(TargetGroup.values()))
-    password = errors.secret(data, "password")
     email = errors.text(data, "email", 254, required=False)
     phone = errors.text(data, "phone", 20, required=False)
     hamlet = errors.text(data, "hamlet", HAMLET_MAX, required=False)
-    if data.get("consent") not in (True, "true", "on", "1", "yes"):
-        errors["consent"] = "consent_required"
     cccd = cccd_rules.clean(raw_cccd) if raw_cccd else None
     if cccd is not None:
         problem = cccd_rules.check(cccd, dob, sex)
@@ -42,35 +76,60 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
             errors["cccd"] = problem
     if full_name is not None and len(names.normalise(full_name)) < 2:
         errors["full_name"] = "too_short"
-    if password is not None and len(password) < MIN_LENGTH:
-        errors["password"] = "password_too_short"
     if email is not None and ("@" not in email or email.startswith("@") or email.endswith("@")):
         errors["email"] = "email_format"
     if dob is not None and (dob.year < 1900 or dob > now().date()):
         errors["date_of_birth"] = "date_out_of_range"
-    if ward_code is not None and session.get(Ward, ward_code) is None:
-        errors["ward_code"] = "unknown_ward"
-    where = hamlets.Place(None, None)
-    if ward_code is not None and "ward_code" not in errors and "hamlet" not in errors:
-        try:
-            where = hamlets.place(session, ward_code, hamlet)
-        except Invalid as exc:
-            errors.update(exc.fields)
-    if errors:
-        raise Invalid(fields=errors)
-    assert cccd and full_name and dob and sex and ward_code and target_group and password
+    if len(errors) > before or not (cccd and full_name and dob and sex and target_group):
+        return None
+    return Person(cccd=cccd, full_name=names.normalise(full_name), date_of_birth=dob, sex=sex,
+                  target_group=target_group, hamlet=names.normalise(hamlet or "") or None, phone=phone, email=email)
+
+
+def citizen_row(person: Person, *, user_id: str, ward_code: str, at: datetime, consent_channel: str = ONLINE,
+                consent_reference: str | None = None, registered_by: str | None = None) -> dict[str, Any]:
+    """The columns of a new citizen profile: every way of registering writes this shape."""
+    return {"id": new_id(), "user_id": user_id, "cccd": person.cccd, "full_name": person.full_name,
+            "name_folded": names.fold(person.full_name), "date_of_birth": person.date_of_birth, "sex": person.sex,
+            "ward_code": ward_code, "target_group": person.target_group, "hamlet": person.hamlet,
+            "hamlet_code": person.hamlet_code,
+            "email": person.email, "phone": person.phone, "consent_at": at, "consent_version": CONSENT_VERSION,
+            "consent_channel": consent_channel, "consent_reference": consent_reference,
+            "registered_by": registered_by, "created_at": at}
+
+
+def ensure_new(session: Session, cccd: str) -> None:
+    """Conflict when a profile or a login already has this CCCD."""
     if session.exec(select(Citizen.id).where(Citizen.cccd == cccd)).first() or session.exec(
         select(User.id).where(User.username == cccd)
     ).first():
         raise Conflict("cccd_exists", fields={"cccd": "cccd_exists"})
-    name = names.normalise(full_name)
-    user = create_user(session, username=cccd, password=password, role=Role.CITIZEN, display_name=name)
-    citizen = Citizen(
-        user_id=user.id, cccd=cccd, full_name=name, name_folded=names.fold(name), date_of_birth=dob,
-        sex=sex, ward_code=ward_code, target_group=target_group, hamlet=where.name, hamlet_code=where.code,
-        email=email, phone=phone,
-        consent_at=now(), consent_version=CONSENT_VERSION,
-    )
+
+
+def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
+    """Validate every field, then create the login and the profile; raise Invalid or Conflict, writing nothing."""
+    errors = FieldErrors()
+    person = check_person(data, errors)
+    ward_code = errors.text(data, "ward_code", 5)
+    password = errors.secret(data, "password")
+    if data.get("consent") not in (True, "true", "on", "1", "yes"):
+        errors["consent"] = "consent_required"
+    if password is not None and len(password) < MIN_LENGTH:
+        errors["password"] = "password_too_short"
+    if ward_code is not None and session.get(Ward, ward_code) is None:
+        errors["ward_code"] = "unknown_ward"
+    elif ward_code is not None and person is not None:
+        try:
+            person = placed(hamlets.Resolver(session, ward_code), person)
+        except Invalid as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise Invalid(fields=errors)
+    assert person and ward_code and password
+    ensure_new(session, person.cccd)
+    user = create_user(session, username=person.cccd, password=password, role=Role.CITIZEN,
+                       display_name=person.full_name)
+    citizen = Citizen(**citizen_row(person, user_id=user.id, ward_code=ward_code, at=now()))
     session.add(citizen)
     session.flush()
     session.add(

@@ -118,6 +118,8 @@ class Event(Term):
     SCOPE = "scope", N_("Set the area reviewed")
     CHANGE = "change", N_("Changed")
     CLOSE = "close", N_("Close the year")
+    ACTIVATE = "activate", N_("Account activated")
+    ACTIVATION_CODE = "activation_code", N_("Activation code issued")
 
 
 class Role(Term):

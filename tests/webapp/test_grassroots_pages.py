@@ -2,12 +2,14 @@
 
 import io
 
+import pytest
 from factories import citizen_data, csrf, make_staff, signed_in
 from sqlmodel import Session, select
 
-from workflows import assignment
+from workflows import assignment, assisted
 from workflows.actors import SYSTEM_ACTOR
-from workflows.models import Application, Hamlet, User
+from workflows.errors import Invalid
+from workflows.models import Application, Citizen, Hamlet, User
 from workflows.vocabulary import ApplicationState, Role
 
 WARD = "00070"
@@ -117,3 +119,25 @@ def test_the_chair_imports_the_list_and_sets_a_reviewers_area(app, session: Sess
     session.expire_all()
     assert session.get(User, reviewer.user_id).hamlet_scope == ["T02"]  # type: ignore[union-attr]
     assert signed_in(app, "rev-team").get("/reviewer/team").status_code == 404
+
+
+def test_registration_offers_the_wards_list_and_imports_place_people_in_it(app, session: Session, tmp_path) -> None:
+    _hamlets(app.test_cli_runner(), tmp_path)
+    page = app.test_client().get(f"/citizen/register?ward={WARD}").get_data(as_text=True)
+    assert '<select id="hamlet" name="hamlet"' in page and "Tổ dân phố số 2" in page
+    assert '<input id="hamlet"' in app.test_client().get("/citizen/register?ward=00004").get_data(as_text=True)
+    staff = make_staff(session, Role.WARD_REVIEWER, ward=WARD)
+    good = citizen_data(WARD, hamlet="tdp02")
+    rows = assisted.parse((
+        "cccd,full_name,date_of_birth,sex,target_group,hamlet,phone,email,consent_reference\n"
+        f"{good['cccd']},Trần Văn Bình,1990-05-17,nam,resident,Tổ dân phố số 2,,,P-1\n").encode())
+    assisted.import_citizens(session, staff, WARD, rows)
+    session.commit()
+    placed = session.exec(select(Citizen).where(Citizen.cccd == good["cccd"])).one()
+    assert (placed.hamlet_code, placed.hamlet) == ("TDP02", "Tổ dân phố số 2")
+    bad = assisted.parse((
+        "cccd,full_name,date_of_birth,sex,target_group,hamlet,phone,email,consent_reference\n"
+        f"{citizen_data(WARD)['cccd']},Trần Văn Cường,1990-05-17,nam,resident,Tổ 99,,,\n").encode())
+    with pytest.raises(Invalid) as caught:
+        assisted.import_citizens(session, staff, WARD, bad)
+    assert caught.value.fields == {"row.2": "unknown_hamlet"} and caught.value.params["columns"] == {"row.2": "hamlet"}

@@ -245,6 +245,36 @@ PATHS: dict[str, dict[str, Any]] = {
         requestBody={"required": True, "content": {"multipart/form-data": {"schema": ref("PopulationImport")}}},
         description="All or nothing: 422 names every bad row as `row.N` (the header is row 1). The newest import "
                     "of a ward, year and mode wins; the figure it replaces is kept in the history.")},
+    "/api/v1/ward/citizens": {"post": op(
+        "registerCitizenAssisted", "citizens", "Register a citizen of the caller's ward on their behalf (đăng ký hộ)",
+        {"201": ok("AssistedRegistered", "Registered; the activation code is in this answer only")},
+        "400 403 409 413 422", requestBody=body("AssistedRegistration"),
+        description="Ward reviewers and chairs, for citizens living in their own ward (another `ward_code` is 403 "
+                    "`other_ward`; other roles 403). The citizen signed the paper consent form (`consent_paper`). "
+                    "The account has no usable password: the citizen sets one at `/activate` (or `POST "
+                    "/api/v1/auth/activate`) with the one-time code, valid 14 days. 409 when the CCCD is registered.")},
+    "/api/v1/ward/citizens/imports": {"post": op(
+        "importCitizens", "citizens", "Register the citizens of a CSV file in the caller's ward",
+        {"200": ok("CitizenImportReport")}, "400 403 413 422",
+        requestBody={"required": True, "content": {"multipart/form-data": {"schema": ref("CitizenImport")}}},
+        description="Ward reviewers and chairs. All or nothing: 422 names every bad row as `row.N` (the header is "
+                    "row 1) in `fields`, the column at fault in `columns`, and imports nothing. Idempotent by CCCD: "
+                    "a person registered in the ward with the same details counts as `existing`; registered in "
+                    "another ward (`cccd_other_ward`) or with other details (`cccd_other_details`), or twice in the "
+                    "file (`cccd_repeated`), is a row error. A real import lists each new citizen's activation code "
+                    "(this answer only, never stored); a dry run lists none.")},
+    "/api/v1/ward/citizens/activation-codes": {"post": op(
+        "reissueActivationCode", "citizens", "A new activation code for a citizen of the caller's ward",
+        {"201": ok("AssistedRegistered", "The new code; earlier ones stop working")}, "400 403 409 413 422",
+        requestBody=body("ActivationCodeRequest"),
+        description="Ward reviewers and chairs; 422 `citizen_not_in_ward` when no such citizen lives in the ward, "
+                    "409 `already_activated` once the citizen has set a password.")},
+    "/api/v1/auth/activate": {"post": op(
+        "activateAccount", "auth", "Set the first password of an account registered by ward staff",
+        {"204": {"description": "Activated: sign in with the CCCD and the new password"}}, "400 413 422 429",
+        security=PUBLIC, requestBody=body("Activation"),
+        description="422 `code: activation_code_invalid` for a wrong CCCD or code, or a code used or past its 14 "
+                    "days (one answer for all); rate-limited like sign-in.")},
     "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health")}, security=PUBLIC)},
     "/readyz": {"get": op(
         "readyz", "health", "Database, broker and storage are reachable",

@@ -7,8 +7,8 @@ from ..i18n import locale
 
 def register(app: Flask) -> None:
     """Register every page blueprint and the template helpers."""
-    # admin_*, citizen_digital, reviewer_digital and reviewer_team add their routes to admin's, citizen's and
-    # reviewer's blueprints.
+    # admin_*, citizen_digital, reviewer_citizens, reviewer_digital and reviewer_team add their routes to admin's,
+    # citizen's and reviewer's blueprints.
     from . import (  # noqa: F401
         admin,
         admin_campaigns,
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         health,
         public,
         reviewer,
+        reviewer_citizens,
         reviewer_digital,
         reviewer_team,
     )

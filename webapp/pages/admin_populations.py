@@ -17,13 +17,10 @@ from workflows.vocabulary import PEOPLE_MODES, Role
 
 from ..database import db
 from ..dispatch import commit
-from ..i18n import message
 from ..uploads import flag, read_file
 from .access import require_role
 from .admin import bp
-from .formats import error_messages
-
-SHOWN_ERRORS = 50  # a file wrong throughout names its first fifty rows, and says how many more
+from .formats import file_errors
 
 
 @bp.route("/populations", methods=["GET", "POST"])
@@ -49,26 +46,15 @@ def population_figures(actor: Actor) -> object:
         except Invalid as exc:
             s.rollback()
             codes, params = dict(exc.fields), dict(exc.params)
-    bad_rows = sorted((_row_number(k), message(v)) for k, v in codes.items() if k.startswith("row."))
-    if bad_rows and "file" not in codes:
-        codes["file"] = "rows_invalid"
-        params["count"] = len(bad_rows)
-    errors = error_messages({k: v for k, v in codes.items() if not k.startswith("row.")}, ("file", "source"),
-                            params=params)
+    errors, bad_rows, more_errors = file_errors(codes, params, ("file", "source"))
     year = today().year
     total = s.exec(select(func.count()).select_from(Ward).where(Ward.active)).one()
     covered = dict(s.exec(select(Population.mode, func.count()).where(Population.year == year)
                           .group_by(Population.mode)).all())
     status = 422 if errors else 200
     return render_template(
-        "pages/admin/populations.html", errors=errors, bad_rows=bad_rows[:SHOWN_ERRORS],
-        more_errors=max(0, len(bad_rows) - SHOWN_ERRORS), report=report,
+        "pages/admin/populations.html", errors=errors, bad_rows=bad_rows, more_errors=more_errors, report=report,
         labels={"file": gettext("CSV file"), "source": gettext("Source of the figures")},
         source=form.get("source", ""), dry_run=flag("dry_run") or request.method == "GET",
         year=year, total=total, covered=[(m, covered.get(m.value, 0)) for m in PEOPLE_MODES],
         imports=populations.history(s)), status
-
-
-def _row_number(key: str) -> int:
-    number = key.removeprefix("row.")
-    return int(number) if number.isdigit() else 0

@@ -31,7 +31,7 @@ from ..i18n import message
 from ..serializers import application_json
 from . import formats
 from .access import require_role
-from .formats import date_from_parts, error_messages, parse_score, score_id
+from .formats import date_from_parts, error_messages, hamlet_choices, parse_score, score_id
 from .once import form_token, take_token
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
@@ -152,8 +152,11 @@ def register() -> Any:
             return redirect(url_for(".home"))
         s.rollback()
     errors = error_messages(codes, REGISTER_ORDER, REGISTER_IDS)
+    # Once the ward is known (sent with the form, or ?ward= in the link), its tổ dân phố / thôn are offered as a list.
+    ward = values.get("ward_code") or request.args.get("ward", "")
+    values["ward_code"] = ward
     return render_template("pages/citizen/register.html", values=values, errors=errors, labels=REGISTER_LABELS,
-                           wards=_wards(s)), 422 if errors else 200
+                           wards=_wards(s), hamlet_choices=hamlet_choices(s, ward)), 422 if errors else 200
 
 
 # --- the year ------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import MultiDict
 
 from certificates.dates import long_date as vietnamese_long_date
+from workflows import hamlets
 from workflows.clock import HANOI_OFFSET
 from workflows.validation import parse_int
 from workflows.vocabulary import VOCABULARY, Event, Term, Tone
@@ -148,6 +149,13 @@ def without(values: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in keys}
 
 
+def hamlet_choices(session: Any, ward_code: str) -> list[tuple[str, str]]:
+    """(code, name) of a ward's tổ dân phố / thôn, for a form's list; empty for an unknown ward or one without."""
+    if not ward_code or len(ward_code) > 5:
+        return []
+    return [(h.code, h.name) for h in hamlets.of_ward(session, ward_code)]
+
+
 def register_filters(bp: Blueprint) -> None:
     """Make the formats, labels and the vocabulary available to every template of the app."""
     for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, competence, without):
@@ -201,6 +209,27 @@ def error_messages(codes: Mapping[str, str], order: Iterable[str], ids: Mapping[
         element = ids.get(field, field)
         result.setdefault(element, message(codes[field], **(params or {})))
     return result
+
+
+SHOWN_ROW_ERRORS = 50  # a file wrong throughout names its first fifty rows, and says how many more
+
+
+def file_errors(codes: Mapping[str, str], params: Mapping[str, Any], order: Iterable[str],
+                columns: Mapping[str, Any] | None = None) -> tuple[dict[str, str], list[tuple[int, str, str]], int]:
+    """The errors of a form with a CSV file: the form's field messages (bad rows summarised on `file`), the first
+    bad rows as (number, the column's label or "", message), and how many more rows are wrong. `params["columns"]`
+    (row.N → column name, from the domain) picks each row's label in `columns`."""
+    params = dict(params)
+    at_fault = params.pop("columns", None)
+    at_fault = at_fault if isinstance(at_fault, Mapping) else {}
+    rows = sorted((int(k[4:]) if k[4:].isdigit() else 0, str((columns or {}).get(at_fault.get(k, ""), "")),
+                   message(v)) for k, v in codes.items() if k.startswith("row."))
+    fields = {k: v for k, v in codes.items() if not k.startswith("row.")}
+    if rows and "file" not in fields:
+        fields["file"] = "rows_invalid"
+        params["count"] = len(rows)
+    return (error_messages(fields, order, params=params), rows[:SHOWN_ROW_ERRORS],
+            max(0, len(rows) - SHOWN_ROW_ERRORS))
 
 
 def score_id(code: str) -> str:

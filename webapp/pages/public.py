@@ -1,11 +1,13 @@
 """Pages anyone can open: start, sign in and out, certificate verification."""
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 
-from workflows import accounts, issuance
+from workflows import accounts, activation, issuance
 from workflows.clock import HANOI_OFFSET, now
+from workflows.errors import Invalid
 from workflows.vocabulary import Role, VerificationStatus
 
 from ..auth import SessionUser, page_actor
@@ -14,6 +16,7 @@ from ..extensions import limiter
 from ..i18n import message
 from ..runtime import runtime
 from ..security import safe_local_path
+from .formats import error_messages
 
 bp = Blueprint("public", __name__)
 
@@ -59,6 +62,32 @@ def login() -> ResponseReturnValue:
             return redirect(home_for(Role(user.role)))
         error = message("bad_credentials")
     return render_template("pages/login.html", error=error, username=username), 401 if error else 200
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(lambda: runtime().settings.login_rate_limit, methods=["POST"])
+def activate() -> ResponseReturnValue:
+    """A citizen registered by ward staff sets their first password with their one-time code, then is signed in."""
+    codes: dict[str, str] = {}
+    cccd = "".join(request.form.get("cccd", "").split())
+    code = request.form.get("code", "").strip()
+    if request.method == "POST":
+        session = db()
+        try:
+            user = activation.activate(session, {"cccd": cccd, "code": code,
+                                                 "password": request.form.get("password", "")})
+            session.commit()
+            login_user(SessionUser(user))
+            flash(gettext("Your password is set. Welcome!"))
+            return redirect(home_for(Role(user.role)))
+        except Invalid as exc:
+            session.rollback()
+            codes = dict(exc.fields)
+    errors = error_messages(codes, ("cccd", "code", "password"))
+    labels = {"cccd": gettext("Personal identification number (CCCD number)"), "code": gettext("Activation code"),
+              "password": gettext("Password")}
+    return render_template("pages/activate.html", errors=errors, labels=labels, cccd=cccd,
+                           code=code if "code" not in codes else ""), 422 if errors else 200
 
 
 @bp.post("/logout")

@@ -10,7 +10,7 @@ VERIFY through the state table (audited, counters moved in the same transaction)
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -60,15 +60,6 @@ class Report:
                 "unknown_cccd": self.unknown_cccd, "unknown_rows": self.unknown_rows[:1000], "dry_run": self.dry_run}
 
 
-def _date(text: str) -> date | None:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):  # ISO, or as Vietnamese spreadsheets write it
-        try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time of day
-        except ValueError:
-            continue
-    return None
-
-
 def parse(data: bytes) -> list[Row]:
     """Read and check a CSV file (UTF-8, header cccd,completed_on,external_id,course); Invalid naming every bad row
     as `row.N` (N counted as a spreadsheet counts, the header being row 1), or the file itself as `file`."""
@@ -80,7 +71,7 @@ def parse(data: bytes) -> list[Row]:
         key = f"row.{number}"
         raw_cccd, raw_date, external_id, course = record
         cccd = cccd_rules.clean(raw_cccd)
-        completed_on = _date(raw_date)
+        completed_on = csv_files.calendar_date(raw_date)
         problem = cccd_rules.check(cccd)
         if problem:
             errors[key] = problem

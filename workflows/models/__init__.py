@@ -17,7 +17,7 @@ from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
 from .criteria import CriteriaSet, Indicator  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
-from .identity import ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
+from .identity import ActivationCode, ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
     PopulationImport,
@@ -30,6 +30,7 @@ from .rollup import (  # noqa: E402
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ActivationCode",
     "Activity",
     "ApiToken",
     "Application",

@@ -66,6 +66,12 @@ class Citizen(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     consent_at: datetime
     consent_version: str = Field(max_length=20)
+    # How consent was given: "online" (the citizen ticked the box) or "paper" (the citizen signed the paper form at
+    # the ward, and a ward official registered them: ADR 25); the paper form's number when the official noted one.
+    consent_channel: str = Field(default="online", max_length=10)
+    consent_reference: str | None = Field(default=None, max_length=100)
+    # The ward official who registered the citizen on their behalf (đăng ký hộ); None for self-registration.
+    registered_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
     created_at: datetime = Field(default_factory=now)
 
 
@@ -81,6 +87,21 @@ class Hamlet(SQLModel, table=True):
     position: int = 0  # the order of the ward's list
     active: bool = True
     updated_at: datetime = Field(default_factory=now)
+
+
+class ActivationCode(SQLModel, table=True):
+    """A one-time code with which a citizen registered by ward staff sets their first password (ADR 25): shown once
+    to the staff member, stored as a SHA-256 only, valid for 14 days, used up by the first activation."""
+
+    __tablename__ = "activation_code"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="app_user.id", max_length=32, index=True)
+    code_hash: str = Field(max_length=64)
+    created_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class ApiToken(SQLModel, table=True):
