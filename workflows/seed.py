@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 from vietnam_provinces import Ward as OfficialWard
 
+from . import criteria
 from .accounts import create_user
-from .criteria import seed_qd_324
+from .actors import SYSTEM_ACTOR
 from .digital import frameworks
 from .models import Citizen, Population, Target, User, Ward
 from .registration import register_citizen
@@ -57,7 +58,7 @@ def seed_reference(session: Session) -> int:
     """Everything a fresh installation needs before its first user."""
     wards = seed_wards(session)
     seed_targets(session)
-    seed_qd_324(session)
+    criteria.seed(session, SYSTEM_ACTOR)
     frameworks.register(session)
     return wards
 

@@ -56,6 +56,7 @@ class Entity(Term):
     TARGET = "target", N_("Target")
     REPORT = "report", N_("Report")
     UNIT_FIGURE = "unit_figure", N_("Unit-level figure")
+    CRITERIA_SET = "criteria_set", N_("Criteria set")
 
 
 class ApplicationState(Term):
@@ -112,6 +113,7 @@ class Event(Term):
     IMPORT = "import", N_("Import")
     FREEZE = "freeze", N_("Freeze")
     MOVE = "move", N_("Change of residence")
+    PUBLISH = "publish", N_("Publish"), Tone.DONE
 
 
 class Role(Term):
@@ -151,6 +153,14 @@ class TitleType(Term):
     CDHT = "cdht", N_("Learning citizen")
 
 
+class CriteriaSetState(Term):
+    """Where a version of the criteria stands: a draft a city administrator may still correct, or published (in force
+    from its year, pinned to the applications opened under it, never changed again)."""
+
+    DRAFT = "draft", N_("Draft"), Tone.NEUTRAL
+    PUBLISHED = "published", N_("Published"), Tone.DONE
+
+
 class AttainmentKind(Term):
     """Where a record of digital skills comes from; a self-assessment is kept and never counts."""
 
@@ -179,7 +189,7 @@ class Sex(Term):
 
 VOCABULARY: tuple[type[Term], ...] = (
     Entity, ApplicationState, CertificateStatus, VerificationStatus, Event, Role, TargetGroup, ActivityKind,
-    TitleType, AttainmentKind, AttainmentState, Sex,
+    TitleType, CriteriaSetState, AttainmentKind, AttainmentState, Sex,
 )
 
 

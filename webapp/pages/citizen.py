@@ -13,11 +13,11 @@ from workflows import issuance, names
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
-from workflows.criteria import DIGITAL_INDICATOR
+from workflows.criteria import DIGITAL_INDICATOR, Worded
 from workflows.digital import attainments as digital_records
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
-from workflows.models import Application, Indicator, User, Ward
+from workflows.models import Application, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
 from workflows.vocabulary import ApplicationState, CertificateStatus, Role
@@ -56,7 +56,7 @@ ACTIVITY_LABELS = {"title": _l("Name of the activity"), "kind-course": _l("Kind 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
-def score_labels(indicators: list[Indicator]) -> dict[str, str]:
+def score_labels(indicators: list[Worded]) -> dict[str, str]:
     """Name each score input by its indicator code in an error summary."""
     return {score_id(i.code): gettext("Indicator %(code)s", code=i.code) for i in indicators}
 

@@ -14,7 +14,7 @@ from .applications import Activity, Application  # noqa: E402
 from .audit import AuditEvent  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RollupCounter  # noqa: E402
-from .criteria import CriteriaSet, Indicator  # noqa: E402
+from .criteria import Competence, CriteriaSet, Indicator, IndicatorWording  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ApiToken, Citizen, User, Ward  # noqa: E402
 from .rollup import (  # noqa: E402
@@ -36,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "Certificate",
     "Citizen",
+    "Competence",
     "CriteriaSet",
     "Decision",
     "DigitalAttainment",
@@ -44,6 +45,7 @@ __all__ = [
     "DigitalTestAttempt",
     "HolderCounter",
     "Indicator",
+    "IndicatorWording",
     "Population",
     "PopulationImport",
     "PopulationRevision",
