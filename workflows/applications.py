@@ -122,6 +122,11 @@ def indicators_of(session: Session, app: Application) -> list[criteria.Worded]:
     return list(criteria.published(session, app.criteria_set_id).worded(app.target_group))
 
 
+def max_total(session: Session, app: Application) -> int:
+    """The highest total the application's criteria set allows (100 under QĐ 324/QĐ-KHVN)."""
+    return criteria.published(session, app.criteria_set_id).max_total
+
+
 def check_scores(session: Session, app: Application, scores: Scores) -> dict[str, int]:
     """Check typed {code: score} against the application's criteria set (known codes, the set's range)."""
     cset = criteria_set_of(session, app)

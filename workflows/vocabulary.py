@@ -157,7 +157,7 @@ class CriteriaSetState(Term):
     """Where a version of the criteria stands: a draft a city administrator may still correct, or published (in force
     from its year, pinned to the applications opened under it, never changed again)."""
 
-    DRAFT = "draft", N_("Draft"), Tone.NEUTRAL
+    DRAFT = "draft", N_("Draft version"), Tone.NEUTRAL
     PUBLISHED = "published", N_("Published"), Tone.DONE
 
 

@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     # admin_*, citizen_digital and reviewer_digital add their routes to admin's, citizen's and reviewer's blueprints.
     from . import (  # noqa: F401
         admin,
+        admin_criteria,
         admin_populations,
         admin_reports,
         admin_targets,
