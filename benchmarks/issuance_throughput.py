@@ -44,7 +44,7 @@ from webapp.dispatch import commit  # noqa: E402
 from workflows import application_counters, names  # noqa: E402
 from workflows.actors import WARD_CHAIR, WARD_REVIEWER, Actor  # noqa: E402
 from workflows.clock import now, today  # noqa: E402
-from workflows.criteria import QD_324_INDICATORS, current_set  # noqa: E402
+from workflows.criteria import current_set, indicator_codes  # noqa: E402
 from workflows.db import session_scope  # noqa: E402
 from workflows.decisions import record_decision  # noqa: E402
 from workflows.inputs import DecisionInput, parse  # noqa: E402
@@ -101,7 +101,7 @@ def approved_applications(session: Session, n: int, year: int) -> tuple[Actor, l
     reviewer = User(username="bench-reviewer", password_hash=password_hash, role=WARD_REVIEWER, ward_code=WARD)
     criteria = current_set(session, "cdht", year)
     assert criteria is not None, "no criteria set seeded"
-    scores = {code: 9 for code, *_ in QD_324_INDICATORS}
+    scores = dict.fromkeys(indicator_codes(session, criteria), 9)
     users, citizens, apps = [chair, reviewer], [], []
     for i in range(n):
         cccd = f"001090{i + 1:06d}"  # born 1990, male: structurally valid

@@ -1,6 +1,7 @@
 """Builders of real rows through the domain's own use cases (no shortcuts that skip the rules)."""
 
 import itertools
+import json
 import re
 from typing import Any
 
@@ -8,13 +9,13 @@ from sqlmodel import Session
 
 from workflows import accounts, applications
 from workflows.actors import Actor
-from workflows.criteria import QD_324_INDICATORS
+from workflows.criteria import DATA as CRITERIA_FILES
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import User
 from workflows.registration import actor_for, register_citizen
 
 PASSWORD = "test-password-1"
-CODES = [code for code, *_ in QD_324_INDICATORS]
+CODES = [i["code"] for i in json.loads((CRITERIA_FILES / "qd-324-khvn-2023.json").read_text())["indicators"]]
 _serial = itertools.count(1)
 
 

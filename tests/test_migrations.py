@@ -48,3 +48,38 @@ def test_postgresql_upgrade_head_and_no_drift() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_criteria_versions_backfill_an_existing_set(tmp_path) -> None:
+    """ADR 22 on a database that has the QĐ 324 set of before (one wording per indicator): it becomes published,
+    with its criteria's names and the wording of every target group from the file; QĐ 244 is added, published."""
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    command.upgrade(alembic_config(url), "f1c2d3e4a5b6")
+    engine = create_engine(url)
+    codes = ("I.1", "I.2", "I.3", "I.4", "II.1", "II.2", "II.3", "II.4", "III.1", "III.2")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO criteriaset (id, code, title_type, name, source_document, valid_from_year, "
+                          "min_score, max_score, pass_total, pass_min_indicator) VALUES ('old324', "
+                          "'QD-324-KHVN-2023', 'cdht', 'Bộ tiêu chí', 'QĐ 324', 2024, 0, 10, 80, 5)"))
+        for n, code in enumerate(codes):
+            conn.execute(text("INSERT INTO indicator (id, criteria_set_id, code, competence, text_vi, text_en, "
+                              "position) VALUES (:id, 'old324', :code, :competence, 'cũ', 'old', :n)"),
+                         {"id": f"ind{n}", "code": code, "competence": code.split(".")[0], "n": n})
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        sets = conn.execute(text("SELECT code, state, valid_from_year FROM criteriaset ORDER BY code")).all()
+        assert [tuple(s) for s in sets] == [("QD-244-KHVN-2022", "published", 2022),
+                                            ("QD-324-KHVN-2023", "published", 2024)]
+        names = conn.execute(text("SELECT code, name_vi FROM criteria_competence WHERE criteria_set_id = 'old324' "
+                                  "ORDER BY position")).all()
+        assert names[0] == ("I", "Năng lực tự học và học tập suốt đời") and len(names) == 3
+        groups = conn.execute(text("SELECT target_group, COUNT(*) FROM indicator_wording WHERE criteria_set_id = "
+                                   "'old324' GROUP BY target_group")).all()
+        assert dict(groups) == {"resident": 10, "worker": 10, "staff": 10, "learner": 10}
+        worker = conn.execute(text("SELECT text_vi FROM indicator_wording WHERE indicator_id = 'ind4' AND "
+                                   "target_group = 'worker'")).scalar_one()
+        assert "tại nơi làm việc" in worker
+    command.downgrade(alembic_config(url), "f1c2d3e4a5b6")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT text_vi FROM indicator WHERE id = 'ind0'")).scalar_one().startswith("Tìm")
+    engine.dispose()

@@ -1,6 +1,7 @@
 """Operator commands: `flask db upgrade`, `flask seed`, `flask demo [generate]`, `flask users create`, `flask sweep`,
 `flask rollup check|rebuild`, `flask digital import`, `flask citizens import`."""
 
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,9 +12,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from workflows import accounts
+from workflows.actors import Actor
 from workflows.db import session_scope
 from workflows.effects import take_ready
 from workflows.errors import DomainError
@@ -515,6 +517,95 @@ def register(app: Flask) -> None:
         click.echo(f"{username} reviews " + ("the whole ward" if scope is None else ", ".join(scope)))
 
     app.cli.add_command(hamlets_group)
+
+    criteria_group = AppGroup("criteria", help="Versions of the criteria (ADR 22): list, copy, load, publish.")
+
+    def _operator(session: Session, by: str | None) -> Actor:
+        from workflows.actors import SYSTEM_ACTOR
+
+        return accounts.city_operator(session, by) if by else SYSTEM_ACTOR
+
+    @criteria_group.command("list")
+    def criteria_list() -> None:
+        """Every version: code, state, first year, pass rule, source, applications pinned to it."""
+        from workflows import criteria
+
+        with session_scope(runtime().engine) as session:
+            pinned = criteria.pinned_counts(session)
+            for c in criteria.all_sets(session):
+                click.echo(f"{c.code:<20} {c.state:<9} from {c.valid_from_year}  total >= {c.pass_total}, each >= "
+                           f"{c.pass_min_indicator} ({c.min_score}-{c.max_score})  {pinned.get(c.id, 0)} applications"
+                           f"  {c.source_document}")
+
+    @criteria_group.command("export")
+    @click.argument("code")
+    def criteria_export(code: str) -> None:
+        """Print a version as JSON, in the format `criteria load` reads (to correct a draft, or start a new one)."""
+        from workflows import criteria
+
+        try:
+            with session_scope(runtime().engine) as session:
+                version = criteria.published(session, criteria.by_code(session, code).id)
+                click.echo(json.dumps(criteria.document(version), ensure_ascii=False, indent=1))
+        except DomainError as exc:
+            _fail(exc)
+
+    @criteria_group.command("draft")
+    @click.option("--from", "source", required=True, help="The code of the version to copy.")
+    @click.option("--code", required=True, help="The new version's code, e.g. QD-324-KHVN-2023-R1.")
+    @click.option("--valid-from", "valid_from", required=True, type=int, help="Its first year.")
+    @click.option("--by", default=None, help="The username of the city administrator doing it.")
+    def criteria_draft(source: str, code: str, valid_from: int, by: str | None) -> None:
+        """Copy a version into a new draft, to correct or change before publishing it."""
+        from workflows import criteria
+
+        try:
+            with session_scope(runtime().engine) as session:
+                draft = criteria.draft_from(session, _operator(session, by), source, code, valid_from)
+                line = f"draft {draft.code} from {draft.valid_from_year}, copied from {source}"
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(line)
+
+    @criteria_group.command("load")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--by", default=None, help="The username of the city administrator doing it.")
+    def criteria_load(file: Path, by: str | None) -> None:
+        """A draft from a JSON file (name, source document, thresholds, criteria, indicators with the wording of
+        every target group); a draft of the same code is replaced, a published version never. Exit code 2 names
+        each bad field."""
+        from workflows import criteria
+        from workflows.errors import Invalid
+        from workflows.inputs import CriteriaSetInput, parse
+
+        try:
+            try:
+                given = json.loads(file.read_bytes())
+            except (UnicodeDecodeError, ValueError):
+                raise Invalid(fields={"file": "not_json_file"}) from None
+            with session_scope(runtime().engine) as session:
+                draft, new = criteria.load(session, _operator(session, by), parse(CriteriaSetInput, given), file.name)
+                line = f"{'new' if new else 'replaced'} draft {draft.code} from {draft.valid_from_year}"
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(line)
+
+    @criteria_group.command("publish")
+    @click.argument("code")
+    @click.option("--by", required=True, help="The username of the city administrator publishing it (audited).")
+    def criteria_publish(code: str, by: str) -> None:
+        """Publish a draft: new applications of its years are pinned to it; it never changes again."""
+        from workflows import criteria
+
+        try:
+            with session_scope(runtime().engine) as session:
+                cset = criteria.publish(session, _operator(session, by), code)
+                line = f"published {cset.code}: applications from {cset.valid_from_year} on are scored by it"
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(line)
+
+    app.cli.add_command(criteria_group)
     app.cli.add_command(units)
     app.cli.add_command(db_group)
     app.cli.add_command(citizens)

@@ -89,12 +89,12 @@ MESSAGES: dict[str, str] = {
     "email_format": N_("The e-mail address is not valid."),
     "unknown_ward": N_("There is no ward or commune with this code."),
     "unknown_indicator": N_("There is no such indicator."),
-    "score_not_integer": N_("Scores are whole numbers from 0 to 10."),
-    "score_out_of_range": N_("Scores go from 0 to 10."),
+    "score_not_integer": N_("Scores are whole numbers from %(min_score)s to %(max_score)s."),
+    "score_out_of_range": N_("Scores go from %(min_score)s to %(max_score)s."),
     "invalid_scores": N_("Scores must map indicator codes to numbers."),
     "below_minimum": N_("This indicator is below %(pass_each)s points."),
     "total_below_pass": N_("The total is below %(pass_total)s points."),
-    "incomplete_scores": N_("Not all ten indicators are self-scored."),
+    "incomplete_scores": N_("Not every indicator is self-scored yet."),
     "confirm_self_scores": N_("Enter the ward's scores, or tick the box to confirm the citizen's self-scores."),
     "no_activity": N_("Log at least one learning activity."),
     "outside_year": N_("The activity must fall in the application's year."),
@@ -187,6 +187,16 @@ MESSAGES: dict[str, str] = {
                           "by the city, not by an import."),
     "cccd_other_details": N_("This person is already registered in your ward or commune with other details: correct "
                              "the row or leave it out."),
+    # criteria sets (ADR 22)
+    "criteria_not_found": N_("There is no criteria set with the code %(criteria)s."),
+    "criteria_published": N_("The criteria set %(criteria)s is published and can no longer be changed. Copy it into a "
+                             "new draft to correct it."),
+    "criteria_code_exists": N_("A criteria set with the code %(criteria)s already exists."),
+    "criteria_year_taken": N_("The criteria set %(criteria)s is already published for %(year)s: a year has one set."),
+    "code_repeated": N_("This code is used twice."),
+    "unknown_competence": N_("There is no criterion with this code in the set."),
+    "unknown_operator": N_("There is no active city administrator with this username."),
+    "not_json_file": N_("The file must be JSON saved as UTF-8."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
@@ -206,6 +216,12 @@ FALLBACKS: dict[str, str] = {
                                  "has not begun."),
     "year_closed": N_("The year is closed: no new application and no submission is taken any more."),
     "outside_campaign_year": N_("The date must fall in the campaign's year."),
+    "score_not_integer": N_("Scores are whole numbers in the range of the criteria set."),
+    "score_out_of_range": N_("The score is outside the range of the criteria set."),
+    "criteria_not_found": N_("There is no criteria set with this code."),
+    "criteria_published": N_("This criteria set is published and can no longer be changed."),
+    "criteria_code_exists": N_("A criteria set with this code already exists."),
+    "criteria_year_taken": N_("Another criteria set is already published for this year: a year has one set."),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)")

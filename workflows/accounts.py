@@ -125,3 +125,12 @@ def revoke_token(session: Session, token: str) -> bool:
     row.revoked_at = now()
     session.add(row)
     return True
+
+
+def city_operator(session: Session, username: str) -> Actor:
+    """The city administrator a command names as its operator (`--by`), so that the audit trail says who it was."""
+    user = session.exec(select(User).where(User.username == username.strip(), User.role == Role.CITY_ADMIN,
+                                           col(User.active).is_(True))).first()
+    if user is None:
+        raise Invalid(fields={"by": "unknown_operator"})
+    return actor_of(user, None)

@@ -12,7 +12,7 @@ from .actors import Actor
 from .clock import now, today
 from .errors import Conflict, Invalid, NotFound
 from .inputs import ActivityInput, ApplicationInput, Scores, SelfAssessmentInput
-from .models import Activity, Application, Citizen, CriteriaSet, Indicator
+from .models import Activity, Application, Citizen, CriteriaSet
 from .states import EDITABLE_STATES, apply_event, initial_state, record_creation
 from .vocabulary import Entity, Event, TitleType
 
@@ -114,13 +114,19 @@ def add_activity(
 
 
 def criteria_set_of(session: Session, app: Application) -> CriteriaSet:
-    """The criteria set the application is pinned to."""
-    return criteria.published(session, app.criteria_set_id)[0]
+    """The criteria set the application is pinned to (the version it was opened under, for good)."""
+    return criteria.published(session, app.criteria_set_id).cset
 
 
-def indicators_of(session: Session, app: Application) -> list[Indicator]:
-    """The indicators the application is scored on, in printed order (their Vietnamese and English wording)."""
-    return criteria.indicators_of(session, app.criteria_set_id)
+def indicators_of(session: Session, app: Application) -> list[criteria.Worded]:
+    """The indicators the application is scored on, in printed order, worded for the citizen's target group (the
+    residents' wording where the group has none), with their criterion's name."""
+    return list(criteria.published(session, app.criteria_set_id).worded(app.target_group))
+
+
+def max_total(session: Session, app: Application) -> int:
+    """The highest total the application's criteria set allows (100 under QĐ 324/QĐ-KHVN)."""
+    return criteria.published(session, app.criteria_set_id).max_total
 
 
 def check_scores(session: Session, app: Application, scores: Scores) -> dict[str, int]:
@@ -128,7 +134,7 @@ def check_scores(session: Session, app: Application, scores: Scores) -> dict[str
     cset = criteria_set_of(session, app)
     errors = criteria.check_scores(cset, criteria.indicator_codes(session, cset), scores)
     if errors:
-        raise Invalid(fields=errors)
+        raise Invalid(fields=errors, min_score=cset.min_score, max_score=cset.max_score)
     return dict(scores)
 
 

@@ -62,8 +62,8 @@ def propose(session: Session, actor: Actor, items: Sequence[tuple[str, int]]) ->
         except DomainError:
             outcomes[ident] = INVALID
             continue
-        cset, indicators = criteria.published(session, app.criteria_set_id)
-        result = criteria.assess(cset, [i.code for i in indicators], app.self_scores)
+        pinned = criteria.published(session, app.criteria_set_id)
+        result = criteria.assess(pinned.cset, pinned.codes, app.self_scores)
         if not result.passed:
             outcomes[ident] = FAILS
             continue

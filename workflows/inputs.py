@@ -22,6 +22,7 @@ from .vocabulary import (
     Event,
     ReportPeriod,
     TargetIndicator,
+    TitleType,
     UnitIndicator,
 )
 
@@ -182,6 +183,60 @@ class RevocationInput(Command):
     """Why an issued certificate is revoked (shown on the public verification page)."""
 
     reason: Annotated[str, Text(500)]
+
+
+class Wording(Command):
+    """A text in Vietnamese and in English."""
+
+    vi: Annotated[str, Text(400)]
+    en: Annotated[str, Text(400)]
+
+
+class GroupWording(Command):
+    """An indicator worded for each target group of QĐ 324/QĐ-KHVN (the fields are TargetGroup's values)."""
+
+    resident: Wording
+    worker: Wording
+    staff: Wording
+    learner: Wording
+
+
+class CompetenceInput(Command):
+    """A criterion (tiêu chí) of a criteria set: its code (I, II, III) and its name."""
+
+    code: Annotated[str, Text(10)]
+    name: Wording
+
+
+class IndicatorInput(Command):
+    """An indicator (chỉ số): its code, the criterion it belongs to and its wording per target group."""
+
+    code: Annotated[str, Text(10)]
+    competence: Annotated[str, Text(10)]
+    wording: GroupWording
+
+
+def _items(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise _fail("invalid_list")
+    return value
+
+
+class CriteriaSetInput(Command):
+    """A version of the criteria as a city administrator loads it (a JSON file, ADR 22); rules across fields (known
+    criteria, codes used once, thresholds within the range) are the domain's."""
+
+    code: Annotated[str, Text(40)]
+    title_type: Annotated[TitleType, _choice(TitleType)]
+    name: Annotated[str, Text(200)]
+    source_document: Annotated[str, Text(200)]
+    valid_from_year: Annotated[int, Whole(2000, LAST_YEAR)]
+    min_score: Annotated[int, Whole(0, 100)] = 0
+    max_score: Annotated[int, Whole(1, 100)] = 10
+    pass_total: Annotated[int, Whole(0, 10_000)]
+    pass_min_indicator: Annotated[int, Whole(0, 100)]
+    competences: Annotated[list[CompetenceInput], BeforeValidator(_items)]
+    indicators: Annotated[list[IndicatorInput], BeforeValidator(_items)]
 
 
 def parse(model: type[M], data: Any) -> M:

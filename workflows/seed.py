@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 from vietnam_provinces import Ward as OfficialWard
 
-from . import campaigns
+from . import campaigns, criteria
 from .accounts import create_user
 from .actors import SYSTEM_ACTOR
 from .clock import today
-from .criteria import seed_qd_324
 from .digital import frameworks
 from .models import Citizen, Population, Target, User, Ward
 from .registration import register_citizen
@@ -60,7 +59,7 @@ def seed_reference(session: Session) -> int:
     """Everything a fresh installation needs before its first user."""
     wards = seed_wards(session)
     seed_targets(session)
-    seed_qd_324(session)
+    criteria.seed(session, SYSTEM_ACTOR)
     frameworks.register(session)
     return wards
 

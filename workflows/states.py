@@ -21,19 +21,21 @@ from .db import bulk_insert
 from .digital import counters as digital_counters
 from .effects import Effect, EffectKind, emit
 from .errors import Conflict, DomainError, Forbidden, NotFound
-from .models import Application, AuditEvent, Certificate, DigitalAttainment
+from .models import Application, AuditEvent, Certificate, CriteriaSet, DigitalAttainment
 from .vocabulary import (
     ApplicationState,
     AttainmentKind,
     AttainmentState,
     CertificateStatus,
+    CriteriaSetState,
     Entity,
     Event,
     Role,
     Term,
 )
 
-Governed = Application | Certificate | DigitalAttainment
+WardScoped = Application | Certificate | DigitalAttainment
+Governed = WardScoped | CriteriaSet
 Guard = Callable[[Actor, Any], None]
 
 
@@ -49,7 +51,7 @@ def _ward_staff_not_owner(actor: Actor, app: Application | DigitalAttainment) ->
         raise Forbidden("own_application")
 
 
-def _ward_staff(actor: Actor, obj: Governed) -> None:
+def _ward_staff(actor: Actor, obj: WardScoped) -> None:
     if actor.role not in (Role.CITY_ADMIN, Role.SYSTEM) and actor.ward_code != obj.ward_code:
         raise NotFound()
 
@@ -73,6 +75,7 @@ CHAIR = frozenset({Role.WARD_CHAIR})
 SYSTEM = frozenset({Role.SYSTEM})
 REVOKERS = frozenset({Role.WARD_CHAIR, Role.CITY_ADMIN})
 VERIFIERS = frozenset({Role.WARD_REVIEWER, Role.CITY_ADMIN, Role.SYSTEM})
+PUBLISHERS = frozenset({Role.CITY_ADMIN, Role.SYSTEM})
 RENDER = EffectKind.RENDER_CERTIFICATE
 
 
@@ -94,7 +97,7 @@ class Initial:
     effect: EffectKind | None = None
 
 
-A, C, D = ApplicationState, CertificateStatus, AttainmentState
+A, C, D, K = ApplicationState, CertificateStatus, AttainmentState, CriteriaSetState
 TABLE: dict[tuple[Entity, Term, Event], Transition] = {
     (Entity.APPLICATION, A.DRAFT, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
     (Entity.APPLICATION, A.RETURNED, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
@@ -111,13 +114,16 @@ TABLE: dict[tuple[Entity, Term, Event], Transition] = {
     (Entity.ATTAINMENT, D.PENDING, Event.VERIFY): Transition(D.VERIFIED, VERIFIERS, _may_verify),
     (Entity.ATTAINMENT, D.PENDING, Event.DECLINE): Transition(D.REJECTED, VERIFIERS, _may_verify),
     (Entity.ATTAINMENT, D.VERIFIED, Event.REVOKE): Transition(D.REVOKED, REVOKERS | SYSTEM, _ward_staff),
+    # A version of the criteria (ADR 22): published once, by the city; never changed after.
+    (Entity.CRITERIA_SET, K.DRAFT, Event.PUBLISH): Transition(K.PUBLISHED, PUBLISHERS),
 }
 INITIAL: dict[Entity, Initial] = {
     Entity.APPLICATION: Initial(A.DRAFT),
     Entity.CERTIFICATE: Initial(C.QUEUED, effect=RENDER),
     Entity.ATTAINMENT: Initial(D.PENDING),
+    Entity.CRITERIA_SET: Initial(K.DRAFT),
 }
-del A, C, D
+del A, C, D, K
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ _KINDS: dict[type, _Kind] = {
     Application: _Kind(Entity.APPLICATION, "state", ApplicationState),
     Certificate: _Kind(Entity.CERTIFICATE, "status", CertificateStatus),
     DigitalAttainment: _Kind(Entity.ATTAINMENT, "state", AttainmentState),
+    CriteriaSet: _Kind(Entity.CRITERIA_SET, "state", CriteriaSetState),
 }
 
 # The application may still be changed by its owner (activities, self-assessment) in these states.

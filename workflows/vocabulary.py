@@ -58,6 +58,7 @@ class Entity(Term):
     UNIT_FIGURE = "unit_figure", N_("Unit-level figure")
     HAMLET = "hamlet", N_("Residential group or village")
     CAMPAIGN = "campaign", N_("Campaign")
+    CRITERIA_SET = "criteria_set", N_("Criteria set")
 
 
 class ApplicationState(Term):
@@ -120,6 +121,7 @@ class Event(Term):
     CLOSE = "close", N_("Close the year")
     ACTIVATE = "activate", N_("Account activated")
     ACTIVATION_CODE = "activation_code", N_("Activation code issued")
+    PUBLISH = "publish", N_("Publish"), Tone.DONE
 
 
 class Role(Term):
@@ -159,6 +161,14 @@ class TitleType(Term):
     CDHT = "cdht", N_("Learning citizen")
 
 
+class CriteriaSetState(Term):
+    """Where a version of the criteria stands: a draft a city administrator may still correct, or published (in force
+    from its year, pinned to the applications opened under it, never changed again)."""
+
+    DRAFT = "draft", N_("Draft version"), Tone.NEUTRAL
+    PUBLISHED = "published", N_("Published"), Tone.DONE
+
+
 class AttainmentKind(Term):
     """Where a record of digital skills comes from; a self-assessment is kept and never counts."""
 
@@ -187,7 +197,7 @@ class Sex(Term):
 
 VOCABULARY: tuple[type[Term], ...] = (
     Entity, ApplicationState, CertificateStatus, VerificationStatus, Event, Role, TargetGroup, ActivityKind,
-    TitleType, AttainmentKind, AttainmentState, Sex,
+    TitleType, CriteriaSetState, AttainmentKind, AttainmentState, Sex,
 )
 
 

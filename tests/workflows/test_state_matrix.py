@@ -18,14 +18,17 @@ from workflows.digital.frameworks import BASIC_FRAMEWORK
 from workflows.errors import Conflict, DomainError, Forbidden, NotFound
 from workflows.models import Application, AuditEvent, Certificate, CriteriaSet, Decision, DigitalAttainment
 
+Row = Application | Certificate | DigitalAttainment | CriteriaSet
+
 OWN_WARD, OTHER_WARD = "00004", "00070"
 ROLES = ("citizen", "ward_reviewer", "ward_chair", "city_admin", "system")
 RELATIONS = ("own_ward", "other_ward", "own_application")
 APPLICATION_STATES = ("draft", "submitted", "returned", "approved", "rejected", "recognised")
 CERTIFICATE_STATUSES = ("queued", "rendering", "issued", "failed", "revoked", "superseded")
 ATTAINMENT_STATES = ("pending", "verified", "rejected", "revoked")
+CRITERIA_SET_STATES = ("draft", "published")
 EVENTS = ("create", "register", "submit", "approve", "return", "reject", "recognise", "claim", "complete", "release",
-          "fail", "retry", "revoke", "verify", "decline")
+          "fail", "retry", "revoke", "verify", "decline", "publish")
 
 # Who may cause each transition, and what else is checked:
 #   owner      — only the application's own citizen (whatever their role); anyone else: not found
@@ -52,6 +55,8 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, str, frozenset[str]]] = {
     ("attainment", "pending", "decline"): ("rejected", "ward_staff",
                                            frozenset({"ward_reviewer", "city_admin", "system"})),
     ("attainment", "verified", "revoke"): ("revoked", "ward", frozenset({"ward_chair", "city_admin", "system"})),
+    # A version of the criteria is published by the city (an administrator, or the system seeding it), once.
+    ("criteria_set", "draft", "publish"): ("published", "anyone", frozenset({"city_admin", "system"})),
 }
 
 
@@ -124,7 +129,16 @@ class World:
         self.session.flush()
         return row
 
-    def new_row(self, entity: str, state: str) -> Application | Certificate | DigitalAttainment:
+    def new_criteria_set(self, state: str) -> CriteriaSet:
+        row = CriteriaSet(code=f"MTRX-{next(self.serial)}", title_type="cdht", name="Ma trận", source_document="-",
+                          valid_from_year=3000, pass_total=80, pass_min_indicator=5, state=state)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def new_row(self, entity: str, state: str) -> Row:
+        if entity == "criteria_set":
+            return self.new_criteria_set(state)
         if entity == "attainment":
             return self.new_attainment(state)
         return self.new_application(state) if entity == "application" else self.new_certificate(state)
@@ -142,7 +156,7 @@ class World:
         # A made-up id within the column's 32 characters (PostgreSQL enforces the length, SQLite does not).
         return Actor(user_id=f"{role}:{relation}"[:32], role=role, ward_code=ward, citizen_id=citizen_id)
 
-    def audit_count(self, row: Application | Certificate | DigitalAttainment) -> int:
+    def audit_count(self, row: Row) -> int:
         return self.session.exec(select(func.count()).select_from(AuditEvent)
                                  .where(col(AuditEvent.entity_id) == row.id)).one()
 
@@ -152,7 +166,7 @@ def world(session: Session) -> World:
     return World(session)
 
 
-def _state(row: Application | Certificate | DigitalAttainment) -> str:
+def _state(row: Row) -> str:
     return str(row.status if isinstance(row, Certificate) else row.state)
 
 
@@ -185,7 +199,8 @@ def test_each_transition_for_each_role_and_relation(world: World, key: tuple[str
 
 @pytest.mark.parametrize(("entity", "state"), [("application", s) for s in APPLICATION_STATES]
                          + [("certificate", s) for s in CERTIFICATE_STATUSES]
-                         + [("attainment", s) for s in ATTAINMENT_STATES])
+                         + [("attainment", s) for s in ATTAINMENT_STATES]
+                         + [("criteria_set", s) for s in CRITERIA_SET_STATES])
 def test_every_other_event_is_an_invalid_transition(world: World, entity: str, state: str) -> None:
     row = world.new_row(entity, state)
     version = row.version

@@ -7,7 +7,15 @@ from sqlmodel import Session, func, select
 from workflows import states
 from workflows.errors import Conflict, Forbidden
 from workflows.models import Application, AuditEvent
-from workflows.vocabulary import ApplicationState, AttainmentState, CertificateStatus, Entity, Event, Role
+from workflows.vocabulary import (
+    ApplicationState,
+    AttainmentState,
+    CertificateStatus,
+    CriteriaSetState,
+    Entity,
+    Event,
+    Role,
+)
 
 
 def test_table_is_the_only_way(session: Session) -> None:
@@ -59,7 +67,7 @@ def test_role_checks_come_from_the_table() -> None:
     assert states.roles_for(Entity.APPLICATION, Event.RECOGNISE) == {Role.WARD_CHAIR}
     assert states.roles_for(Entity.CERTIFICATE, Event.REVOKE) == {Role.WARD_CHAIR, Role.CITY_ADMIN}
     every_target = {t.next_state for t in states.TABLE.values()} | {i.state for i in states.INITIAL.values()}
-    members = set(ApplicationState) | set(CertificateStatus) | set(AttainmentState)
+    members = set(ApplicationState) | set(CertificateStatus) | set(AttainmentState) | set(CriteriaSetState)
     # Every state the table can reach is a vocabulary member; superseded waits for reissue (its own issue).
     assert every_target <= members
     assert members - every_target == {CertificateStatus.SUPERSEDED}

@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from . import (  # noqa: F401
         admin,
         admin_campaigns,
+        admin_criteria,
         admin_populations,
         admin_reports,
         admin_targets,

@@ -9,15 +9,15 @@ from flask_login import login_user
 from sqlmodel import Session, col, select
 
 from workflows import applications as apps
-from workflows import campaigns, issuance, names
+from workflows import campaigns, criteria, issuance, names
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
-from workflows.criteria import DIGITAL_INDICATOR
+from workflows.criteria import DIGITAL_INDICATOR, Worded
 from workflows.digital import attainments as digital_records
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
-from workflows.models import Application, Indicator, User, Ward
+from workflows.models import Application, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
 from workflows.vocabulary import ApplicationState, CertificateStatus, Role
@@ -57,7 +57,7 @@ ACTIVITY_LABELS = {"title": _l("Name of the activity"), "kind-course": _l("Kind 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
-def score_labels(indicators: list[Indicator]) -> dict[str, str]:
+def score_labels(indicators: list[Worded]) -> dict[str, str]:
     """Name each score input by its indicator code in an error summary."""
     return {score_id(i.code): gettext("Indicator %(code)s", code=i.code) for i in indicators}
 
@@ -69,7 +69,7 @@ def _editable(session: Session, actor: Actor, app_id: str) -> Application:
     return app
 
 
-def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
+def _tasks(view: dict[str, Any] | None, result: Any, indicator_count: int) -> list[dict[str, Any]]:
     """The task list of "Năm của tôi" with one status per task."""
     if view is None:
         return []
@@ -92,7 +92,7 @@ def _tasks(view: dict[str, Any] | None, result: Any) -> list[dict[str, Any]]:
         {"id": "evidence", "title": gettext("Upload evidence (optional)"),
          "href": url_for(".add_activity", app_id=app_id) if editable else None,
          "status": "done" if has_evidence else "not_started"},
-        {"id": "self_assessment", "title": gettext("Assess yourself on the 10 indicators"),
+        {"id": "self_assessment", "title": gettext("Assess yourself on the %(num)s indicators", num=indicator_count),
          "href": url_for(".self_assessment", app_id=app_id) if editable else None,
          "status": "done" if not result.missing else ("in_progress" if scored else "not_started")},
         {"id": "submit", "title": gettext("Check and submit your application"),
@@ -177,8 +177,10 @@ def home(actor: Actor) -> object:
         dates = campaigns.for_ward(s, current.ward_code, year)
     elif current is None and actor.citizen_id is not None:
         dates = campaigns.for_citizen(s, actor.citizen_id, year)
-    return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result),
+    count = len(apps.indicators_of(s, current)) if current else 0  # the pinned set's, read once per process
+    return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result, count),
                            steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year],
+                           indicator_count=count, max_total=apps.max_total(s, current) if current else 0,
                            campaign=dates, today=today())
 
 
@@ -256,7 +258,8 @@ def add_activity(actor: Actor, app_id: str) -> object:
 @bp.route("/applications/<app_id>/self-assessment", methods=["GET", "POST"])
 @require_role(Role.CITIZEN)
 def self_assessment(actor: Actor, app_id: str) -> object:
-    """The ten indicators, each scored 0–10, with the pass rule beside them."""
+    """The indicators of the application's criteria set, worded for the citizen's target group, each scored in the
+    set's range, with the set's pass rule beside them."""
     s = db()
     app = _editable(s, actor, app_id)
     indicators = apps.indicators_of(s, app)
@@ -278,7 +281,8 @@ def self_assessment(actor: Actor, app_id: str) -> object:
             s.rollback()
             codes = dict(exc.fields)
     order = [f"scores.{i.code}" for i in indicators]
-    errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators})
+    errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators},
+                            criteria.rule_params(rule))
     result = apps.assessment(s, app, app.self_scores)
     return render_template("pages/citizen/self_assessment.html", app=app, rule=rule, digital=digital,
                            digital_indicator=DIGITAL_INDICATOR, indicators=indicators, values=values,
@@ -322,7 +326,8 @@ def submitted(actor: Actor, app_id: str) -> object:
     app = visible_application(s, actor, app_id)
     if app.state in EDITABLE_STATES:
         return redirect(url_for(".check", app_id=app.id))
-    return render_template("pages/citizen/submitted.html", app=application_json(s, app))
+    return render_template("pages/citizen/submitted.html", app=application_json(s, app),
+                           max_total=apps.max_total(s, app))
 
 
 @bp.get("/certificates/<code>.pdf")

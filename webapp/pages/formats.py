@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext
-from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import MultiDict
 
 from certificates.dates import long_date as vietnamese_long_date
@@ -22,13 +21,6 @@ from ..i18n import gettext, locale, message
 
 # The reviewer's three verdicts, in the order they are offered (a reviewer proposes; only the chair recognises).
 DECISIONS: tuple[Event, ...] = (Event.APPROVE, Event.RETURN, Event.REJECT)
-
-# The three criteria (tiêu chí) of QĐ 324/QĐ-KHVN that group the ten indicators (chỉ số).
-COMPETENCES: dict[str, LazyString] = {
-    "I": lazy_gettext("Criterion I. Self-learning and lifelong learning"),
-    "II": lazy_gettext("Criterion II. Using tools for learning and work"),
-    "III": lazy_gettext("Criterion III. Building social relationships"),
-}
 
 # A tone is shown with the page's existing classes: `tag …`, `banner …` (style "tag") or `status-…` (style "status").
 TONE_CLASSES: dict[str, dict[Tone, str]] = {
@@ -139,9 +131,11 @@ def localized(row: object, field: str) -> str:
     return vi
 
 
-def competence(code: str) -> str:
-    """The criterion (tiêu chí) that groups indicators: 'I' → 'Criterion I. Self-learning and lifelong learning'."""
-    return str(COMPETENCES[code]) if code in COMPETENCES else code
+def criterion(indicator: object) -> str:
+    """The criterion (tiêu chí) an indicator belongs to, named by its criteria set (ADR 22): 'Tiêu chí I. Năng lực tự
+    học và học tập suốt đời' — `{{ group.list[0] | criterion }}` under `indicators | groupby("competence")`."""
+    return gettext("Criterion %(code)s. %(name)s", code=getattr(indicator, "competence", ""),
+                   name=localized(indicator, "competence"))
 
 
 def without(values: Mapping[str, Any], *keys: str) -> dict[str, Any]:
@@ -158,7 +152,7 @@ def hamlet_choices(session: Any, ward_code: str) -> list[tuple[str, str]]:
 
 def register_filters(bp: Blueprint) -> None:
     """Make the formats, labels and the vocabulary available to every template of the app."""
-    for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, competence, without):
+    for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, criterion, without):
         bp.add_app_template_filter(function, function.__name__)
     bp.record_once(_vocabulary_globals)
 

@@ -15,7 +15,7 @@ from .audit import AuditEvent  # noqa: E402
 from .campaigns import Campaign  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
-from .criteria import CriteriaSet, Indicator  # noqa: E402
+from .criteria import Competence, CriteriaSet, Indicator, IndicatorWording  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ActivationCode, ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
 from .rollup import (  # noqa: E402
@@ -39,6 +39,7 @@ __all__ = [
     "Campaign",
     "Certificate",
     "Citizen",
+    "Competence",
     "CriteriaSet",
     "Decision",
     "DigitalAttainment",
@@ -48,6 +49,7 @@ __all__ = [
     "Hamlet",
     "HolderCounter",
     "Indicator",
+    "IndicatorWording",
     "Population",
     "PopulationImport",
     "PopulationRevision",

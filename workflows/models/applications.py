@@ -32,7 +32,7 @@ class Application(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     citizen_id: str = Field(foreign_key="citizen.id", max_length=32, index=True)
     ward_code: str = Field(foreign_key="ward.code", max_length=5)
-    criteria_set_id: str = Field(foreign_key="criteriaset.id", max_length=32)
+    criteria_set_id: str = Field(foreign_key="criteriaset.id", max_length=32, index=True)  # pinned for good
     title_type: str = Field(max_length=20)
     year: int
     target_group: str = Field(max_length=20)
