@@ -273,3 +273,41 @@ def names_of(session: Session, ids: list[str]) -> dict[str, str]:
             .join(Citizen, col(Citizen.id) == col(Application.citizen_id))
             .where(col(Application.id).in_(ids[start:start + IN_CHUNK]))))
     return found
+
+
+EXPORT_MAX = 100_000  # a ward's whole year fits; more is a question for the city's reports
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One line of the queue's list as a file: no identity number, the birth year to tell namesakes apart."""
+
+    name: str
+    birth_year: int
+    sex: str
+    hamlet: str | None
+    target_group: str
+    submitted_at: Any
+    total: int | None
+    passes: bool
+    has_evidence: bool
+    assignee: str | None
+    state: str
+
+
+def export(session: Session, actor: Actor, filters: Filters, *,
+           state: ApplicationState | None = ApplicationState.SUBMITTED) -> list[ExportRow]:
+    """Every application of the queue the filters select (the actor's part of the ward), oldest first, at most
+    EXPORT_MAX: one statement over the queue index and the citizens' rows."""
+    if actor.role not in WARD_STAFF or actor.ward_code is None:
+        raise NotFound()
+    where = _conditions(actor, filters) + ([col(Application.state) == state] if state else [])
+    stmt = (sa_select(col(Citizen.full_name), col(Citizen.date_of_birth), col(Citizen.sex), col(Application.hamlet),
+                      col(Application.target_group), col(Application.submitted_at), col(Application.total),
+                      col(Application.passes), col(Application.has_evidence), col(User.display_name),
+                      col(Application.state))
+            .join(Citizen, col(Citizen.id) == col(Application.citizen_id))
+            .outerjoin(User, col(User.id) == col(Application.assignee_id))
+            .where(*where).order_by(col(Application.submitted_at), col(Application.id)).limit(EXPORT_MAX))
+    return [ExportRow(name, born.year, sex, hamlet, group, at, total, bool(ok), bool(ev), holder, st)
+            for name, born, sex, hamlet, group, at, total, ok, ev, holder, st in session.execute(stmt)]

@@ -141,3 +141,20 @@ def test_registration_offers_the_wards_list_and_imports_place_people_in_it(app, 
     with pytest.raises(Invalid) as caught:
         assisted.import_citizens(session, staff, WARD, bad)
     assert caught.value.fields == {"row.2": "unknown_hamlet"} and caught.value.params["columns"] == {"row.2": "hamlet"}
+
+
+def test_the_queue_as_a_csv_file_follows_the_filters_and_shows_no_identity_number(app, api, session: Session,
+                                                                                   tmp_path) -> None:
+    _hamlets(app.test_cli_runner(), tmp_path)
+    people = [citizen_data(WARD, hamlet=place) for place in ("TDP01", "TDP01", "TDP02")]
+    for person in people:
+        api.submitted(person)
+    make_staff(session, Role.WARD_REVIEWER, ward=WARD, username="rev-csv")
+    browser = signed_in(app, "rev-csv")
+    rv = browser.get("/reviewer/export.csv?hamlet=TDP01")
+    assert rv.status_code == 200 and rv.mimetype == "text/csv"
+    text = rv.get_data(as_text=True)
+    lines = text.strip().splitlines()
+    assert len(lines) == 3 and "Tổ dân phố số 1" in lines[1] and "Tổ dân phố số 2" not in text
+    assert all(p["cccd"] not in text for p in people)
+    assert browser.get("/reviewer/export.csv?passes=maybe").status_code == 404

@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     auth,
     certificates,
     citizens,
+    criteria,
     decisions,
     digital,
     populations,

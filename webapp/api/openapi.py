@@ -112,6 +112,10 @@ PATHS: dict[str, dict[str, Any]] = {
         description="422 (`incomplete`) when an indicator is unscored or no activity is logged; 409 "
                     "`self_assessment_closed` outside the year's self-assessment period, `year_closed` once the "
                     "year is closed.")},
+    "/api/v1/criteria": {"get": op(
+        "listCriteria", "criteria", "The published criteria sets with their wording per target group",
+        {"200": ok("CriteriaSets")}, security=PUBLIC,
+        description="Anyone. Drafts are never listed; an application keeps the version it was opened under.")},
     "/api/v1/review/queue": {"get": op(
         "reviewQueue", "review", "One page of the caller's ward queue (own ward only)",
         {"200": ok("ReviewQueue")}, "404 422", parameters=[
@@ -293,8 +297,8 @@ DOCUMENT: dict[str, Any] = {
                             "are integers 0-10; error messages follow `Accept-Language` (vi by default, en)."},
     "servers": [{"url": "/"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": n} for n in ("auth", "citizens", "applications", "review", "decisions", "certificates",
-                                   "rollup", "digital", "health")],
+    "tags": [{"name": n} for n in ("auth", "citizens", "criteria", "applications", "review", "decisions",
+                                   "certificates", "rollup", "digital", "health")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

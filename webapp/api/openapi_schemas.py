@@ -57,6 +57,7 @@ def array(items: Schema) -> Schema:
 
 
 STR, INT, BOOL = t("string"), t("integer"), t("boolean")
+GROUP_TEXTS = {"residents": STR, "workers": STR, "staff": STR, "students": STR}  # QĐ 324's four target groups
 ID = t("string", description="Opaque id (never the CCCD).")
 DATE, DATETIME = t("string", format="date"), t("string", format="date-time")
 WARD = t("string", pattern=r"^\d{5}$", examples=["00004"])
@@ -142,6 +143,16 @@ SCHEMAS: dict[str, Schema] = {
         "next_cursor": null(t("string", description=(
             "Pass as `cursor` for the page after this one; null on the last page. A cursor page starts after the "
             "last row returned, so rows that leave the list meanwhile do not make the client skip any.")))}),
+    "CriteriaSets": obj({"items": array(obj({
+        "id": ID, "code": STR, "name": STR, "title_type": STR,
+        "version": t("string", description="The version's code, e.g. QD-324-KHVN-2023."), "source_document": STR,
+        "valid_from": t("integer", description="The first year it applies to."), "min_score": INT, "max_score": INT,
+        "pass_total": t("integer", description="The pass rule: the total at least this..."),
+        "pass_each": t("integer", description="...and no indicator below this."),
+        "competences": array(obj({"code": STR, "name": STR, "name_en": STR, "indicators": array(obj({
+            "code": STR, "max": INT,
+            "text": obj(GROUP_TEXTS, description="The Vietnamese wording for each target group."),
+            "text_en": obj(GROUP_TEXTS, description="The English wording for each target group.")}))}))}))}),
     "BulkReview": obj({"action": t("string", enum=["approve"]), "items": array(obj({
         "id": ID, "version": t("integer", description="The version the reviewer saw.")}))}),
     "BulkResults": obj({"results": array(obj({"id": ID, "outcome": t("string", enum=list(OUTCOMES))}))}),

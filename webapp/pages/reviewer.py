@@ -3,12 +3,14 @@
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from workflows import applications, assignment, bulk_review, campaigns, review_queue
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
+from workflows.clock import today
 from workflows.criteria import DIGITAL_INDICATOR
 from workflows.digital import attainments as digital_records
 from workflows.digital import verification
@@ -17,11 +19,12 @@ from workflows.inputs import ReviewInput, parse
 from workflows.review_queue import NOBODY
 from workflows.states import allowed_events
 from workflows.validation import parse_int
-from workflows.vocabulary import ApplicationState, Role, TargetGroup
+from workflows.vocabulary import ApplicationState, Role, Sex, TargetGroup
 
 from ..database import db
 from ..dispatch import commit
 from ..evidence import evidence_response
+from ..exports import csv_response
 from ..i18n import message
 from ..queue_filters import MINE, WAITED_DAYS, queue_filters
 from ..serializers import application_json
@@ -201,3 +204,21 @@ def _keep(f: dict[str, Any]) -> dict[str, Any]:
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Open one evidence file of an application of the reviewer's own ward."""
     return evidence_response(db(), actor, app_id, activity_id)
+
+
+@bp.get("/export.csv")
+@require_role(*STAFF)
+def export(actor: Actor) -> object:
+    """The queue's list as the filters select it, as a CSV file (UTF-8 with a byte-order mark for spreadsheets)."""
+    f = _filters()
+    rows = review_queue.export(db(), actor, _queue_filters(f, actor), state=ApplicationState(f["state"]) if f["state"]
+                               else None)
+    header = [gettext("No."), gettext("Full name"), gettext("Year of birth"), gettext("Sex"),
+              gettext("Residential group or village"), gettext("Target group"), gettext("Submitted at"),
+              gettext("Total score"), gettext("Pass rule"), gettext("Evidence"), gettext("Held by"), gettext("Status")]
+    yes, no = gettext("Yes"), gettext("No")
+    lines = [[n, r.name, r.birth_year, formats.label(r.sex, Sex), r.hamlet or "", formats.label(r.target_group,
+              TargetGroup), formats.vn_date(r.submitted_at), r.total, yes if r.passes else no,
+              yes if r.has_evidence else no, r.assignee or "", formats.label(r.state, ApplicationState)]
+             for n, r in enumerate(rows, 1)]
+    return csv_response(header, lines, f"ho-so-{actor.ward_code}-{today().isoformat()}.csv")
