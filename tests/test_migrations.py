@@ -2,6 +2,8 @@
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from alembic import command
@@ -32,7 +34,9 @@ def test_sqlite_upgrade_head_and_no_drift(tmp_path) -> None:
     _check(f"sqlite:///{tmp_path / 'm.db'}")
 
 
-def test_postgresql_upgrade_head_and_no_drift() -> None:
+@contextmanager
+def scratch_postgresql() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (skipped without a server, unless required)."""
     name = f"cdht_mig_{uuid.uuid4().hex[:8]}"
     try:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -43,11 +47,16 @@ def test_postgresql_upgrade_head_and_no_drift() -> None:
             raise
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     try:
-        _check(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_postgresql_upgrade_head_and_no_drift() -> None:
+    with scratch_postgresql() as url:
+        _check(url)
 
 
 def test_criteria_versions_backfill_an_existing_set(tmp_path) -> None:
@@ -83,3 +92,64 @@ def test_criteria_versions_backfill_an_existing_set(tmp_path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT text_vi FROM indicator WHERE id = 'ind0'")).scalar_one().startswith("Tìm")
     engine.dispose()
+
+
+def _upgrade_with_rows(url: str) -> None:
+    """Every migration since f1c2d3e4a5b6 on a database that has rows pointing at each other (on SQLite a batch
+    migration rebuilds tables: it must keep them, and every reference): nothing lost, the new columns filled."""
+    command.upgrade(alembic_config(url), "f1c2d3e4a5b6")
+    engine = create_engine(url)
+    codes = ("I.1", "I.2", "I.3", "I.4", "II.1", "II.2", "II.3", "II.4", "III.1", "III.2")
+    good = "{" + ", ".join(f'"{c}": 9' for c in codes) + "}"
+    poor = "{" + ", ".join(f'"{c}": 3' for c in codes) + "}"
+    at = "2026-11-20 08:00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO ward (code, name, division_type, province_code, active) VALUES "
+                          "('99999', 'Phường Thử', 'phường', '01', true)"))
+        conn.execute(text("INSERT INTO criteriaset (id, code, title_type, name, source_document, valid_from_year, "
+                          "min_score, max_score, pass_total, pass_min_indicator) VALUES ('old324', "
+                          "'QD-324-KHVN-2023', 'cdht', 'Bộ tiêu chí', 'QĐ 324', 2024, 0, 10, 80, 5)"))
+        for n, code in enumerate(codes):
+            conn.execute(text("INSERT INTO indicator (id, criteria_set_id, code, competence, text_vi, text_en, "
+                              "position) VALUES (:id, 'old324', :code, :competence, 'cũ', 'old', :n)"),
+                         {"id": f"ind{n}", "code": code, "competence": code.split(".")[0], "n": n})
+        for n, (state, own, ward) in enumerate([("submitted", good, "{}"), ("rejected", good, poor),
+                                               ("returned", good, poor)]):
+            conn.execute(text("INSERT INTO app_user (id, username, password_hash, role, display_name, active, "
+                              "session_version, created_at) VALUES (:id, :u, 'x', 'citizen', '', true, 1, :at)"),
+                         {"id": f"u{n}", "u": f"00109000000{n}", "at": at})
+            conn.execute(text(
+                "INSERT INTO citizen (id, user_id, cccd, full_name, name_folded, date_of_birth, sex, ward_code, "
+                "target_group, hamlet, consent_at, consent_version, created_at) VALUES (:id, :u, :cccd, 'Lê An', "
+                "'le an', '1990-01-01', 'male', '99999', 'resident', 'Tổ 1', :at, '2026-01', :at)"),
+                {"id": f"c{n}", "u": f"u{n}", "cccd": f"00109000000{n}", "at": at})
+            conn.execute(text(
+                "INSERT INTO application (id, citizen_id, ward_code, criteria_set_id, title_type, year, target_group, "
+                "hamlet, state, version, self_scores, reviewer_scores, submitted_at, created_at, updated_at, "
+                "name_folded) VALUES (:id, :c, '99999', 'old324', 'cdht', 2026, 'resident', 'Tổ 1', :state, 2, "
+                ":own, :ward, :at, :at, :at, 'le an')"),
+                {"id": f"a{n}", "c": f"c{n}", "state": state, "own": own, "ward": ward, "at": at})
+        conn.execute(text("INSERT INTO activity (id, application_id, title, kind, hours, started_on, "
+                          "indicator_codes, evidence_key, created_at) VALUES ('v0', 'a0', 'Lớp học', 'course', 10, "
+                          "'2026-03-01', '[]', 'evidence/x.pdf', :at)"), {"at": at})
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        for table, n in (("citizen", 3), ("application", 3), ("activity", 1), ("app_user", 3)):
+            assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one() == n
+        rows = conn.execute(text("SELECT id, passes, has_evidence, hamlet_code, assignee_id FROM application "
+                                 "ORDER BY id")).all()
+        assert [(i, bool(p), bool(e), h, who) for i, p, e, h, who in rows] == [
+            ("a0", True, True, None, None), ("a1", False, False, None, None), ("a2", True, False, None, None)]
+        assert {r[0] for r in conn.execute(text("SELECT consent_channel FROM citizen"))} == {"online"}
+        if conn.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+    engine.dispose()
+
+
+def test_sqlite_upgrade_keeps_rows_and_references(tmp_path) -> None:
+    _upgrade_with_rows(f"sqlite:///{tmp_path / 'rows.db'}")
+
+
+def test_postgresql_upgrade_keeps_rows_and_references() -> None:
+    with scratch_postgresql() as url:
+        _upgrade_with_rows(url)

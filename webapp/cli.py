@@ -370,17 +370,25 @@ def register(app: Flask) -> None:
                     session.rollback()
                 elif codes_out is not None:  # written before the commit: no codes are lost to a failed write
                     _write_codes(codes_out, report.codes)
-        except DomainError as exc:
-            columns = exc.params.get("columns")
-            if isinstance(columns, dict):
-                for key, code in exc.fields.items():
-                    click.echo(f"{key} ({columns.get(key, '?')}): {message(code, 'en')}", err=True)
-                click.echo(f"error: {len(exc.fields)} rows with mistakes; nothing was imported", err=True)
-                sys.exit(2)
-            _fail(exc)
+        except BaseException as exc:
+            # Nothing committed (the commit itself may have failed): the codes written name no account, remove them.
+            if codes_out is not None and not dry_run and codes_out.exists():
+                codes_out.unlink()
+            if not isinstance(exc, DomainError):
+                raise
+            _import_failed(exc)
         click.echo(f"{'dry run: ' if dry_run else ''}{report.rows} rows, {report.created} registered, "
                    f"{report.existing} already registered with the same details"
                    + (f"; activation codes written to {codes_out}" if codes_out and not dry_run else ""))
+
+    def _import_failed(exc: DomainError) -> None:
+        columns = exc.params.get("columns")
+        if isinstance(columns, dict):
+            for key, code in exc.fields.items():
+                click.echo(f"{key} ({columns.get(key, '?')}): {message(code, 'en')}", err=True)
+            click.echo(f"error: {len(exc.fields)} rows with mistakes; nothing was imported", err=True)
+            sys.exit(2)
+        _fail(exc)
 
     units = AppGroup("units", help="The plan's unit-level indicators: figures entered per ward or for the city.")
 

@@ -10,15 +10,15 @@ state and no version (a citizen's or another reviewer's page stays valid); every
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, literal, union_all, update
+from sqlalchemy import func, insert, literal, or_, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from .access import in_scope, visible_applications
+from .access import in_scope, may_see_application
 from .accounts import actor_of
 from .actors import Actor
 from .clock import now
-from .db import IN_CHUNK
+from .db import IN_CHUNK, locked_by_ids
 from .errors import Forbidden, Invalid, NotFound
 from .hamlets import names_of
 from .models import Application, AuditEvent, Hamlet, User
@@ -61,7 +61,12 @@ def assign(session: Session, actor: Actor, ids: Sequence[str], assignee_id: str 
     if len(ids) > MAX_AT_ONCE:
         raise Invalid(fields={"application_ids": "too_many"}, limit=MAX_AT_ONCE)
     assignee = _assignee(session, actor, assignee_id)
-    apps = visible_applications(session, actor, ids)  # another ward's or another area's: not found
+    # Locked while judged and written: two reviewers taking the same application at once, the second sees the
+    # first's hold (held_by_another) instead of overwriting it.
+    found = locked_by_ids(session, Application, ids, col(Application.ward_code) == actor.ward_code)
+    apps = [found[i] for i in ids if i in found]
+    if len(apps) != len(ids) or not all(may_see_application(actor, a) for a in apps):
+        raise NotFound()  # another ward's or another area's: not found
     errors: dict[str, str] = {}
     for app in apps:
         if app.state == ApplicationState.DRAFT:
@@ -75,16 +80,7 @@ def assign(session: Session, actor: Actor, ids: Sequence[str], assignee_id: str 
     moved = [a for a in apps if a.assignee_id != assignee_id]
     if not moved:
         return 0
-    moment = now()
-    audit = [{"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value,
-              "entity_type": Entity.APPLICATION.value, "entity_id": a.id, "event": Event.ASSIGN.value,
-              "from_state": a.state, "to_state": a.state, "detail": {"from": a.assignee_id, "to": assignee_id}}
-             for a in moved]
-    for start in range(0, len(moved), IN_CHUNK):
-        chunk = [a.id for a in moved[start:start + IN_CHUNK]]
-        session.execute(update(Application).where(col(Application.id).in_(chunk)).values(assignee_id=assignee_id)
-                        .execution_options(synchronize_session=False))
-    session.execute(insert(AuditEvent), audit)
+    _hand_over(session, actor, [(a.id, a.state, a.assignee_id) for a in moved], assignee_id)
     for app in moved:
         app.assignee_id = assignee_id
     session.flush()
@@ -121,6 +117,36 @@ def set_scope(session: Session, operator: Actor, user: User, hamlet_codes: Seque
     before = user.hamlet_scope
     user.hamlet_scope = codes
     session.add(user)
+    if codes is not None:
+        _release_outside(session, operator, user.id, codes)
     session.add(AuditEvent(actor_id=operator.user_id, actor_role=operator.role, entity_type=Entity.USER,
                            entity_id=user.id, event=Event.SCOPE, detail={"from": before, "to": codes}))
     session.flush()
+
+
+def _hand_over(session: Session, actor: Actor, apps: Sequence[tuple[str, str, str | None]], to: str | None,
+               reason: str | None = None) -> None:
+    """Give (id, state, holder) applications to `to` (None: nobody): one UPDATE per 900 ids, one audit insert."""
+    if not apps:
+        return
+    moment = now()
+    for start in range(0, len(apps), IN_CHUNK):
+        chunk = [a[0] for a in apps[start:start + IN_CHUNK]]
+        session.execute(update(Application).where(col(Application.id).in_(chunk)).values(assignee_id=to)
+                        .execution_options(synchronize_session=False))
+    session.execute(insert(AuditEvent), [
+        {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value,
+         "entity_type": Entity.APPLICATION.value, "entity_id": ident, "event": Event.ASSIGN.value,
+         "from_state": state, "to_state": state,
+         "detail": {"from": holder, "to": to} | ({"reason": reason} if reason else {})}
+        for ident, state, holder in apps])
+
+
+def _release_outside(session: Session, actor: Actor, user_id: str, codes: Sequence[str]) -> None:
+    """A reviewer's area narrowed: the applications they hold outside it go back to nobody (they could no longer
+    see them, and nobody else could take them)."""
+    held = session.execute(sa_select(col(Application.id), col(Application.state), col(Application.assignee_id))
+                           .where(col(Application.assignee_id) == user_id,
+                                  or_(col(Application.hamlet_code).is_(None),
+                                      col(Application.hamlet_code).not_in(codes)))).all()
+    _hand_over(session, actor, [(i, st, who) for i, st, who in held], None, reason="outside_area")

@@ -9,13 +9,13 @@ proposed ones move in one batched UPDATE (each row fenced by its version) with o
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from . import criteria
 from .access import may_see_application
 from .actors import Actor
 from .clock import now
-from .db import IN_CHUNK
+from .db import locked_by_ids
 from .errors import DomainError, Invalid
 from .models import Application
 from .states import apply_event_many, authorise, require_role
@@ -45,7 +45,7 @@ def propose(session: Session, actor: Actor, items: Sequence[tuple[str, int]]) ->
     seen: dict[str, int] = {}
     for ident, version in items:
         seen.setdefault(ident, version)
-    apps = _locked(session, list(seen))
+    apps = _locked(session, actor, list(seen))
     outcomes: dict[str, str] = {}
     ready: list[Application] = []
     totals: dict[str, int] = {}
@@ -78,12 +78,7 @@ def propose(session: Session, actor: Actor, items: Sequence[tuple[str, int]]) ->
     return [Outcome(i, outcomes[i]) for i in seen]
 
 
-def _locked(session: Session, ids: list[str]) -> dict[str, Application]:
-    """The applications, their rows locked until commit (PostgreSQL; SQLite's writer lock serves), so what was
-    judged is what is written: a concurrent change waits, or has already happened and is seen."""
-    found: dict[str, Application] = {}
-    for start in range(0, len(ids), IN_CHUNK):
-        stmt = select(Application).where(col(Application.id).in_(ids[start:start + IN_CHUNK])).with_for_update() \
-            .execution_options(populate_existing=True)
-        found.update((a.id, a) for a in session.exec(stmt))
-    return found
+def _locked(session: Session, actor: Actor, ids: list[str]) -> dict[str, Application]:
+    """The actor's ward's applications among the ids, their rows locked until commit, so what was judged is what
+    is written: a concurrent change waits, or has already happened and is seen. Another ward's are never read."""
+    return locked_by_ids(session, Application, ids, col(Application.ward_code) == actor.ward_code)

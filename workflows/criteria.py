@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, event, func
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -269,7 +270,9 @@ def load(session: Session, actor: Actor, cmd: CriteriaSetInput, origin: str) -> 
     audited either way, with where it came from."""
     _require_editor(actor)
     _check(cmd)
-    cset = session.exec(select(CriteriaSet).where(CriteriaSet.code == cmd.code)).first()
+    # Locked and read afresh: a publish committing meanwhile is seen (and refused below), never overwritten.
+    cset = session.exec(select(CriteriaSet).where(CriteriaSet.code == cmd.code).with_for_update()
+                        .execution_options(populate_existing=True)).first()
     header = {name: getattr(cmd, name) for name in HEADER} | {"title_type": cmd.title_type.value}
     detail = {"code": cmd.code, "from": origin, "valid_from_year": cmd.valid_from_year}
     if cset is None:
@@ -286,6 +289,7 @@ def load(session: Session, actor: Actor, cmd: CriteriaSetInput, origin: str) -> 
         session.execute(delete(table).where(col(table.criteria_set_id) == cset.id))
     for name, value in header.items():
         setattr(cset, name, value)
+    cset.version += 1  # a publish of the draft as it was shown before this load is refused (stale version)
     session.add(cset)
     _fill(session, cset, cmd)
     session.add(AuditEvent(actor_id=actor.user_id, actor_role=actor.role.value, entity_type=Entity.CRITERIA_SET.value,
@@ -315,9 +319,13 @@ def publish(session: Session, actor: Actor, code: str, expected_version: int | N
         CriteriaSet.state == CriteriaSetState.PUBLISHED, CriteriaSet.id != cset.id)).first()
     if clash is not None and cset.state == CriteriaSetState.DRAFT:
         raise Conflict("criteria_year_taken", year=cset.valid_from_year, criteria=clash)
-    apply_event(session, cset, Event.PUBLISH, actor, expected_version=expected_version,
-                detail={"code": cset.code, "valid_from_year": cset.valid_from_year},
-                also={"published_at": now(), "published_by": actor.user_id})
+    try:
+        with session.begin_nested():  # another version published for the year meanwhile: the unique index says so
+            apply_event(session, cset, Event.PUBLISH, actor, expected_version=expected_version,
+                        detail={"code": cset.code, "valid_from_year": cset.valid_from_year},
+                        also={"published_at": now(), "published_by": actor.user_id})
+    except IntegrityError:
+        raise Conflict("criteria_year_taken", year=cset.valid_from_year, criteria=cset.code) from None
     return cset
 
 

@@ -132,3 +132,16 @@ def by_ids(session: Session, model: type[Row], ids: Sequence[str]) -> dict[str, 
         rows = session.exec(select(cast(Any, model)).where(key.in_(ids[start:start + IN_CHUNK])))
         found.update((row.id, row) for row in rows)
     return found
+
+
+def locked_by_ids(session: Session, model: type[Row], ids: Sequence[str], *where: Any) -> dict[str, Row]:
+    """Like by_ids, the rows also locked until commit (FOR UPDATE on PostgreSQL; SQLite's one writer serves) and
+    read afresh, in id order, so two transactions locking overlapping sets never wait on each other in a circle."""
+    found: dict[str, Row] = {}
+    key = col(cast(Any, model).id)
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), IN_CHUNK):
+        stmt = (select(cast(Any, model)).where(key.in_(ordered[start:start + IN_CHUNK]), *where).order_by(key)
+                .with_for_update().execution_options(populate_existing=True))
+        found.update((row.id, row) for row in session.exec(stmt))
+    return found

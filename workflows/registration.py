@@ -18,10 +18,10 @@ from .accounts import actor_of, create_user, session_user
 from .actors import Actor
 from .clock import now
 from .errors import Conflict, Invalid
+from .hamlets import HAMLET_MAX
 from .models import AuditEvent, Citizen, User, Ward
 from .models.ids import new_id
 from .passwords import MIN_LENGTH
-from .residence import HAMLET_MAX
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
 

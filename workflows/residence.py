@@ -10,15 +10,15 @@ the transaction that moves the citizen, and the change is audited.
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from . import hamlets
 from .actors import Actor
 from .digital import counters as digital_counters
 from .errors import Forbidden, Invalid, NotFound
+from .hamlets import HAMLET_MAX
 from .holder_counters import Holder
 from .models import AuditEvent, Citizen, DigitalAttainment, Ward
 from .names import normalise
 from .vocabulary import AttainmentState, Entity, Event, Role
-
-HAMLET_MAX = 100
 
 
 def clean_hamlet(text: str | None) -> str | None:
@@ -38,15 +38,18 @@ def move(session: Session, actor: Actor, cccd: str, ward_code: str, hamlet: str 
     ward = session.get(Ward, ward_code)
     if ward is None or not ward.active:
         raise Invalid(fields={"ward_code": "unknown_ward"})
+    # In the new ward's list where it has one (codes repeat from ward to ward: the old code must not follow them).
+    where = hamlets.place(session, ward.code, place)
+    place = where.name
     # The citizen's row locked first (PostgreSQL: FOR NO KEY UPDATE), as every change of their holdings does.
     citizen = session.exec(select(Citizen).where(col(Citizen.cccd) == cccd).with_for_update(key_share=True)
                            .execution_options(populate_existing=True)).first()
     if citizen is None:
         raise NotFound()
     before = Holder(citizen.ward_code, citizen.target_group, citizen.sex, citizen.date_of_birth.year, citizen.hamlet)
-    if (citizen.ward_code, citizen.hamlet) == (ward.code, place):
+    if (citizen.ward_code, citizen.hamlet, citizen.hamlet_code) == (ward.code, place, where.code):
         return citizen, False
-    citizen.ward_code, citizen.hamlet = ward.code, place
+    citizen.ward_code, citizen.hamlet, citizen.hamlet_code = ward.code, place, where.code
     session.add(citizen)
     session.flush()
     digital_counters.citizen_changed(session, citizen, before)

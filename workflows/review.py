@@ -52,5 +52,6 @@ def review(session: Session, actor: Actor, application_id: str, data: ReviewInpu
     apply_event(session, app, data.action, actor, expected_version=data.version,
                 detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores},
                 also={"reviewer_scores": ward_scores, "total": result.total, "review_comment": text or None,
-                      "reviewed_by": actor.user_id, "reviewed_at": now(), "passes": result.passed})
+                      "reviewed_by": actor.user_id, "reviewed_at": now()}
+                | ({} if data.action == Event.RETURN else {"passes": result.passed}))  # returned: the citizen's own
     return app

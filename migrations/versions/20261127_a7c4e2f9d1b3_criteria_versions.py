@@ -52,6 +52,9 @@ def _new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+PUBLISHED = sa.text("state = 'published'")
+
+
 def upgrade() -> None:
     op.create_table('criteria_competence',
     sa.Column('criteria_set_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -91,6 +94,9 @@ def upgrade() -> None:
                                            nullable=True))
 
     _backfill(op.get_bind())
+    # One published version per title and first year: two administrators publishing at once cannot both succeed.
+    op.create_index('uq_criteriaset_published_year', 'criteriaset', ['title_type', 'valid_from_year'], unique=True,
+                    postgresql_where=PUBLISHED, sqlite_where=PUBLISHED)
 
     op.drop_column('indicator', 'text_en')
     op.drop_column('indicator', 'text_vi')
@@ -140,6 +146,7 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('uq_criteriaset_published_year', table_name='criteriaset')
     op.add_column('indicator', sa.Column('text_vi', sa.VARCHAR(length=400), nullable=False, server_default=''))
     op.add_column('indicator', sa.Column('text_en', sa.VARCHAR(length=400), nullable=False, server_default=''))
     # The residents' wording goes back into the indicators (the only wording the older schema had).

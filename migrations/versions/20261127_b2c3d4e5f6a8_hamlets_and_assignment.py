@@ -22,6 +22,8 @@ HAMLET_QUEUE = ['ward_code', 'hamlet_code', 'state', 'submitted_at', 'id', 'name
                 'assignee_id', 'passes', 'has_evidence']
 HELD = sa.text("assignee_id IS NOT NULL")
 BATCH = 10_000
+# States whose scores are the reviewer's; before a verdict (and after a return) the citizen's own count.
+REVIEWED = ("approved", "rejected", "recognised")
 
 
 def upgrade() -> None:
@@ -55,7 +57,8 @@ def upgrade() -> None:
 
 def _fill() -> None:
     """has_evidence from the activities; passes by each criteria set's rule on the scores (the reviewer's once
-    reviewed, the citizen's before), read in batches of the primary key so a big table never sits in memory."""
+    proposed, not proposed or recognised; the citizen's before, and after a return), read in batches of the primary
+    key so a big table never sits in memory: the rule workflows.applications.submit and workflows.review keep."""
     bind = op.get_bind()
     bind.execute(sa.text("UPDATE application SET has_evidence = EXISTS (SELECT 1 FROM activity WHERE "
                          "activity.application_id = application.id AND activity.evidence_key IS NOT NULL)"))
@@ -64,7 +67,7 @@ def _fill() -> None:
     codes: dict[str, list[str]] = {}
     for cid, code in bind.execute(sa.text("SELECT criteria_set_id, code FROM indicator")):
         codes.setdefault(cid, []).append(code)
-    scores = sa.table('application', sa.column('id'), sa.column('criteria_set_id'),
+    scores = sa.table('application', sa.column('id'), sa.column('criteria_set_id'), sa.column('state'),
                       sa.column('self_scores', sa.JSON()), sa.column('reviewer_scores', sa.JSON()))
     last = ""
     while True:
@@ -72,8 +75,8 @@ def _fill() -> None:
         if not rows:
             break
         passing = []
-        for ident, cid, own, ward in rows:
-            given = ward or own or {}
+        for ident, cid, state, own, ward in rows:
+            given = (ward if state in REVIEWED else own) or {}
             total, each = rules[cid]
             wanted = codes.get(cid, [])
             if all(c in given for c in wanted) and sum(int(given[c]) for c in wanted) >= total \

@@ -88,13 +88,18 @@ def test_the_queue_page_filters_and_proposes_in_bulk(app, api, session: Session,
                                                            "item": [f"{ids[0]}:2", f"{ids[1]}:1"]})
     text = rv.get_data(as_text=True)
     assert rv.status_code == 200 and "Đã đề nghị công nhận 1 hồ sơ" in text and "đã thay đổi" in text
-    rv = browser.post("/reviewer/bulk?hamlet=TDP01", data={"csrf_token": token, "bulk": "propose_matching"})
+    rv = browser.post("/reviewer/bulk?hamlet=TDP01", data={"csrf_token": token, "bulk": "propose_matching",
+                                                           "give_to": "none"})  # the step's field, no filter
     assert "Đã đề nghị công nhận 2 hồ sơ" in rv.get_data(as_text=True)
     session.expire_all()
     states = session.exec(select(Application.state).where(Application.ward_code == WARD)).all()
     assert states == [ApplicationState.APPROVED] * 3
     rv = browser.post("/reviewer/bulk", data={"csrf_token": token, "bulk": "propose"})
     assert rv.status_code == 422 and "Chọn ít nhất một hồ sơ" in rv.get_data(as_text=True)
+    _me, elsewhere = api.submitted(citizen_data("00004", full_name="Đỗ Thị Khác Phường"))
+    rv = browser.post("/reviewer/bulk", data={"csrf_token": token, "bulk": "propose", "item": f"{elsewhere}:2"})
+    text = rv.get_data(as_text=True)
+    assert rv.status_code == 200 and "Đỗ Thị Khác Phường" not in text and elsewhere not in text
     assert browser.post("/reviewer/bulk", data={"bulk": "propose", "item": f"{ids[0]}:3"}).status_code == 400
 
 
@@ -114,7 +119,7 @@ def test_the_chair_imports_the_list_and_sets_a_reviewers_area(app, session: Sess
         content_type="multipart/form-data")
     assert good.status_code == 200 and session.exec(select(Hamlet)).all() != []
     rv = chair.post("/reviewer/team", data={"csrf_token": token, "step": "scope", "user_id": reviewer.user_id,
-                                            "hamlets": ["T02"]})
+                                            "whole_ward": "no", "hamlets": ["T02"]})
     assert rv.status_code == 302
     session.expire_all()
     assert session.get(User, reviewer.user_id).hamlet_scope == ["T02"]  # type: ignore[union-attr]

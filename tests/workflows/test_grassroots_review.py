@@ -194,3 +194,46 @@ def test_a_returned_application_is_filtered_on_its_new_scores(session: Session, 
     applications.submit(session, owner, app_id)
     session.commit()
     assert session.get(Application, app_id).passes is True  # type: ignore[union-attr]
+
+
+def test_a_list_imported_later_places_the_people_who_named_their_hamlet_before(session: Session) -> None:
+    citizen, cccd = make_citizen(session, ward=WARD, hamlet="Tổ dân phố số 2")
+    early = submitted_application(session, citizen)
+    _other, _ = make_citizen(session, ward=WARD, hamlet="Xóm Mới")  # a name the list will not have
+    report = _import(session)
+    assert report.placed == 1
+    placed = session.exec(select(Citizen).where(Citizen.cccd == cccd)).one()
+    assert (placed.hamlet_code, placed.hamlet) == ("TDP02", "Tổ dân phố số 2")
+    app = session.get(Application, early)
+    session.refresh(app)
+    assert app is not None and app.hamlet_code == "TDP02"
+    mine = _scoped(session, ["TDP02"])
+    assert [r.id for r in review_queue.queue(session, mine).rows] == [early]
+
+
+def test_a_move_takes_the_new_wards_code_never_the_old_one(session: Session) -> None:
+    from workflows import residence
+
+    _import(session)
+    _, cccd = make_citizen(session, ward=WARD, hamlet="TDP01")
+    moved, changed = residence.move(session, SYSTEM_ACTOR, cccd, "00004", "Tổ 5")  # 00004 has no list
+    session.commit()
+    assert changed and (moved.ward_code, moved.hamlet_code, moved.hamlet) == ("00004", None, "Tổ 5")
+    back, _ = residence.move(session, SYSTEM_ACTOR, cccd, WARD, "tdp03")
+    assert (back.hamlet_code, back.hamlet) == ("TDP03", "Tổ dân phố Hàng Bạc")
+    session.rollback()
+
+
+def test_narrowing_a_reviewers_area_gives_back_what_they_hold_outside_it(session: Session, ward) -> None:
+    reviewer = _scoped(session, None)
+    assignment.assign(session, reviewer, ward["TDP01"][:1] + ward["TDP02"][:1], reviewer.user_id)
+    session.commit()
+    user = session.get(User, reviewer.user_id)
+    assignment.set_scope(session, SYSTEM_ACTOR, user, ["TDP01"])  # type: ignore[arg-type]
+    session.commit()
+    session.expire_all()
+    kept, released = session.get(Application, ward["TDP01"][0]), session.get(Application, ward["TDP02"][0])
+    assert kept.assignee_id == reviewer.user_id and released.assignee_id is None  # type: ignore[union-attr]
+    trail = session.exec(select(AuditEvent).where(AuditEvent.entity_id == ward["TDP02"][0],
+                                                  AuditEvent.event == Event.ASSIGN).order_by(col(AuditEvent.id)))
+    assert [e.detail.get("reason") for e in trail] == [None, "outside_area"]

@@ -17,6 +17,8 @@ from ..uploads import flag, read_file
 from . import bp
 from .io import json_body
 
+NO_STORE = {"Cache-Control": "no-store"}  # answers that carry activation codes are kept by no cache
+
 
 @bp.post("/ward/citizens")
 def register_citizen() -> ResponseReturnValue:
@@ -26,7 +28,7 @@ def register_citizen() -> ResponseReturnValue:
     session = db()
     done = assisted.register(session, actor, json_body())
     commit(session)
-    return jsonify(registered_json(done.citizen, done.code.code, done.code.expires_at)), 201
+    return jsonify(registered_json(done.citizen, done.code.code, done.code.expires_at)), 201, NO_STORE
 
 
 @bp.post("/ward/citizens/imports")
@@ -44,9 +46,7 @@ def import_citizens() -> ResponseReturnValue:
         session.rollback()
     else:
         commit(session)
-    response = jsonify(report.as_json())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(report.as_json()), 200, NO_STORE
 
 
 @bp.post("/ward/citizens/activation-codes")
@@ -58,7 +58,7 @@ def reissue_code() -> ResponseReturnValue:
     session = db()
     done = assisted.reissue(session, actor, str(body.get("cccd") or ""))
     commit(session)
-    return jsonify(registered_json(done.citizen, done.code.code, done.code.expires_at)), 201
+    return jsonify(registered_json(done.citizen, done.code.code, done.code.expires_at)), 201, NO_STORE
 
 
 @bp.post("/auth/activate")

@@ -40,9 +40,9 @@ STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)
 FILTERS = ("target_group", "hamlet", "assignee", "waited_days", "has_evidence", "passes")
 
 
-def _filters() -> dict[str, Any]:
+def _filters(source: Any = None) -> dict[str, Any]:
     """The queue's filters from the query string or the form (state may be '' for every state)."""
-    source = request.values
+    source = request.values if source is None else source
     state = source.get("state", ApplicationState.SUBMITTED)
     if state and state not in review_queue.QUEUE_STATES:
         raise NotFound()
@@ -100,7 +100,7 @@ def bulk(actor: Actor) -> object:
     """The bulk step of the queue: propose the ticked applications, or all that match the filters and pass the
     rule, or give the ticked ones to a reviewer; each item's outcome is shown."""
     s = db()
-    f = _filters()
+    f = _filters(request.args)  # the filters in the page's address; the form carries only the step's own fields
     form = request.form
     action = form.get("bulk", "")
     picked = [(ident, v) for raw in form.getlist("item")[:bulk_review.MAX_ITEMS]
@@ -118,7 +118,7 @@ def bulk(actor: Actor) -> object:
         elif action == "propose":
             outcomes = bulk_review.propose(s, actor, picked)
         elif action == "assign":
-            target = form.get("assignee", "")
+            target = form.get("give_to", "")
             assigned = assignment.assign(s, actor, [i for i, _ in picked],
                                          None if target == NOBODY else (actor.user_id if target == MINE else target))
         else:
@@ -130,7 +130,8 @@ def bulk(actor: Actor) -> object:
         problems = [message(code, None, **exc.params) for code in dict.fromkeys(codes.values())]
         return render_template("pages/reviewer/bulk_result.html", problems=problems, keep=_keep(f),
                                outcomes=[], names={}, assigned=None), 422
-    names = review_queue.names_of(s, [o.id for o in outcomes if o.outcome != bulk_review.DONE])
+    names = review_queue.names_of(s, actor, [o.id for o in outcomes
+                                             if o.outcome not in (bulk_review.DONE, bulk_review.NOT_FOUND)])
     return render_template("pages/reviewer/bulk_result.html", outcomes=outcomes, names=names, assigned=assigned,
                            done=sum(o.outcome == bulk_review.DONE for o in outcomes), problems=[],
                            keep=_keep(f))
@@ -184,7 +185,7 @@ def application(actor: Actor, app_id: str) -> object:
         "confirmed": posted and form.get("confirm_self_scores") == "yes",
         "action": form.get("action", "") if posted else "", "comment": form.get("comment", "") if posted else "",
         "saved": saved if saved in formats.DECISIONS else None, "score_id": score_id,
-        "next_id": review_queue.next_to_review(s, actor, app, f["q"] or None) if saved else None,
+        "next_id": review_queue.next_to_review(s, actor, app, filters=_queue_filters(f, actor)) if saved else None,
         "digital": digital_records.holding(s, app.citizen_id, app.year), "digital_indicator": DIGITAL_INDICATOR,
         "overdue": campaigns.review_overdue(s, app.ward_code, app.year, app.state),
     }
@@ -221,4 +222,7 @@ def export(actor: Actor) -> object:
               TargetGroup), formats.vn_date(r.submitted_at), r.total, yes if r.passes else no,
               yes if r.has_evidence else no, r.assignee or "", formats.label(r.state, ApplicationState)]
              for n, r in enumerate(rows, 1)]
+    if len(rows) >= review_queue.EXPORT_MAX:  # said in the file itself, never cut silently
+        lines.append(["…", gettext("The list stops at %(num)s applications: narrow the filters to see the rest.",
+                                   num=review_queue.EXPORT_MAX)])
     return csv_response(header, lines, f"ho-so-{actor.ward_code}-{today().isoformat()}.csv")

@@ -4,6 +4,7 @@ never changes (ADR 22)."""
 
 from datetime import datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -12,6 +13,12 @@ from .ids import new_id
 
 class CriteriaSet(SQLModel, table=True):
     """One version of the criteria for a title (e.g. QĐ 324/QĐ-KHVN for 'Công dân học tập')."""
+
+    __table_args__ = (
+        # One published version per title and first year (two publishing at once: the second is refused).
+        Index("uq_criteriaset_published_year", "title_type", "valid_from_year", unique=True,
+              postgresql_where=text("state = 'published'"), sqlite_where=text("state = 'published'")),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     code: str = Field(max_length=40, unique=True)
