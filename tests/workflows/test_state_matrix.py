@@ -130,8 +130,9 @@ class World:
         return row
 
     def new_criteria_set(self, state: str) -> CriteriaSet:
-        row = CriteriaSet(code=f"MTRX-{next(self.serial)}", title_type="cdht", name="Ma trận", source_document="-",
-                          valid_from_year=3000, pass_total=80, pass_min_indicator=5, state=state)
+        n = next(self.serial)  # a year of its own: one published version per title and year
+        row = CriteriaSet(code=f"MTRX-{n}", title_type="cdht", name="Ma trận", source_document="-",
+                          valid_from_year=3000 + n, pass_total=80, pass_min_indicator=5, state=state)
         self.session.add(row)
         self.session.flush()
         return row
