@@ -19,6 +19,9 @@ from .models import Application, Citizen, User
 from .vocabulary import ApplicationState
 
 PAGE_SIZE = 25
+# A filtered view counts each state's matches up to here and says "at least" beyond: a reviewer needs to know there
+# are thousands, not how many thousands, and counting a ward's 100,000 exactly costs a scan of all of them.
+COUNT_CAP = 10_000
 QUEUE_STATES = tuple(s for s in ApplicationState if s is not ApplicationState.DRAFT)
 
 
@@ -103,6 +106,9 @@ class QueuePage:
     page: int = 1
     before: Cursor | None = None
     after: Cursor | None = None
+    # Filtered counts stop at COUNT_CAP: the states whose count is "at least", and whether `total` is exact.
+    capped: frozenset[ApplicationState] = frozenset()
+    total_exact: bool = True
 
 
 def queue(
@@ -113,9 +119,9 @@ def queue(
     """One page of the actor's ward queue, oldest submission first; other wards are never visible.
 
     Two statements whatever the ward's size. Without a filter: the counts per state from the application counters,
-    then the page. With a name search or any other filter, or for a reviewer of some tổ dân phố / thôn: one scan of
-    the ward's (or the reviewer's) part of a queue index finds the matches, counts them per state and picks the
-    page, then the page's rows are read (ADR 12, ADR 26).
+    then the page. With a name search or any other filter, or for a reviewer of some tổ dân phố / thôn: one
+    statement counts each state's matches on a queue index (up to COUNT_CAP, then "at least") and picks the page,
+    then the page's rows are read (ADR 12, ADR 26).
 
     Pages are reached by cursor: `after` the last row of the page before, or `before` the first row of the page
     after, each a seek on the (ward, state, submitted_at, id) index; `page` alone (a page typed in, or the API's
@@ -129,19 +135,25 @@ def queue(
     if q:
         filters = replace(filters, q=q)
     where = _conditions(actor, filters)
+    capped: set[ApplicationState] = set()
     if filters.any() or actor.hamlets is not None:
-        matches = sa_select(col(Application.id), col(Application.state), col(Application.submitted_at)) \
-            .where(*where).cte("matches")  # read twice below: PostgreSQL computes it once
-        picked = _page_ids(matches.c.id, matches.c.state, matches.c.submitted_at, state=state, page=page,
-                           after=after, before=before, size=size)
-        both = union_all(
-            sa_select(matches.c.state, func.count(), literal(None, String)).group_by(matches.c.state),
-            sa_select(literal(None, String), literal(None, Integer), picked.c.id))
+        # One statement: each state's matches counted up to COUNT_CAP + 1 (a seek on the queue index per state that
+        # stops there: a filter most rows pass costs no more than a narrow one), and the page's ids (ADR 26).
+        picked = _page_ids(col(Application.id), col(Application.state), col(Application.submitted_at),
+                           state=state, page=page, after=after, before=before, size=size, where=where)
+        parts: list[Any] = [
+            sa_select(literal(s.value, String), func.count(), literal(None, String)).select_from(
+                sa_select(literal(1).label("one")).where(*where, col(Application.state) == s)
+                .limit(COUNT_CAP + 1).subquery())
+            for s in QUEUE_STATES]
+        parts.append(sa_select(literal(None, String), literal(None, Integer), picked.c.id))
         per_state: dict[str, int] = {}
         ids: list[str] = []
-        for st, n, ident in session.execute(both):
+        for st, n, ident in session.execute(union_all(*parts)):
             if ident is None:
-                per_state[st] = int(n)
+                per_state[st] = min(int(n), COUNT_CAP)
+                if int(n) > COUNT_CAP:
+                    capped.add(ApplicationState(st))
             else:
                 ids.append(ident)
         chosen: Any = col(Application.id).in_(ids)
@@ -180,7 +192,8 @@ def queue(
     has_next = True if backwards else more
     return QueuePage(rows=rows, total=total, counts=counts, page=page,
                      before=Cursor.of(rows[0]) if rows and has_prev else None,
-                     after=Cursor.of(rows[-1]) if rows and has_next else None)
+                     after=Cursor.of(rows[-1]) if rows and has_next else None,
+                     capped=frozenset(capped), total_exact=not (capped & ({state} if state else set(QUEUE_STATES))))
 
 
 def _page_ids(

@@ -237,3 +237,21 @@ def test_narrowing_a_reviewers_area_gives_back_what_they_hold_outside_it(session
     trail = session.exec(select(AuditEvent).where(AuditEvent.entity_id == ward["TDP02"][0],
                                                   AuditEvent.event == Event.ASSIGN).order_by(col(AuditEvent.id)))
     assert [e.detail.get("reason") for e in trail] == [None, "outside_area"]
+
+
+def test_a_filtered_count_stops_at_its_cap_and_says_so(session: Session, ward, monkeypatch) -> None:
+    reviewer = make_staff(session, Role.WARD_REVIEWER, ward=WARD)
+    monkeypatch.setattr(review_queue, "COUNT_CAP", 2)
+    found = review_queue.queue(session, reviewer, filters=review_queue.Filters(passes=True), page_size=2)
+    assert found.counts[ApplicationState.SUBMITTED] == 2 and ApplicationState.SUBMITTED in found.capped
+    assert not found.total_exact and found.total == 2 and found.after is not None
+    rest = review_queue.queue(session, reviewer, filters=review_queue.Filters(passes=True), page_size=2,
+                              after=found.after)
+    seen = [r.id for r in found.rows + rest.rows]
+    while rest.after is not None:  # the pages still walk every match, whatever the count says
+        rest = review_queue.queue(session, reviewer, filters=review_queue.Filters(passes=True), page_size=2,
+                                  after=rest.after)
+        seen += [r.id for r in rest.rows]
+    assert len(seen) == len(set(seen)) == 5
+    narrow = review_queue.queue(session, reviewer, filters=review_queue.Filters(passes=False))
+    assert narrow.total_exact and narrow.total == 1 and not narrow.capped

@@ -139,7 +139,9 @@ SCHEMAS: dict[str, Schema] = {
         "assignee": null(t("string", description="The name of the reviewer holding it; null when nobody does.")),
         "passes": t("boolean", description="The pass rule holds on its scores (the reviewer's once reviewed)."),
         "has_evidence": t("boolean", description="Some activity has an evidence file.")})),
-        "total": INT, "page": INT, "page_size": INT,
+        "total": INT, "total_exact": t("boolean", description=(
+            "False when a filtered view counted up to its cap (10,000) and stopped: `total` is then a lower bound.")),
+        "page": INT, "page_size": INT,
         "next_cursor": null(t("string", description=(
             "Pass as `cursor` for the page after this one; null on the last page. A cursor page starts after the "
             "last row returned, so rows that leave the list meanwhile do not make the client skip any.")))}),

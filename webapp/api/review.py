@@ -40,7 +40,8 @@ def queue() -> ResponseReturnValue:
               "hamlet": r.hamlet, "assignee": r.assignee_name, "passes": r.passes,
               "has_evidence": r.has_evidence}
              for r in found.rows]
-    return jsonify({"items": items, "total": found.total, "page": found.page, "page_size": review_queue.PAGE_SIZE,
+    return jsonify({"items": items, "total": found.total, "total_exact": found.total_exact, "page": found.page,
+                    "page_size": review_queue.PAGE_SIZE,
                     "next_cursor": found.after.token() if found.after else None})
 
 
