@@ -119,9 +119,9 @@ def queue(
     """One page of the actor's ward queue, oldest submission first; other wards are never visible.
 
     Two statements whatever the ward's size. Without a filter: the counts per state from the application counters,
-    then the page. With a name search or any other filter, or for a reviewer of some tổ dân phố / thôn: one
-    statement counts each state's matches on a queue index (up to COUNT_CAP, then "at least") and picks the page,
-    then the page's rows are read (ADR 12, ADR 26).
+    then the page. With a name search: one scan of the matches counts them per state and picks the page (ADR 12).
+    With any other filter, or for a reviewer of some tổ dân phố / thôn: one statement counts each state's matches on
+    a queue index (up to COUNT_CAP, then "at least") and picks the page (ADR 26). Then the page's rows are read.
 
     Pages are reached by cursor: `after` the last row of the page before, or `before` the first row of the page
     after, each a seek on the (ward, state, submitted_at, id) index; `page` alone (a page typed in, or the API's
@@ -136,7 +136,25 @@ def queue(
         filters = replace(filters, q=q)
     where = _conditions(actor, filters)
     capped: set[ApplicationState] = set()
-    if filters.any() or actor.hamlets is not None:
+    if filters.q:
+        # A name search: one scan of the matching part of the index finds the matches (few, as a name is rare; a
+        # common one is still one scan), counts them exactly per state and picks the page (ADR 12).
+        matches = sa_select(col(Application.id), col(Application.state), col(Application.submitted_at)) \
+            .where(*where).cte("matches")  # read twice below: PostgreSQL computes it once
+        found_ids = _page_ids(matches.c.id, matches.c.state, matches.c.submitted_at, state=state, page=page,
+                              after=after, before=before, size=size)
+        both = union_all(
+            sa_select(matches.c.state, func.count(), literal(None, String)).group_by(matches.c.state),
+            sa_select(literal(None, String), literal(None, Integer), found_ids.c.id))
+        per_state: dict[str, int] = {}
+        ids: list[str] = []
+        for st, n, ident in session.execute(both):
+            if ident is None:
+                per_state[st] = int(n)
+            else:
+                ids.append(ident)
+        chosen: Any = col(Application.id).in_(ids)
+    elif filters.any() or actor.hamlets is not None:
         # One statement: each state's matches counted up to COUNT_CAP + 1 (a seek on the queue index per state that
         # stops there: a filter most rows pass costs no more than a narrow one), and the page's ids (ADR 26).
         picked = _page_ids(col(Application.id), col(Application.state), col(Application.submitted_at),
@@ -147,8 +165,7 @@ def queue(
                 .limit(COUNT_CAP + 1).subquery())
             for s in QUEUE_STATES]
         parts.append(sa_select(literal(None, String), literal(None, Integer), picked.c.id))
-        per_state: dict[str, int] = {}
-        ids: list[str] = []
+        per_state, ids = {}, []
         for st, n, ident in session.execute(union_all(*parts)):
             if ident is None:
                 per_state[st] = min(int(n), COUNT_CAP)
@@ -156,7 +173,7 @@ def queue(
                     capped.add(ApplicationState(st))
             else:
                 ids.append(ident)
-        chosen: Any = col(Application.id).in_(ids)
+        chosen = col(Application.id).in_(ids)
     else:  # the whole queue's counts are kept by every change of state (ADR 12)
         per_state = application_counters.by_state(session, actor.ward_code)
         page_ids = _page_ids(col(Application.id), col(Application.state), col(Application.submitted_at),
