@@ -1,5 +1,9 @@
 """Measure certificate rendering: cold first render, warm renders with the shared renderer, and batches.
 
+Each warm render is what the worker does: sign the offline payload, then render the PDF/A-3b with the payload in
+the QR code and attached (ADR 27); `warm_unsealed_median_ms` is the same PDF/A without a payload, `seal_ms` the
+signing alone. A batch (one PDF, many pages) carries no payload.
+
 Usage: .venv/bin/python -m benchmarks.render_certificates [--n 50]   (prints one JSON object)
 """
 
@@ -19,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from certificates.codes import new_code
 from certificates.model import CertificateData
+from certificates.offline import seal
+from certificates.signing import generate_private_key_pem
 
 NAMES = ["Lê Hoàng Yến", "Nguyễn Thị Ể Ỗ Ậ Ữ ỵ", "Trần Đức Ấn", "Phạm Quỳnh Hương", "Đỗ Minh Khôi"]
 
@@ -62,11 +68,19 @@ def main() -> None:
     first_pdf = renderer.render(items[0])
     first_ms = (time.perf_counter() - start) * 1000
 
-    warm = []
+    key = generate_private_key_pem()
+    warm, unsealed, sealing = [], [], []
     for item in items:
         start = time.perf_counter()
+        sealed = seal(item, ward_code="00004", private_key_pem=key)
+        sealed_at = time.perf_counter()
+        renderer.render(item, sealed)
+        done = time.perf_counter()
+        warm.append((done - start) * 1000)
+        sealing.append((sealed_at - start) * 1000)
+        start = time.perf_counter()
         renderer.render(item)
-        warm.append((time.perf_counter() - start) * 1000)
+        unsealed.append((time.perf_counter() - start) * 1000)
 
     start = time.perf_counter()
     batch = renderer.render_many(items)
@@ -79,8 +93,12 @@ def main() -> None:
                 "n": n,
                 "first_render_ms": round(first_ms, 1),
                 "warm_median_ms": round(statistics.median(warm), 1),
+                "warm_unsealed_median_ms": round(statistics.median(unsealed), 1),
+                "seal_ms": round(statistics.median(sealing), 2),
                 "batch_per_page_ms": round(batch_ms / n, 1),
                 "pdf_bytes": len(first_pdf),
+                "sealed_pdf_bytes": len(renderer.render(items[0], seal(items[0], ward_code="00004",
+                                                                       private_key_pem=key))),
                 "batch_pdf_bytes": len(batch),
                 "peak_rss_mb": round(peak_kb / 1024, 1),
             }

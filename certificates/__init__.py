@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from certificates import offline
 from certificates.codes import new_code, normalise_code
 from certificates.issued import issued_problem, signed_payload, storage_key
 from certificates.model import CertificateData
@@ -62,6 +63,7 @@ __all__ = [
     "key_id",
     "new_code",
     "normalise_code",
+    "offline",
     "public_key_pem",
     "sign",
     "signed_payload",

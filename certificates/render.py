@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import functools
+import io
 import mimetypes
 from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
 import segno
-from markupsafe import Markup
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from certificates.dates import long_date, short_date
 from certificates.model import CertificateData
+from certificates.offline import ATTACHMENT_DESCRIPTION, ATTACHMENT_NAME, ATTACHMENT_RELATIONSHIP, Seal
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
 TEMPLATE_NAME = "certificate.html"
 STYLESHEET_NAME = "certificate.css"
+# Archival PDF (ISO 19005-3, level B): XMP pdfaid, an sRGB output intent, fonts embedded, attachments with their
+# relationship (ADR 27).
+PDF_VARIANT = "pdf/a-3b"
+OUTPUT_INTENT = "cdht-srgb"
 
 
 class ResourceRefused(ValueError):
@@ -56,12 +64,44 @@ class TemplateFolderFetcher(URLFetcher):
         return URLFetcherResponse(path2url(str(path)), path.read_bytes(), {"Content-Type": content_type})
 
 
-def qr_svg(url: str) -> Markup:
-    """Return an inline SVG QR code (vector) encoding the URL."""
-    # Without width/height the SVG scales to the box the stylesheet gives it; a 2-module margin
-    # plus the white page around it leaves scanners enough quiet zone.
-    svg = segno.make_qr(url, error="m").svg_inline(scale=1, border=2, omitsize=True, svgclass="qr-code")
-    return Markup(svg)  # noqa: S704 - segno output holds only path data, never the URL text
+def qr_png(text: str) -> bytes:
+    """Return a QR code encoding the text as a 1-bit PNG, one pixel a module and a 2-module quiet zone.
+
+    A raster, not an SVG path: a QR code carrying the offline payload has 89 × 89 modules, whose SVG path costs
+    WeasyPrint some 30 ms to parse and draw against about 1 ms for the image; drawn without interpolation
+    (`image-rendering: pixelated`), each module stays a sharp square at any size.
+    """
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(out, kind="png", scale=1, border=2)
+    return out.getvalue()
+
+
+class _DocumentFetcher(TemplateFolderFetcher):
+    """The template folder's fetcher, plus the images generated for one document (its QR codes)."""
+
+    def __init__(self, folder: Path, generated: dict[str, bytes]) -> None:
+        super().__init__(folder)
+        self.generated = generated
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """A generated image by its URL, else a file of the template folder."""
+        if url in self.generated:
+            return URLFetcherResponse(url, self.generated[url], {"Content-Type": "image/png"})
+        return super().fetch(url, headers)
+
+
+class _FrozenColorProfile(ColorProfile):
+    """A colour profile serialised once: Pillow's serialisation changes once the profile's name was read, and the
+    same certificate must give the same bytes on every render."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._content: bytes = super().content
+
+    @property
+    def content(self) -> bytes:
+        """The profile's bytes as first serialised."""
+        return self._content
 
 
 class CertificateRenderer:
@@ -80,7 +120,6 @@ class CertificateRenderer:
         )
         self._environment.filters["long_date"] = long_date
         self._environment.filters["short_date"] = short_date
-        self._environment.filters["qr_svg"] = qr_svg
         self._template = self._environment.get_template(TEMPLATE_NAME)
         # The font configuration and the parsed stylesheet are a third of a render: build them once.
         self._font_config = FontConfiguration()
@@ -91,28 +130,80 @@ class CertificateRenderer:
             url_fetcher=self.url_fetcher,
             font_config=self._font_config,
         )
+        # PDF/A's output intent: WeasyPrint's own sRGB profile, read once (left to itself, WeasyPrint opens and
+        # parses the file on every render and never closes it).
+        icc = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+        self._srgb = _FrozenColorProfile(io.BytesIO(icc), "sRGB2014.icc", "relative-colorimetric",
+                                         (["r"], ["g"], ["b"]))
 
-    def html(self, items: Sequence[CertificateData]) -> str:
-        """Return the HTML source of a document with one page per certificate."""
+    def html(self, items: Sequence[CertificateData], seals: Sequence[Seal | None] | None = None) -> str:
+        """Return the HTML source of a document with one page per certificate.
+
+        Each page's QR code is an image served while the document renders (`qr_texts` says what it encodes).
+        """
         if not items:
             raise ValueError("nothing to render")
+        seals = list(seals) if seals is not None else [None] * len(items)
+        if len(seals) != len(items):
+            raise ValueError("one seal (or None) per certificate")
         if len(items) == 1:
             title = f"Giấy công nhận {items[0].title} {items[0].year} - {items[0].holder_name}"
         else:
             title = f"Giấy công nhận ({len(items)} bản)"
         # A creation date taken from the data, not the clock, keeps the same data giving the same bytes.
         created = max(item.signed_on for item in items).isoformat()
-        return self._template.render(certificates=list(items), document_title=title, created=created)
+        return self._template.render(certificates=list(zip(items, self._qr_urls(len(items)), strict=True)),
+                                     document_title=title, created=created)
 
-    def render_many(self, items: Sequence[CertificateData]) -> bytes:
-        """Return one PDF with one page per certificate (the pages share embedded font subsets)."""
-        document = HTML(string=self.html(items), base_url=self._base_url, url_fetcher=self.url_fetcher)
-        pdf: bytes = document.write_pdf(stylesheets=[self._stylesheet], font_config=self._font_config)
+    def _qr_urls(self, count: int) -> list[str]:
+        """Where each page's QR image is served from while its document renders (never a file on disk)."""
+        return [f"{self._base_url.rstrip('/')}/generated/qr-{n}.png" for n in range(count)]
+
+    @staticmethod
+    def qr_texts(items: Sequence[CertificateData], seals: Sequence[Seal | None]) -> list[str]:
+        """What each page's QR code says: the verification URL, with the signed payload in its fragment if sealed."""
+        return [seal.qr_url(item.verify_url) if seal else item.verify_url
+                for item, seal in zip(items, seals, strict=True)]
+
+    def render_many(self, items: Sequence[CertificateData], seals: Sequence[Seal | None] | None = None) -> bytes:
+        """Return one PDF/A-3b with one page per certificate (the pages share embedded font subsets).
+
+        Each seal's payload is attached as an embedded file (one certificate a document: the file name is fixed).
+        """
+        seals = list(seals) if seals is not None else [None] * len(items)
+        attachments = [_attachment(seal, item) for item, seal in zip(items, seals, strict=False) if seal]
+        if len(attachments) > 1:
+            raise ValueError("a document carries the offline payload of one certificate only")
+        html = self.html(items, seals)  # checks the items and seals first
+        images = {url: qr_png(text) for url, text in zip(self._qr_urls(len(items)), self.qr_texts(items, seals),
+                                                         strict=True)}
+        fetcher = _DocumentFetcher(self.template_dir, images)
+        document = HTML(string=html, base_url=self._base_url, url_fetcher=fetcher)
+        pdf: bytes = document.write_pdf(stylesheets=[self._stylesheet], font_config=self._font_config,
+                                        color_profiles={OUTPUT_INTENT: self._srgb}, output_intent=OUTPUT_INTENT,
+                                        pdf_variant=PDF_VARIANT, attachments=attachments,
+                                        finisher=_each_associated_file_once)
         return pdf
 
-    def render(self, data: CertificateData) -> bytes:
-        """Return the PDF of one certificate."""
-        return self.render_many([data])
+    def render(self, data: CertificateData, seal: Seal | None = None) -> bytes:
+        """Return the PDF of one certificate, with its offline payload when sealed."""
+        return self.render_many([data], [seal])
+
+
+def _each_associated_file_once(_document: Any, pdf: Any) -> None:
+    """WeasyPrint lists an attachment in the catalogue's /AF twice (from the name tree and as a file spec)."""
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
+
+
+def _attachment(seal: Seal, data: CertificateData) -> Attachment:
+    # Dated from the data like the document, so that the same certificate gives the same bytes.
+    moment = datetime.combine(data.signed_on, time(), tzinfo=UTC)
+    return Attachment(string=seal.attachment(), name=ATTACHMENT_NAME, description=ATTACHMENT_DESCRIPTION,
+                      created=moment, modified=moment, relationship=ATTACHMENT_RELATIONSHIP)
 
 
 @functools.lru_cache(maxsize=1)

@@ -101,3 +101,20 @@ def signed_in(app: Any, username: str) -> Any:
     rv = client.post("/login", data={"csrf_token": csrf(page), "username": username, "password": PASSWORD})
     assert rv.status_code == 302, rv.get_data(as_text=True)
     return client
+
+
+def issued_certificate(api: Any, session: Session, app: Any, number: str, full_name: str) -> Any:
+    """A certificate issued the real way: API decision, then the render task run directly in this app."""
+    from sqlmodel import select
+
+    from workflows.models import Certificate
+
+    make_staff(session, "ward_reviewer", username=f"rev-{number}")
+    make_staff(session, "ward_chair", username=f"chair-{number}")
+    _aid, decision = api.recognised(citizen_data(full_name=full_name), number)
+    cert_id = session.exec(select(Certificate.id).where(Certificate.code == decision["certificates"][0]["code"])).one()
+    assert app.extensions["celery"].tasks["cdht.render_certificate"](cert_id) == "issued"
+    session.expire_all()
+    cert = session.get(Certificate, cert_id)
+    assert cert is not None and cert.status == "issued"
+    return cert

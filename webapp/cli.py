@@ -614,6 +614,7 @@ def register(app: Flask) -> None:
         click.echo(line)
 
     app.cli.add_command(criteria_group)
+    app.cli.add_command(_certificates_group())
     app.cli.add_command(units)
     app.cli.add_command(db_group)
     app.cli.add_command(citizens)
@@ -622,3 +623,68 @@ def register(app: Flask) -> None:
     app.cli.add_command(digital)
     app.cli.add_command(population)
     app.cli.add_command(targets_group)
+
+
+def _certificates_group() -> AppGroup:
+    """`flask certificates keys|verify`: offline verification (ADR 27)."""
+    group = AppGroup("certificates", help="Offline verification: the published keys, and checking a PDF (ADR 27).")
+
+    @group.command("keys")
+    def certificates_keys() -> None:
+        """Print the keys document served at /.well-known/cdht-keys.json (active key first, then retired ones)."""
+        click.echo(json.dumps(runtime().keys_document, indent=2, ensure_ascii=False))
+
+    @group.command("verify")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A keys document as published at /.well-known/cdht-keys.json (default: this "
+                       "installation's keys).")
+    @click.option("--qr/--no-qr", default=False,
+                  help="Also read the QR code (pdftoppm and zbarimg) and require it to carry the same payload.")
+    def certificates_verify(file: Path, keys_file: Path | None, qr: bool) -> None:
+        """Check a certificate PDF with no database and no network: exit 0 valid, 1 not valid, 2 bad input."""
+        from certificates import offline
+
+        try:
+            document = json.loads(keys_file.read_text(encoding="utf-8")) if keys_file else runtime().keys_document
+            keys = offline.parse_keys(document)
+        except (ValueError, UnicodeDecodeError) as exc:  # BadKeys and JSONDecodeError are ValueErrors
+            click.echo(f"error: {keys_file} is not a keys document: {exc}", err=True)
+            sys.exit(2)
+        pdf = file.read_bytes()
+        try:
+            offline.read_attachment(pdf)
+        except ValueError:
+            click.echo(f"error: {file} is not a PDF", err=True)
+            sys.exit(2)
+        if qr:
+            try:
+                texts = offline.read_qr_codes(pdf)
+            except (RuntimeError, OSError) as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
+            verdict = offline.verify_with_qr(pdf, keys, texts)
+            qr_checked = any(offline.verify_qr(text, keys).reason != offline.NO_PAYLOAD for text in texts)
+            if not qr_checked:
+                click.echo("note: no QR code with a signed payload was found on the pages", err=True)
+        else:
+            verdict, qr_checked = offline.verify(pdf, keys), False
+        if not verdict.valid:
+            why = {offline.NO_PAYLOAD: "it carries no signed payload (issued before offline verification: check "
+                                       "it online at its /verify page)",
+                   offline.UNKNOWN_KEY: f"it is signed by key {verdict.kid}, which is not among the keys",
+                   offline.BAD_SIGNATURE: "its signature does not match its content (changed after signing)",
+                   offline.QR_DIFFERS: "its QR code and its attached payload differ",
+                   offline.MALFORMED: "its signed payload is malformed"}.get(verdict.reason or "", verdict.reason)
+            click.echo(f"NOT VALID: {why}")
+            sys.exit(1)
+        facts = verdict.facts or {}
+        click.echo(f"VALID: signed by key {verdict.kid} ({verdict.key_status}), read from the "
+                   f"{'QR code' if verdict.source == 'qr' else 'attached payload'}"
+                   f"{' and the QR code' if qr_checked and verdict.source != 'qr' else ''}")
+        for name in ("code", "name", "dob", "ward_code", "ward_name", "title", "year", "decision_number",
+                     "decision_date", "register_number"):
+            click.echo(f"  {name}: {facts.get(name)}")
+        click.echo("Compare these facts with the paper and the person: they are what the ward signed.")
+
+    return group

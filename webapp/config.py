@@ -32,6 +32,7 @@ class Settings:
     storage_url: str = ""
     secret_key: str = ""
     signing_key_path: Path = ROOT / "instance" / "signing_key.pem"
+    retired_public_keys_path: Path | None = None
     public_base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
     login_rate_limit: str = "10 per minute"
@@ -59,6 +60,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.broker_url = e.get("CELERY_BROKER_URL", "filesystem://")
     s.storage_url = e.get("STORAGE_URL", str(instance / "storage"))
     s.signing_key_path = Path(e.get("SIGNING_KEY_PATH", str(instance / "signing_key.pem")))
+    retired = e.get("RETIRED_PUBLIC_KEYS", "")
+    if retired:
+        s.retired_public_keys_path = Path(retired)
+        if not s.retired_public_keys_path.is_file():
+            raise ConfigError(f"RETIRED_PUBLIC_KEYS names no file: {retired}")
     s.public_base_url = e.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
     s.ratelimit_storage_uri = e.get("RATELIMIT_STORAGE_URI", "memory://")
     s.login_rate_limit = e.get("LOGIN_RATE_LIMIT", s.login_rate_limit)

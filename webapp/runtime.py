@@ -6,7 +6,7 @@ from functools import cached_property
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from certificates import Storage, generate_private_key_pem, key_id, public_key_pem
+from certificates import Storage, generate_private_key_pem, key_id, offline, public_key_pem
 
 from .config import Settings
 
@@ -40,6 +40,27 @@ class Runtime:
     def key_id(self) -> str:
         """A short name for the key, stored beside each signature."""
         return key_id(self.public_key)
+
+    @cached_property
+    def retired_public_keys(self) -> list[bytes]:
+        """Public keys that signed earlier certificates (RETIRED_PUBLIC_KEYS: one PEM file, one block per key)."""
+        path = self.settings.retired_public_keys_path
+        if path is None:
+            return []
+        pems = offline.split_pem(path.read_bytes())
+        if not pems:
+            raise RuntimeError(f"no PUBLIC KEY block in {path}")
+        return [pem for pem in pems if key_id(pem) != self.key_id]
+
+    @property
+    def public_keys(self) -> list[bytes]:
+        """Every key a signature may verify under: the active one first, then the retired ones."""
+        return [self.public_key, *self.retired_public_keys]
+
+    @cached_property
+    def keys_document(self) -> dict[str, list[dict[str, str]]]:
+        """What `/.well-known/cdht-keys.json` and `flask certificates keys` publish (ADR 27)."""
+        return offline.keys_document(self.public_key, self.retired_public_keys)
 
     def verify_url(self, code: str) -> str:
         """The public address printed in the QR code."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 
 import certificates
-from certificates import CertificateData, StorageConflict, sign, signed_payload, storage_key
+from certificates import CertificateData, StorageConflict, offline, sign, signed_payload, storage_key
 from workflows import issuance
 from workflows.db import session_scope
 from workflows.effects import Effect, EffectKind
@@ -32,13 +32,16 @@ def render_certificate(certificate_id: str) -> str:
         if cert is None:
             return "skipped"
         snapshot, claimed_version, claimed = dict(cert.snapshot), cert.version, cert
-        key = storage_key(cert.year, cert.ward_code, cert.code)
+        key, ward_code = storage_key(cert.year, cert.ward_code, cert.code), cert.ward_code
     try:
         # A crash after storing but before committing leaves the file: adopt it instead of rendering anew.
         if rt.storage.exists(key):
             pdf = rt.storage.get(key)
         else:
-            pdf = certificates.default_renderer().render(CertificateData.from_payload(snapshot))
+            data = CertificateData.from_payload(snapshot)
+            # The offline payload (QR fragment and attachment) is signed first, then the whole PDF (ADR 27).
+            seal = offline.seal(data, ward_code=ward_code, private_key_pem=rt.signing_key)
+            pdf = certificates.default_renderer().render(data, seal)
             try:
                 rt.storage.put(key, pdf)
             except StorageConflict:

@@ -30,7 +30,7 @@ class Renderer:
     def __init__(self, during=None, fail: Exception | None = None) -> None:
         self.calls, self.during, self.fail = 0, during, fail
 
-    def render(self, data) -> bytes:
+    def render(self, data, seal=None) -> bytes:
         self.calls += 1
         if self.fail is not None:
             raise self.fail

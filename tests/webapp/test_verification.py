@@ -8,8 +8,8 @@ import re
 import secrets
 
 import pytest
-from factories import citizen_data, make_staff
-from sqlmodel import Session, select
+from factories import issued_certificate
+from sqlmodel import Session
 
 from certificates import storage_key
 from workflows.models import Certificate
@@ -19,16 +19,7 @@ HOLDER = "Lê Hoàng Yến"
 
 def _issued(api, session: Session, app) -> Certificate:
     """A certificate issued the real way: API decision, then the render task run directly in this app."""
-    number = "31/QĐ-UBND"
-    make_staff(session, "ward_reviewer", username=f"rev-{number}")
-    make_staff(session, "ward_chair", username=f"chair-{number}")
-    _aid, decision = api.recognised(citizen_data(full_name=HOLDER), number)
-    cert_id = session.exec(select(Certificate.id).where(Certificate.code == decision["certificates"][0]["code"])).one()
-    assert app.extensions["celery"].tasks["cdht.render_certificate"](cert_id) == "issued"
-    session.expire_all()
-    cert = session.get(Certificate, cert_id)
-    assert cert is not None and cert.status == "issued"
-    return cert
+    return issued_certificate(api, session, app, "31/QĐ-UBND", HOLDER)
 
 
 def _page_word(client, code: str) -> tuple[int, str, str]:

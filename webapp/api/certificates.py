@@ -41,6 +41,6 @@ def revoke(code: str) -> ResponseReturnValue:
 @bp.get("/verify/<code>")
 def verify(code: str) -> ResponseReturnValue:
     """Public: is this code a valid certificate?"""
-    result = issuance.verify(db(), code, public_keys=[runtime().public_key], storage=runtime().storage)
+    result = issuance.verify(db(), code, public_keys=runtime().public_keys, storage=runtime().storage)
     body = {k: v for k, v in result.__dict__.items() if v is not None or k in ("valid", "status")}
     return jsonify(body)

@@ -284,6 +284,12 @@ PATHS: dict[str, dict[str, Any]] = {
         "readyz", "health", "Database, broker and storage are reachable",
         {"200": ok("Readiness", "Ready"), "503": ok("Readiness", "Not ready; `checks` names the failures")},
         security=PUBLIC)},
+    "/.well-known/cdht-keys.json": {"get": op(
+        "publishedKeys", "certificates", "The public keys that verify certificates offline",
+        {"200": ok("PublishedKeys")}, security=PUBLIC,
+        description="The active key first, then retired ones. A certificate's QR code carries its signed payload in "
+                    "the URL fragment `#p=<base64url>&s=<base64url>`, and its PDF attaches the same as "
+                    "`cdht-payload.json` (ADR 27); cacheable for an hour.")},
     "/verify/{code}": {"get": op(
         "verifyPage", "certificates", "Public verification page (the QR code on every certificate leads here)",
         {"200": html("HTML page with the same facts as /api/v1/verify/{code}"),

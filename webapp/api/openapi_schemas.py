@@ -269,6 +269,13 @@ SCHEMAS: dict[str, Schema] = {
                                                                            "details: left as they are."),
         "dry_run": BOOL, "import_id": null(STR), "activation_expires_at": null(DATETIME),
         "codes": array(obj({"cccd_masked": STR, "full_name": STR, "activation_code": STR}))}),
+    "PublishedKeys": obj({"keys": array(obj({
+        "kid": t("string", pattern="^[0-9a-f]{16}$",
+                 description="First 16 hex digits of SHA-256 of the raw public key; named in every signed payload."),
+        "alg": t("string", const="Ed25519"),
+        "public_key": t("string", pattern="^[A-Za-z0-9_-]{43}$", description="The raw 32 bytes, base64url."),
+        "status": t("string", enum=["active", "retired"], description=(
+            "`active` signs new certificates; `retired` signs no more, and what it signed still verifies."))}))}),
     "Health": obj({"status": t("string", const="ok")}),
     "Readiness": obj({"status": t("string", enum=["ready", "not_ready"]),
                       "checks": t("object", additionalProperties=STR,

@@ -1,6 +1,6 @@
 """Pages anyone can open: start, sign in and out, certificate verification."""
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_user, logout_user
@@ -100,11 +100,20 @@ def logout() -> ResponseReturnValue:
 @bp.get("/verify/<code>")
 def verify(code: str) -> ResponseReturnValue:
     """Public verification reached by the certificate's QR code."""
-    result = issuance.verify(db(), code.strip().upper(), public_keys=[runtime().public_key],
+    result = issuance.verify(db(), code.strip().upper(), public_keys=runtime().public_keys,
                              storage=runtime().storage)
     checked_at = now() + HANOI_OFFSET
     return render_template("pages/verify.html", result=result, code=code, checked_at=checked_at), (
         200 if result.status != VerificationStatus.UNKNOWN else 404)
+
+
+@bp.get("/.well-known/cdht-keys.json")
+def published_keys() -> ResponseReturnValue:
+    """The public keys that verify certificates offline: active and retired (ADR 27)."""
+    response = jsonify(runtime().keys_document)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a checker in a browser may fetch it from anywhere
+    return response
 
 
 @bp.get("/verify")
