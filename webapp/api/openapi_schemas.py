@@ -173,7 +173,8 @@ SCHEMAS: dict[str, Schema] = {
         "application_id": ID, "code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES)}))}),
     "Decision": obj({"id": ID, "ward_code": WARD, "year": INT, "number": STR, "signed_on": null(DATE),
                      "signer_name": STR, "total": INT, "issued": INT, "failed": INT,
-                     "queued": t("integer", description="Queued or rendering.")}),
+                     "queued": t("integer", description="Queued or rendering."),
+                     "superseded": t("integer", description="Replaced by a corrected reissue; not in `total`.")}),
     "Requeued": obj({"requeued": t("integer", description="Failed certificates queued again.")}),
     "Certificate": obj({
         "code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES), "holder_name": null(STR), "ward_code": WARD,
