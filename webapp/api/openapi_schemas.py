@@ -181,11 +181,23 @@ SCHEMAS: dict[str, Schema] = {
         "year": INT, "decision_number": null(STR), "issued_on": null(DATE), "sha256": null(STR),
         "register_number": null(STR), "signature": null(STR), "key_id": null(STR), "pdf_url": STR,
         "verify_url": t("string", format="uri"), "revoked_reason": null(STR)}),
-    "Revocation": obj({"reason": t("string", minLength=1)}),
+    "Revocation": obj({"reason": t("string", minLength=1, maxLength=500)}),
+    "Reissue": obj({
+        "full_name": t("string", minLength=2, maxLength=200, description="The corrected name (NFC); left out: as "
+                       "the citizen's record has it."),
+        "date_of_birth": t("string", format="date", description="The corrected date (YYYY-MM-DD), which the CCCD "
+                           "must agree with; left out: as the record has it."),
+        "reason": t("string", minLength=1, maxLength=500)}, required=["reason"]),
+    "Reissued": obj({"code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES),
+                     "supersedes": t("string", description="The code of the certificate superseded."),
+                     "register_number": STR, "verify_url": t("string", format="uri")}),
     "Verification": obj({
         "valid": BOOL, "status": t("string", enum=VerificationStatus.values()),
         "title": STR, "year": INT, "ward_name": STR, "holder_name": STR, "issued_on": DATE, "decision_number": STR,
-        "reason": STR}, required=["valid", "status"], description="Facts that are unknown are left out."),
+        "reason": t("string", description="Why it was revoked."),
+        "superseded_by": obj({"code": STR, "verify_url": t("string", format="uri")},
+                             description="A superseded certificate: the newest certificate of its chain of reissues.")},
+        required=["valid", "status"], description="Facts that are unknown are left out."),
     "RollupLine": ROLLUP_LINE,
     "Target": obj({"milestone_year": INT, "value": t("number"), "expected_by_now": t("number"), "source": STR}),
     "Rollup": obj({"year": INT, "targets": obj({"cdht": null(ref("Target")), "digital": null(ref("Target"))}),
