@@ -3,7 +3,7 @@ old one, which verifies as superseded and links to the newest; what cannot be re
 
 import re
 
-from factories import citizen_data, make_staff
+from factories import citizen_data, csrf, make_staff, signed_in
 from sqlmodel import Session, select
 
 from workflows import holder_counters, register_numbers, rollup_counters
@@ -114,3 +114,44 @@ def test_revocation_reason_is_shown_on_the_page(api, session: Session, app, clie
     audit = session.exec(select(AuditEvent).where(AuditEvent.entity_id == cert.id,
                                                   AuditEvent.event == "revoke")).one()
     assert audit.detail == {"reason": "Cấp nhầm người"}
+
+
+def test_the_chair_corrects_and_reissues_or_revokes_on_a_page(api, session: Session, app) -> None:
+    cert, _chair = _issued(api, session, app)
+    chair = signed_in(app, f"chair-{NUMBER}")
+    decision = chair.get(f"/chair/decisions/{cert.decision_id}?lang=en").get_data(as_text=True)
+    assert 'action="/chair/certificates"' in decision  # find a certificate by its code
+    assert chair.get(f"/chair/certificates?code={cert.code.lower()}").headers["Location"].endswith(cert.code)
+    page = chair.get(f"/chair/certificates/{cert.code}?lang=en").get_data(as_text=True)
+    assert MISSPELT in page and "Correct and reissue" in page and 'id="revoke-reason"' in page
+    # No reason, then a date the CCCD disagrees with: the error summary names the field, nothing changes.
+    wrong = {"csrf_token": csrf(page), "full_name": "", "date_of_birth-day": "17", "date_of_birth-month": "5",
+             "date_of_birth-year": "1991"}
+    for form, field in (({**wrong, "reason": ""}, "reissue-reason"), ({**wrong, "reason": "Sai"}, "date_of_birth-day")):
+        rv = chair.post(f"/chair/certificates/{cert.code}/reissue?lang=en", data=form)
+        html = rv.get_data(as_text=True)
+        assert rv.status_code == 422 and "error-summary" in html and f'href="#{field}"' in html, field
+        assert 'value="1991"' in html  # what was typed stays in the form
+    rv = chair.post(f"/chair/certificates/{cert.code}/reissue?lang=en", data={
+        "csrf_token": csrf(page), "full_name": "Lê Hoàng Yến", "reason": "Sai chính tả tên"})
+    assert rv.status_code == 302
+    new_code = rv.headers["Location"].rsplit("/", 1)[1]
+    assert new_code != cert.code
+    old_page = chair.get(f"/chair/certificates/{cert.code}?lang=en").get_data(as_text=True)
+    assert f'href="/chair/certificates/{new_code}"' in old_page and "Correct and reissue" not in old_page
+    rv = chair.post(f"/chair/certificates/{cert.code}/reissue?lang=en", data={
+        "csrf_token": csrf(page), "full_name": "Lê Hoàng Yến", "reason": "Lần nữa"})
+    assert rv.status_code == 409 and "already replaced" in rv.get_data(as_text=True)
+    # The new one, once issued, is revoked from the page with a reason the verification page shows.
+    _render(app, session, new_code)
+    rv = chair.post(f"/chair/certificates/{new_code}/revoke?lang=en", data={"csrf_token": csrf(page), "reason": ""})
+    assert rv.status_code == 422 and 'href="#revoke-reason"' in rv.get_data(as_text=True)
+    rv = chair.post(f"/chair/certificates/{new_code}/revoke", data={"csrf_token": csrf(page),
+                                                                     "reason": "Cấp nhầm người"})
+    assert rv.status_code == 302
+    assert api.call("GET", f"/api/v1/verify/{new_code}").json["reason"] == "Cấp nhầm người"
+    # Without the form's token nothing happens; another ward's chair and a reviewer do not find it.
+    assert chair.post(f"/chair/certificates/{new_code}/revoke", data={"reason": "x"}).status_code in (400, 403)
+    make_staff(session, "ward_chair", ward="00070", username="chair-page-other")
+    assert signed_in(app, "chair-page-other").get(f"/chair/certificates/{cert.code}").status_code == 404
+    assert signed_in(app, f"rev-{NUMBER}").get(f"/chair/certificates/{cert.code}").status_code == 404
