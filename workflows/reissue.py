@@ -86,15 +86,17 @@ def reissue(
     if (full_name, born.isoformat()) == (printed.get("holder_name"), printed.get("date_of_birth")):
         raise Invalid("nothing_to_correct", fields={"full_name": "nothing_to_correct"})
 
-    # The old one leaves the counters as it was counted (its holder as now, before the correction), then stops
-    # being live: the version-fenced UPDATE makes a second reissue of the same certificate at once a 409.
+    # Rows taken in a decision's order (the ward's register sequence, then the counters), so that a decision and a
+    # reissue in the same ward queue instead of deadlocking. The old one leaves the counters as it was counted (its
+    # holder as now, before the correction), then stops being live: the version-fenced UPDATE makes a second
+    # reissue of the same certificate at once a 409.
+    seq = register_numbers.take(session, old.ward_code, old.year, 1)
     rollup_counters.add_live(session, [old], -1)
     live_key = f"{old.citizen_id}:{old.title_type}:{old.year}"
     apply_event(session, old, Event.SUPERSEDE, actor, detail={"reason": data.reason},
                 also={"live_key": None, "superseded_at": now()})
     _correct(session, actor, citizen, full_name, born, old, data.reason)
 
-    seq = register_numbers.take(session, old.ward_code, old.year, 1)
     number = register_numbers.register_number(old.ward_code, old.year, seq)
     new_code_value = new_code()
     snapshot = {**printed, "code": new_code_value, "register_number": number, "holder_name": full_name,
