@@ -132,15 +132,26 @@ def _upgrade_with_rows(url: str) -> None:
         conn.execute(text("INSERT INTO activity (id, application_id, title, kind, hours, started_on, "
                           "indicator_codes, evidence_key, created_at) VALUES ('v0', 'a0', 'Lớp học', 'course', 10, "
                           "'2026-03-01', '[]', 'evidence/x.pdf', :at)"), {"at": at})
+        conn.execute(text("INSERT INTO decision (id, ward_code, year, number, number_year, signed_on, signer_name, "
+                          "created_by, created_at) VALUES ('d0', '99999', 2026, '1/QĐ-UBND', 2026, '2026-11-20', "
+                          "'Nguyễn Văn Thắng', 'u0', :at)"), {"at": at})
+        conn.execute(text("INSERT INTO certificate (id, code, register_number, application_id, citizen_id, "
+                          "decision_id, ward_code, title_type, year, status, version, live_key, snapshot, attempts, "
+                          "queued_at) VALUES ('k0', 'ABCDE-12345', 'HN-99999-2026-000001', 'a0', 'c0', 'd0', "
+                          "'99999', 'cdht', 2026, 'issued', 3, 'c0:cdht:2026', '{}', 1, :at)"), {"at": at})
     command.upgrade(alembic_config(url), "head")
     with engine.connect() as conn:
-        for table, n in (("citizen", 3), ("application", 3), ("activity", 1), ("app_user", 3)):
+        for table, n in (("citizen", 3), ("application", 3), ("activity", 1), ("app_user", 3), ("decision", 1),
+                         ("certificate", 1)):
             assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one() == n
         rows = conn.execute(text("SELECT id, passes, has_evidence, hamlet_code, assignee_id FROM application "
                                  "ORDER BY id")).all()
         assert [(i, bool(p), bool(e), h, who) for i, p, e, h, who in rows] == [
             ("a0", True, True, None, None), ("a1", False, False, None, None), ("a2", True, False, None, None)]
         assert {r[0] for r in conn.execute(text("SELECT consent_channel FROM citizen"))} == {"online"}
+        certificate = conn.execute(text("SELECT status, live_key, supersedes, superseded_by, superseded_at "
+                                        "FROM certificate")).one()
+        assert tuple(certificate) == ("issued", "c0:cdht:2026", None, None, None)  # superseded by nothing
         if conn.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()

@@ -66,6 +66,15 @@ MESSAGES: dict[str, str] = {
     "too_large": N_("The file is too large (10 MB at most)."),
     "unsupported_media": N_("Unsupported media type."),
     "not_issued_yet": N_("The certificate is still being issued; try again later."),
+    "certificate_revoked": N_("This certificate was revoked: it cannot be reissued."),
+    "certificate_superseded": N_("This certificate was already replaced by a corrected one: reissue the newest "
+                                 "certificate instead."),
+    "certificate_not_issued": N_("This certificate is still being issued: it can be reissued once issued. Wait a "
+                                 "few minutes and try again."),
+    "certificate_failed": N_("This certificate could not be issued: try issuing it again first, then reissue it "
+                             "once issued."),
+    "nothing_to_correct": N_("The certificate already prints this name and date of birth: enter the corrected "
+                             "name or date of birth."),
     "method_not_allowed": N_("Method not allowed."),
     "csrf": N_("The form has expired. Please send it again."),
     # field error codes

@@ -126,9 +126,11 @@ def decision_progress(session: Session, actor: Actor, decision_id: str) -> tuple
     ).all()
     counts = {CertificateStatus(status): int(n) for status, n in rows}
     c = CertificateStatus
-    return decision, {"total": sum(counts.values()), "issued": counts.get(c.ISSUED, 0),
+    # A superseded certificate is replaced by its reissue (ADR 28), which counts in its place.
+    return decision, {"total": sum(counts.values()) - counts.get(c.SUPERSEDED, 0), "issued": counts.get(c.ISSUED, 0),
                       "failed": counts.get(c.FAILED, 0),
-                      "queued": counts.get(c.QUEUED, 0) + counts.get(c.RENDERING, 0)}
+                      "queued": counts.get(c.QUEUED, 0) + counts.get(c.RENDERING, 0),
+                      "superseded": counts.get(c.SUPERSEDED, 0)}
 
 
 def approved_in_ward(session: Session, actor: Actor, year: int) -> list[tuple[Application, Citizen]]:

@@ -185,6 +185,15 @@ class RevocationInput(Command):
     reason: Annotated[str, Text(500)]
 
 
+class ReissueInput(Command):
+    """A correction of the holder's name and/or date of birth, and why (ADR 28); a field left out keeps the
+    citizen's record as it is (NFC name and the CCCD's agreement are checked by the domain)."""
+
+    full_name: Annotated[str | None, OptionalText(200)] = None
+    date_of_birth: Annotated[date | None, Day(required=False)] = None
+    reason: Annotated[str, Text(500)]
+
+
 class Wording(Command):
     """A text in Vietnamese and in English."""
 

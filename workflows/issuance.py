@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -12,6 +12,7 @@ from certificates import Storage, issued_problem, storage_key
 from . import rollup_counters
 from .access import visible_certificate
 from .actors import SYSTEM_ACTOR, Actor
+from .cccd import check as check_cccd
 from .cccd import mask
 from .clock import HANOI_OFFSET, now
 from .effects import Effect, EffectKind, emit
@@ -147,6 +148,7 @@ class Verification:
     issued_on: str | None = None
     decision_number: str | None = None
     reason: str | None = None
+    superseded_by: str | None = None  # the code of the newest certificate of its chain of reissues (ADR 28)
 
 
 def tampering(session: Session, cert: Certificate, public_keys: Iterable[bytes], storage: Storage) -> str | None:
@@ -167,10 +169,35 @@ def tampering(session: Session, cert: Certificate, public_keys: Iterable[bytes],
                              signing_key_id=cert.key_id, public_keys=public_keys)
     if problem:
         return problem
+    # The masked CCCD shown must belong to someone the signed birth date fits: the number encodes the century and the
+    # year of birth, which no correction can change (ADR 28: a corrected day or month leaves the certificates
+    # issued before the correction valid, printed as they were).
     citizen = session.get(Citizen, cert.citizen_id)
-    if citizen is not None and citizen.date_of_birth.isoformat() != snap.get("date_of_birth"):
+    born = snap.get("date_of_birth")
+    if citizen is not None and (not isinstance(born, str) or _birth_disagrees(citizen.cccd, born)):
         return "holder_differs_from_snapshot"
     return None
+
+
+def _birth_disagrees(number: str, born: str) -> bool:
+    try:
+        return check_cccd(number, date.fromisoformat(born)) is not None
+    except ValueError:
+        return True
+
+
+MAX_CHAIN = 100  # reissues of one certificate followed at most (a chain is a handful; this bounds the walk)
+
+
+def latest_successor(session: Session, cert: Certificate) -> Certificate | None:
+    """The newest certificate of the chain of reissues after this one (None if it was never superseded)."""
+    latest, following = None, cert.superseded_by
+    for _ in range(MAX_CHAIN):
+        if following is None:
+            break
+        latest = session.get(Certificate, following)
+        following = latest.superseded_by if latest is not None else None
+    return latest
 
 
 # What the public is told about a certificate in each status; any other status is still on its way (pending).
@@ -204,6 +231,7 @@ def verify(session: Session, code: str, *, public_keys: Iterable[bytes], storage
         cccd_masked=mask(citizen.cccd) if citizen else None,
         issued_on=issued_on(cert),
         decision_number=snap.get("decision_number"), reason=cert.revoke_reason,
+        superseded_by=successor.code if (successor := latest_successor(session, cert)) else None,
     )
 
 

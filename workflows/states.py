@@ -111,6 +111,9 @@ TABLE: dict[tuple[Entity, Term, Event], Transition] = {
     (Entity.CERTIFICATE, C.RENDERING, Event.FAIL): Transition(C.FAILED, SYSTEM),
     (Entity.CERTIFICATE, C.FAILED, Event.RETRY): Transition(C.QUEUED, REVOKERS | SYSTEM, _ward_staff, effect=RENDER),
     (Entity.CERTIFICATE, C.ISSUED, Event.REVOKE): Transition(C.REVOKED, REVOKERS, _ward_staff),
+    # Reissue after a correction (ADR 28): the issued one is superseded by a new certificate, which is born queued
+    # (and earns its render there); the old one earns nothing.
+    (Entity.CERTIFICATE, C.ISSUED, Event.SUPERSEDE): Transition(C.SUPERSEDED, REVOKERS, _ward_staff),
     (Entity.ATTAINMENT, D.PENDING, Event.VERIFY): Transition(D.VERIFIED, VERIFIERS, _may_verify),
     (Entity.ATTAINMENT, D.PENDING, Event.DECLINE): Transition(D.REJECTED, VERIFIERS, _may_verify),
     (Entity.ATTAINMENT, D.VERIFIED, Event.REVOKE): Transition(D.REVOKED, REVOKERS | SYSTEM, _ward_staff),

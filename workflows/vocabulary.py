@@ -110,6 +110,8 @@ class Event(Term):
     FAIL = "fail", N_("Mark as failed"), Tone.PROBLEM
     RETRY = "retry", N_("Try again")
     REVOKE = "revoke", N_("Revoke"), Tone.PROBLEM
+    SUPERSEDE = "supersede", N_("Replace by a corrected certificate")
+    CORRECT = "correct", N_("Corrected")
     VERIFY = "verify", N_("Verify"), Tone.DONE
     DECLINE = "decline", N_("Do not accept"), Tone.PROBLEM
     IMPORT = "import", N_("Import")

@@ -4,19 +4,12 @@ from datetime import timedelta
 
 import pytest
 from factories import make_citizen, make_staff, scores, submitted_application
+from issued import PUBLIC_KEY, issue_signed
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from certificates import (
-    FileStorage,
-    generate_private_key_pem,
-    key_id,
-    public_key_pem,
-    sign,
-    signed_payload,
-    storage_key,
-)
+from certificates import FileStorage, generate_private_key_pem, public_key_pem
 from workflows import decisions, issuance, review
 from workflows.clock import now
 from workflows.errors import Conflict, Invalid, NotFound
@@ -101,25 +94,10 @@ def test_sweep_releases_dead_renders_and_resends_old_queued(session: Session) ->
     assert issuance.sweep(session) == []  # just re-sent: not again until the grace period passes
 
 
-PRIVATE_KEY = generate_private_key_pem()
-PUBLIC_KEY = public_key_pem(PRIVATE_KEY)
-
-
-def _issue_signed(session: Session, cert: Certificate, storage: FileStorage) -> None:
-    """What the render task does, with a stand-in PDF: store it, sign snapshot + hash, complete."""
-    claimed = issuance.claim(session, cert.id)
-    assert claimed is not None
-    key = storage_key(cert.year, cert.ward_code, cert.code)
-    sha256 = storage.put(key, b"%PDF-1.7 stand-in for " + cert.code.encode())
-    issuance.complete(session, cert, claimed_version=claimed.version, storage_key=key, sha256=sha256,
-                      signature=sign(PRIVATE_KEY, signed_payload(cert.snapshot, sha256)), key_id=key_id(PUBLIC_KEY))
-    session.commit()
-
-
 def test_verification_needs_a_known_key_and_the_stored_file(session: Session, tmp_path) -> None:
     cert, _ = _queued_certificate(session)
     storage = FileStorage(tmp_path)
-    _issue_signed(session, cert, storage)
+    issue_signed(session, cert, storage)
     assert issuance.verify(session, cert.code, public_keys=[PUBLIC_KEY], storage=storage).status == "valid"
     other_key = public_key_pem(generate_private_key_pem())
     assert issuance.verify(session, cert.code, public_keys=[other_key], storage=storage).status == "invalid"
@@ -137,7 +115,7 @@ def test_revoke_needs_reason_and_shows_on_verification(session: Session, tmp_pat
     with pytest.raises(Conflict):
         issuance.revoke(session, chair, cert.code, _why("sai thông tin"))  # not issued yet
     storage = FileStorage(tmp_path)
-    _issue_signed(session, cert, storage)
+    issue_signed(session, cert, storage)
     keys = {"public_keys": [PUBLIC_KEY], "storage": storage}
     assert issuance.verify(session, cert.code, **keys).status == "valid"
     with pytest.raises(Invalid):
@@ -169,7 +147,7 @@ def test_one_live_certificate_per_citizen_and_year(session: Session, tmp_path) -
         session.flush()
     session.rollback()
     # Once the first is no longer live (revoked: live_key cleared), a new live one may be written.
-    _issue_signed(session, cert, FileStorage(tmp_path))
+    issue_signed(session, cert, FileStorage(tmp_path))
     issuance.revoke(session, chair, cert.code, _why("Cấp lại"))
     session.add(_second_row(cert, f"{cert.citizen_id}:{cert.title_type}:{cert.year}"))
     session.commit()

@@ -28,7 +28,7 @@ CERTIFICATE_STATUSES = ("queued", "rendering", "issued", "failed", "revoked", "s
 ATTAINMENT_STATES = ("pending", "verified", "rejected", "revoked")
 CRITERIA_SET_STATES = ("draft", "published")
 EVENTS = ("create", "register", "submit", "approve", "return", "reject", "recognise", "claim", "complete", "release",
-          "fail", "retry", "revoke", "verify", "decline", "publish")
+          "fail", "retry", "revoke", "supersede", "verify", "decline", "publish", "correct")
 
 # Who may cause each transition, and what else is checked:
 #   owner      — only the application's own citizen (whatever their role); anyone else: not found
@@ -48,6 +48,8 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, str, frozenset[str]]] = {
     ("certificate", "rendering", "fail"): ("failed", "anyone", frozenset({"system"})),
     ("certificate", "failed", "retry"): ("queued", "ward", frozenset({"ward_chair", "city_admin", "system"})),
     ("certificate", "issued", "revoke"): ("revoked", "ward", frozenset({"ward_chair", "city_admin"})),
+    # Reissue after a correction (ADR 28): whoever may revoke may supersede an issued certificate by a new one.
+    ("certificate", "issued", "supersede"): ("superseded", "ward", frozenset({"ward_chair", "city_admin"})),
     # A digital skills record (a certificate of a course here): the ward's reviewer checks it, never their own; a
     # city administrator or the system confirms what arrives from official channels; the chair revokes.
     ("attainment", "pending", "verify"): ("verified", "ward_staff",
@@ -74,7 +76,7 @@ def expected_outcome(key: tuple[str, str, str], role: str, relation: str) -> tup
         return NotFound, "not_found"
     if rule == "ward_staff" and relation == "own_application":
         return Forbidden, "own_application"
-    # A certificate's guard is the ward alone: a chair may revoke or retry a certificate of their own.
+    # A certificate's guard is the ward alone: a chair may revoke, supersede or retry a certificate of their own.
     return "allowed"
 
 

@@ -3,8 +3,9 @@
 from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
 
-from workflows import issuance
-from workflows.inputs import RevocationInput, parse
+from certificates import new_code
+from workflows import issuance, reissue
+from workflows.inputs import ReissueInput, RevocationInput, parse
 
 from ..auth import bearer_actor
 from ..database import db
@@ -38,9 +39,25 @@ def revoke(code: str) -> ResponseReturnValue:
     return jsonify(certificate_json(cert))
 
 
+@bp.post("/certificates/<code>/reissue")
+def reissue_certificate(code: str) -> ResponseReturnValue:
+    """Correct the holder's name and/or date of birth and reissue: a new certificate supersedes this one (ADR 28)."""
+    session = db()
+    actor = bearer_actor()
+    reissue.may_reissue(actor)  # who first: 403 before the body is read
+    done = reissue.reissue(session, actor, code, parse(ReissueInput, json_body()), new_code=new_code,
+                           verify_url=runtime().verify_url)
+    commit(session)  # the new certificate's render is sent after this commit
+    return jsonify({"code": done.new.code, "status": done.new.status, "supersedes": done.old.code,
+                    "register_number": done.new.register_number,
+                    "verify_url": runtime().verify_url(done.new.code)}), 201
+
+
 @bp.get("/verify/<code>")
 def verify(code: str) -> ResponseReturnValue:
     """Public: is this code a valid certificate?"""
     result = issuance.verify(db(), code, public_keys=runtime().public_keys, storage=runtime().storage)
-    body = {k: v for k, v in result.__dict__.items() if v is not None or k in ("valid", "status")}
+    body: dict[str, object] = {k: v for k, v in result.__dict__.items() if v is not None or k in ("valid", "status")}
+    if result.superseded_by:  # the newest certificate of its chain of reissues, and where to check it
+        body["superseded_by"] = {"code": result.superseded_by, "verify_url": runtime().verify_url(result.superseded_by)}
     return jsonify(body)

@@ -173,6 +173,14 @@ PATHS: dict[str, dict[str, Any]] = {
         "revokeCertificate", "certificates", "Revoke an issued certificate with a reason",
         {"200": ok("Certificate", "Revoked")}, "400 403 404 409 413 422", parameters=[CODE],
         requestBody=body("Revocation"), description="Ward chair of its ward, or a city admin.")},
+    "/api/v1/certificates/{code}/reissue": {"post": op(
+        "reissueCertificate", "certificates", "Correct the holder's name or date of birth and reissue",
+        {"201": ok("Reissued", "A new certificate, queued, supersedes this one")}, "400 403 404 409 413 422",
+        parameters=[CODE], requestBody=body("Reissue"),
+        description="Ward chair of its ward, or a city admin (ADR 28). Only an issued certificate: 409 "
+                    "`certificate_revoked`, `certificate_superseded` (reissue the newest), `certificate_not_issued` "
+                    "(still being issued) or `certificate_failed`. 422 `date_of_birth: cccd_birth_mismatch` when the "
+                    "CCCD does not agree, `full_name: nothing_to_correct` when nothing printed would change.")},
     "/api/v1/verify/{code}": {"get": op(
         "verifyCertificate", "certificates", "Public verification of a certificate code",
         {"200": ok("Verification", "Always 200; an unknown code has status `unknown`")}, security=PUBLIC,

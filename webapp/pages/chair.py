@@ -4,18 +4,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
-from workflows import campaigns, decisions
+from workflows import campaigns, decisions, issuance, reissue
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
-from workflows.inputs import DecisionInput, parse
+from workflows.inputs import DecisionInput, ReissueInput, RevocationInput, parse
 from workflows.validation import parse_int
-from workflows.vocabulary import Role
+from workflows.vocabulary import CertificateStatus, Role
 
 from ..database import db
 from ..dispatch import commit
@@ -127,3 +127,85 @@ def retry(actor: Actor, decision_id: str) -> object:
     commit(s)
     flash(ngettext("%(num)d certificate is queued again.", "%(num)d certificates are queued again.", len(ids)))
     return redirect(url_for(".decision", decision_id=decision_id))
+
+
+# A certificate of the ward (ward chair) or of any ward (city administrator): revoke it with a reason, or correct the
+# holder's name or date of birth and reissue it (ADR 28). The domain keeps another ward's certificate "not found".
+REISSUE_ORDER = ("full_name", "date_of_birth", "reason", "form")
+REISSUE_IDS = {"date_of_birth": "date_of_birth-day", "reason": "reissue-reason", "form": "reissue"}
+REVOKE_IDS = {"reason": "revoke-reason", "form": "revoke"}
+CERTIFICATE_LABELS = {"full_name": _l("Correct full name"), "date_of_birth-day": _l("Correct date of birth"),
+                      "reissue-reason": _l("Reason for the correction"), "revoke-reason": _l("Reason for revocation")}
+
+
+def _certificate_page(actor: Actor, code: str, *, codes: Mapping[str, str] | None = None,
+                      ids: Mapping[str, str] | None = None, form: MultiDict[str, str] | None = None,
+                      status: int = 200) -> tuple[str, int]:
+    """The certificate, its successor if reissued, and the forms its status allows."""
+    s = db()
+    cert = issuance.certificate_for(s, actor, code)
+    errors = error_messages(codes or {}, (*REISSUE_ORDER, "reason"), ids)
+    successor = issuance.latest_successor(s, cert)
+    values = {"full_name": form.get("full_name", "") if form else "",
+              "date_of_birth": ({p: form.get(f"date_of_birth-{p}", "") for p in ("day", "month", "year")}
+                                if form else date_parts(None)),
+              "reissue-reason": form.get("reason", "") if form and ids is REISSUE_IDS else "",
+              "revoke-reason": form.get("reason", "") if form and ids is REVOKE_IDS else ""}
+    return render_template("pages/chair/certificate.html", cert=cert, successor=successor, errors=errors,
+                           labels=CERTIFICATE_LABELS, values=values,
+                           may_change=cert.status == CertificateStatus.ISSUED), status if errors else 200
+
+
+@bp.get("/certificates")
+@require_role(Role.WARD_CHAIR, Role.CITY_ADMIN)
+def find_certificate(actor: Actor) -> object:
+    """Go to a certificate by the code printed under its QR code."""
+    code = "".join(request.args.get("code", "").split()).upper()
+    return redirect(url_for(".certificate", code=code) if code else url_for(".home"))
+
+
+@bp.get("/certificates/<code>")
+@require_role(Role.WARD_CHAIR, Role.CITY_ADMIN)
+def certificate(actor: Actor, code: str) -> object:
+    """A certificate with its status; revoke or correct and reissue it while issued."""
+    return _certificate_page(actor, code)
+
+
+@bp.post("/certificates/<code>/reissue")
+@require_role(Role.WARD_CHAIR, Role.CITY_ADMIN)
+def reissue_certificate(actor: Actor, code: str) -> object:
+    """Correct the holder's name or date of birth: a new certificate supersedes this one."""
+    s = db()
+    born, problem = date_from_parts(request.form, "date_of_birth")
+    data = {"full_name": request.form.get("full_name", ""), "date_of_birth": born,
+            "reason": request.form.get("reason", "")}
+    try:
+        if problem:
+            raise Invalid(fields={"date_of_birth": problem})
+        done = reissue.reissue(s, actor, code, parse(ReissueInput, data), new_code=new_code,
+                               verify_url=runtime().verify_url)
+    except (Invalid, Conflict) as exc:
+        s.rollback()
+        codes = dict(exc.fields) or {"form": exc.code}
+        return _certificate_page(actor, code, codes=codes, ids=REISSUE_IDS, form=request.form,
+                                 status=409 if isinstance(exc, Conflict) else 422)
+    commit(s)  # the new certificate's render is sent after this commit
+    flash(gettext("The corrected certificate %(new)s replaces %(old)s; it is being issued.", new=done.new.code,
+                  old=done.old.code))
+    return redirect(url_for(".certificate", code=done.new.code))
+
+
+@bp.post("/certificates/<code>/revoke")
+@require_role(Role.WARD_CHAIR, Role.CITY_ADMIN)
+def revoke_certificate(actor: Actor, code: str) -> object:
+    """Revoke the certificate with a reason, shown on its verification page."""
+    s = db()
+    try:
+        cert = issuance.revoke(s, actor, code, parse(RevocationInput, {"reason": request.form.get("reason", "")}))
+    except (Invalid, Conflict) as exc:
+        s.rollback()
+        return _certificate_page(actor, code, codes=dict(exc.fields) or {"form": exc.code}, ids=REVOKE_IDS,
+                                 form=request.form, status=409 if isinstance(exc, Conflict) else 422)
+    commit(s)
+    flash(gettext("Certificate %(code)s is revoked.", code=cert.code))
+    return redirect(url_for(".certificate", code=cert.code))

@@ -66,3 +66,8 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime | None = None
     revoked_at: datetime | None = None
     revoke_reason: str | None = Field(default=None, max_length=500)
+    # Reissue after a correction (ADR 28): the new certificate names the one it supersedes (at most one successor
+    # each), and the superseded one names its successor.
+    supersedes: str | None = Field(default=None, foreign_key="certificate.id", max_length=32, unique=True)
+    superseded_by: str | None = Field(default=None, foreign_key="certificate.id", max_length=32)
+    superseded_at: datetime | None = None
