@@ -13,12 +13,12 @@ from .db import by_ids
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .inputs import DecisionInput
 from .models import Application, Certificate, Citizen, Decision, Ward
+from .signers import ward_signer
 from .states import apply_event_many, initial_state, record_creation_many, require_role
-from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, TitleType
+from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, Sex, TitleType
 
 CERTIFICATE_TITLES = {TitleType.CDHT: "Công dân học tập"}  # printed on the certificate as the law names it
-PLACE = "Hà Nội"
-SIGNER_TITLE = "CHỦ TỊCH"
+HONORIFICS = {Sex.MALE: "Ông", Sex.FEMALE: "Bà"}  # never "Ông/Bà": the recorded sex decides
 
 
 def may_decide(actor: Actor) -> None:
@@ -86,6 +86,7 @@ def _queue_certificate(
     code = new_code()
     register_number = register_numbers.register_number(ward.code, app.year, seq)
     title = CERTIFICATE_TITLES[TitleType(app.title_type)]
+    signer = ward_signer(ward)
     snapshot = {
         "code": code,
         "register_number": register_number,
@@ -93,14 +94,17 @@ def _queue_certificate(
         "year": app.year,
         "holder_name": citizen.full_name,
         "date_of_birth": citizen.date_of_birth.isoformat(),
-        "residence": f"{ward.name}, thành phố {PLACE}",
-        "issuer_name": ward.name.upper(),
-        "issuer_display": ward.name,
+        "honorific": HONORIFICS[Sex(citizen.sex)],
+        "residence": signer.residence,
+        "issuer_name": signer.issuer_name,
+        "issuer_display": signer.unit,
+        "authority": signer.authority,
         "decision_number": decision.number,
         "decision_date": decision.signed_on.isoformat(),
-        "place": PLACE,
+        "place": signer.place,
         "signed_on": decision.signed_on.isoformat(),
-        "signer_title": SIGNER_TITLE,
+        "signing_line": signer.signing_line,
+        "signer_title": signer.signer_title,
         "signer_name": decision.signer_name,
         "verify_url": verify_url(code),
     }
