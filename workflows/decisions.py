@@ -5,7 +5,7 @@ from collections.abc import Callable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from . import issuance, register_numbers, rollup_counters
+from . import decision_documents, issuance, register_numbers, rollup_counters
 from .access import visible_applications
 from .actors import Actor
 from .clock import today
@@ -58,7 +58,8 @@ def record_decision(
     if ward is None:
         raise NotFound()
     decision = Decision(ward_code=ward.code, year=year, number=number, number_year=signed_on.year,
-                        signed_on=signed_on, signer_name=signer_name, created_by=actor.user_id or "")
+                        signed_on=signed_on, signer_name=signer_name, created_by=actor.user_id or "",
+                        document_status=decision_documents.QUEUED)  # set before the insert: no UPDATE later
     session.add(decision)
     session.flush()
     first = register_numbers.take(session, ward.code, year, len(apps))
@@ -74,6 +75,7 @@ def record_decision(
     session.flush()
     record_creation_many(session, certificates, actor, {"decision_id": decision.id})
     rollup_counters.add_decided(session, certificates, {a.id: a for a in apps}, citizens, decision)
+    decision_documents.queue(session, decision)  # its PDF is rendered by a worker after the commit (ADR 30)
     return decision, certificates
 
 
