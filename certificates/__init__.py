@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from certificates import offline
 from certificates.codes import new_code, normalise_code
+from certificates.decision import DecisionData, ListedCitizen, decision_storage_key
 from certificates.issued import issued_problem, signed_payload, storage_key
 from certificates.model import CertificateData
 from certificates.signing import (
@@ -49,7 +50,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CertificateData",
     "CertificateRenderer",
+    "DecisionData",
     "FileStorage",
+    "ListedCitizen",
     "ResourceRefused",
     "Storage",
     "StorageConflict",
@@ -57,6 +60,7 @@ __all__ = [
     "StorageKeyMissing",
     "TemplateFolderFetcher",
     "canonical_payload",
+    "decision_storage_key",
     "default_renderer",
     "generate_private_key_pem",
     "issued_problem",

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 _DATE_FIELDS = ("date_of_birth", "decision_date", "signed_on")
+_OPTIONAL_FIELDS = frozenset({"honorific", "authority", "signing_line"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class CertificateData:
     signer_title: str
     signer_name: str
     verify_url: str
+    # Added with the ward's signer (ADR 29); a snapshot written before them reads as these defaults.
+    honorific: str = ""  # "Ông" or "Bà" from the recorded sex
+    authority: str = ""  # who decides, as the signature block says: "Ủy ban nhân dân phường Ba Đình"
+    signing_line: str = "TM. ỦY BAN NHÂN DÂN"
 
     def as_payload(self) -> dict[str, str | int]:
         """Return a JSON-ready dict of the fields, dates as ISO strings."""
@@ -43,12 +48,12 @@ class CertificateData:
     def from_payload(cls, payload: Mapping[str, Any]) -> CertificateData:
         """Rebuild the data from a dict made by `as_payload`, checking every field's type."""
         names = {field.name for field in fields(cls)}
-        missing = names - payload.keys()
+        missing = names - payload.keys() - _OPTIONAL_FIELDS
         unknown = payload.keys() - names
         if missing or unknown:
             raise ValueError(f"bad certificate payload: missing {sorted(missing)}, unknown {sorted(unknown)}")
         values: dict[str, Any] = {}
-        for name in names:
+        for name in names & payload.keys():
             value = payload[name]
             if name in _DATE_FIELDS:
                 if not isinstance(value, str):

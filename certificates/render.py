@@ -20,12 +20,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from certificates.dates import long_date, short_date
+from certificates.decision import DecisionData
 from certificates.model import CertificateData
 from certificates.offline import ATTACHMENT_DESCRIPTION, ATTACHMENT_NAME, ATTACHMENT_RELATIONSHIP, Seal
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
 TEMPLATE_NAME = "certificate.html"
 STYLESHEET_NAME = "certificate.css"
+DECISION_TEMPLATE_NAME = "decision.html"
+DECISION_STYLESHEET_NAME = "decision.css"
 # Archival PDF (ISO 19005-3, level B): XMP pdfaid, an sRGB output intent, fonts embedded, attachments with their
 # relationship (ADR 27).
 PDF_VARIANT = "pdf/a-3b"
@@ -123,18 +126,33 @@ class CertificateRenderer:
         self._template = self._environment.get_template(TEMPLATE_NAME)
         # The font configuration and the parsed stylesheet are a third of a render: build them once.
         self._font_config = FontConfiguration()
-        stylesheet_path = self.template_dir / STYLESHEET_NAME
-        self._stylesheet = CSS(
-            string=stylesheet_path.read_text(encoding="utf-8"),
-            base_url=path2url(str(stylesheet_path)),
-            url_fetcher=self.url_fetcher,
-            font_config=self._font_config,
-        )
+        self._stylesheet = self._css(STYLESHEET_NAME)
+        self._decision_template = self._environment.get_template(DECISION_TEMPLATE_NAME)
+        self._decision_stylesheet: CSS | None = None  # parsed on the first decision
         # PDF/A's output intent: WeasyPrint's own sRGB profile, read once (left to itself, WeasyPrint opens and
         # parses the file on every render and never closes it).
         icc = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
         self._srgb = _FrozenColorProfile(io.BytesIO(icc), "sRGB2014.icc", "relative-colorimetric",
                                          (["r"], ["g"], ["b"]))
+
+    def _css(self, name: str) -> CSS:
+        path = self.template_dir / name
+        return CSS(string=path.read_text(encoding="utf-8"), base_url=path2url(str(path)),
+                   url_fetcher=self.url_fetcher, font_config=self._font_config)
+
+    def decision_html(self, data: DecisionData) -> str:
+        """The HTML source of a decision document and its attached list."""
+        return self._decision_template.render(d=data, created=data.signed_on.isoformat())
+
+    def render_decision(self, data: DecisionData) -> bytes:
+        """Return the PDF/A-3b of a recognition decision with its attached list (ADR 30)."""
+        if self._decision_stylesheet is None:
+            self._decision_stylesheet = self._css(DECISION_STYLESHEET_NAME)
+        document = HTML(string=self.decision_html(data), base_url=self._base_url, url_fetcher=self.url_fetcher)
+        pdf: bytes = document.write_pdf(stylesheets=[self._decision_stylesheet], font_config=self._font_config,
+                                        color_profiles={OUTPUT_INTENT: self._srgb}, output_intent=OUTPUT_INTENT,
+                                        pdf_variant=PDF_VARIANT)
+        return pdf
 
     def html(self, items: Sequence[CertificateData], seals: Sequence[Seal | None] | None = None) -> str:
         """Return the HTML source of a document with one page per certificate.

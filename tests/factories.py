@@ -80,10 +80,11 @@ def sample_certificate() -> Any:
 
     return CertificateData(
         code="7K3QW-M9TXA", register_number="HN-00004-2025-000001", title="Công dân học tập", year=2025,
-        holder_name="Lê Hoàng Yến", date_of_birth=date(1990, 3, 7), residence="Phường Ba Đình, thành phố Hà Nội",
-        issuer_name="PHƯỜNG BA ĐÌNH", issuer_display="Phường Ba Đình", decision_number="125/QĐ-UBND",
-        decision_date=date(2025, 7, 30), place="Hà Nội", signed_on=date(2025, 8, 4), signer_title="CHỦ TỊCH",
+        holder_name="Lê Hoàng Yến", date_of_birth=date(1990, 3, 7), residence="phường Ba Đình, thành phố Hà Nội",
+        issuer_name="PHƯỜNG BA ĐÌNH", issuer_display="phường Ba Đình", decision_number="125/QĐ-UBND",
+        decision_date=date(2025, 7, 30), place="Ba Đình", signed_on=date(2025, 8, 4), signer_title="CHỦ TỊCH",
         signer_name="Nguyễn Văn Thắng", verify_url="https://cdht.example.vn/xac-thuc/7K3QW-M9TXA",
+        honorific="Bà", authority="Ủy ban nhân dân phường Ba Đình", signing_line="TM. ỦY BAN NHÂN DÂN",
     )
 
 

@@ -4,7 +4,7 @@ from flask import Response
 
 from certificates import StorageKeyMissing
 from workflows.errors import Conflict, NotFound
-from workflows.models import Certificate
+from workflows.models import Certificate, Decision
 from workflows.vocabulary import CertificateStatus
 
 from .runtime import runtime
@@ -23,4 +23,16 @@ def pdf_response(cert: Certificate) -> Response:
         raise NotFound() from exc
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="giay-cong-nhan-{cert.code}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+def decision_pdf_response(decision: Decision) -> Response:
+    """A decision's stored document (the caller checked it is issued and the actor may see it)."""
+    try:
+        data = runtime().storage.get(decision.document_key or "")
+    except (StorageKeyMissing, ValueError) as exc:
+        raise NotFound() from exc
+    number = decision.number.split("/", 1)[0]
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="quyet-dinh-{number}-{decision.number_year}.pdf"',
         "Cache-Control": "private, no-store"})

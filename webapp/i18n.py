@@ -66,6 +66,7 @@ MESSAGES: dict[str, str] = {
     "too_large": N_("The file is too large (10 MB at most)."),
     "unsupported_media": N_("Unsupported media type."),
     "not_issued_yet": N_("The certificate is still being issued; try again later."),
+    "decision_document_not_ready": N_("The decision document is still being prepared; try again in a minute."),
     "certificate_revoked": N_("This certificate was revoked: it cannot be reissued."),
     "certificate_superseded": N_("This certificate was already replaced by a corrected one: reissue the newest "
                                  "certificate instead."),

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from . import issuance, register_numbers, rollup_counters
+from . import decision_documents, issuance, register_numbers, rollup_counters
 from .access import visible_applications
 from .actors import Actor
 from .clock import today
@@ -13,12 +13,12 @@ from .db import by_ids
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .inputs import DecisionInput
 from .models import Application, Certificate, Citizen, Decision, Ward
+from .signers import ward_signer
 from .states import apply_event_many, initial_state, record_creation_many, require_role
-from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, TitleType
+from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, Sex, TitleType
 
 CERTIFICATE_TITLES = {TitleType.CDHT: "Công dân học tập"}  # printed on the certificate as the law names it
-PLACE = "Hà Nội"
-SIGNER_TITLE = "CHỦ TỊCH"
+HONORIFICS = {Sex.MALE: "Ông", Sex.FEMALE: "Bà"}  # never "Ông/Bà": the recorded sex decides
 
 
 def may_decide(actor: Actor) -> None:
@@ -58,7 +58,8 @@ def record_decision(
     if ward is None:
         raise NotFound()
     decision = Decision(ward_code=ward.code, year=year, number=number, number_year=signed_on.year,
-                        signed_on=signed_on, signer_name=signer_name, created_by=actor.user_id or "")
+                        signed_on=signed_on, signer_name=signer_name, created_by=actor.user_id or "",
+                        document_status=decision_documents.QUEUED)  # set before the insert: no UPDATE later
     session.add(decision)
     session.flush()
     first = register_numbers.take(session, ward.code, year, len(apps))
@@ -74,6 +75,7 @@ def record_decision(
     session.flush()
     record_creation_many(session, certificates, actor, {"decision_id": decision.id})
     rollup_counters.add_decided(session, certificates, {a.id: a for a in apps}, citizens, decision)
+    decision_documents.queue(session, decision)  # its PDF is rendered by a worker after the commit (ADR 30)
     return decision, certificates
 
 
@@ -86,6 +88,7 @@ def _queue_certificate(
     code = new_code()
     register_number = register_numbers.register_number(ward.code, app.year, seq)
     title = CERTIFICATE_TITLES[TitleType(app.title_type)]
+    signer = ward_signer(ward)
     snapshot = {
         "code": code,
         "register_number": register_number,
@@ -93,14 +96,17 @@ def _queue_certificate(
         "year": app.year,
         "holder_name": citizen.full_name,
         "date_of_birth": citizen.date_of_birth.isoformat(),
-        "residence": f"{ward.name}, thành phố {PLACE}",
-        "issuer_name": ward.name.upper(),
-        "issuer_display": ward.name,
+        "honorific": HONORIFICS[Sex(citizen.sex)],
+        "residence": signer.residence,
+        "issuer_name": signer.issuer_name,
+        "issuer_display": signer.unit,
+        "authority": signer.authority,
         "decision_number": decision.number,
         "decision_date": decision.signed_on.isoformat(),
-        "place": PLACE,
+        "place": signer.place,
         "signed_on": decision.signed_on.isoformat(),
-        "signer_title": SIGNER_TITLE,
+        "signing_line": signer.signing_line,
+        "signer_title": signer.signer_title,
         "signer_name": decision.signer_name,
         "verify_url": verify_url(code),
     }

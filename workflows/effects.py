@@ -17,6 +17,7 @@ class EffectKind(StrEnum):
     """What a committed change asks the workers to do."""
 
     RENDER_CERTIFICATE = "render_certificate"
+    RENDER_DECISION = "render_decision"
 
 
 @dataclass(frozen=True)

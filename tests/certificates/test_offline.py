@@ -79,7 +79,7 @@ def test_payload_is_canonical_nfc_json_of_the_printed_facts(new_key: bytes) -> N
     assert canonical_payload(facts) == sealed.payload  # sorted keys, no spaces, UTF-8
     assert facts == {
         "v": 1, "code": "7K3QW-M9TXA", "name": "Lê Hoàng Yến", "dob": "1990-03-07", "ward_code": "00004",
-        "ward_name": "Phường Ba Đình", "title": "Công dân học tập", "year": 2025, "decision_number": "125/QĐ-UBND",
+        "ward_name": "phường Ba Đình", "title": "Công dân học tập", "year": 2025, "decision_number": "125/QĐ-UBND",
         "decision_date": "2025-07-30", "register_number": "HN-00004-2025-000001",
         "kid": keys_of(new_key)["keys"][0]["kid"],
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from factories import sample_certificate
 
+from certificates import CertificateData
 from certificates.render import (
     DEFAULT_TEMPLATE_DIR,
     CertificateRenderer,
@@ -130,18 +131,17 @@ def test_text_carries_every_printed_field(single_pdf: Path) -> None:
     expected = [
         "ỦY BAN NHÂN DÂN",
         "PHƯỜNG BA ĐÌNH",
-        "Số: HN-00004-2025-000001",
+        "Số vào sổ: HN-00004-2025-000001",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
-        "Hà Nội, ngày 04 tháng 8 năm 2025",
+        "Ba Đình, ngày 04 tháng 8 năm 2025",
         "GIẤY CÔNG NHẬN",
-        "Công dân học tập năm 2025",
-        "Chủ tịch Ủy ban nhân dân Phường Ba Đình công nhận:",
-        "Ông/Bà Lê Hoàng Yến",
+        "Ủy ban nhân dân phường Ba Đình công nhận:",
+        "Bà Lê Hoàng Yến",
         "Ngày sinh: 07/03/1990",
-        "Nơi cư trú: Phường Ba Đình, thành phố Hà Nội",
+        "Nơi cư trú: phường Ba Đình, thành phố Hà Nội",
         "Đã đạt danh hiệu “Công dân học tập” năm 2025",
-        "(Theo Quyết định số 125/QĐ-UBND ngày 30/07/2025 của Ủy ban nhân dân Phường Ba Đình)",
+        "(Theo Quyết định số 125/QĐ-UBND ngày 30 tháng 7 năm 2025 của Ủy ban nhân dân phường Ba Đình)",
         "TM. ỦY BAN NHÂN DÂN",
         "CHỦ TỊCH",
         "Nguyễn Văn Thắng",
@@ -150,6 +150,37 @@ def test_text_carries_every_printed_field(single_pdf: Path) -> None:
     ]
     missing = [line for line in expected if line not in text]
     assert not missing, f"missing {missing} in {text!r}"
+    assert "Ông/Bà" not in text
+    assert "Phường Ba Đình" not in text  # upper case only in the heading: "PHƯỜNG BA ĐÌNH"
+    assert "Hà Nội, ngày" not in text  # the ward names its own place
+    assert text.count("Công dân học tập") == 1  # no line repeats another
+
+
+def test_deputy_signs_for_the_chair_and_the_text_names_the_chair(renderer: CertificateRenderer,
+                                                                 tmp_path: Path) -> None:
+    deputy = replace(DATA, honorific="Ông", holder_name="Trần Văn Bình", issuer_name="XÃ YÊN XUÂN",
+                     issuer_display="xã Yên Xuân", place="Yên Xuân", authority="Chủ tịch Ủy ban nhân dân xã Yên Xuân",
+                     signing_line="KT. CHỦ TỊCH", signer_title="PHÓ CHỦ TỊCH", signed_on=date(2026, 2, 5),
+                     residence="xã Yên Xuân, thành phố Hà Nội")
+    pdf = tmp_path / "deputy.pdf"
+    pdf.write_bytes(renderer.render(deputy))
+    text = pdf_text(pdf)
+    for line in ("XÃ YÊN XUÂN", "Yên Xuân, ngày 05 tháng 02 năm 2026",
+                 "Chủ tịch Ủy ban nhân dân xã Yên Xuân công nhận:", "Ông Trần Văn Bình",
+                 "Nơi cư trú: xã Yên Xuân, thành phố Hà Nội", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH",
+                 "của Chủ tịch Ủy ban nhân dân xã Yên Xuân)"):
+        assert line in text, (line, text)
+    assert "TM. ỦY BAN NHÂN DÂN" not in text
+
+
+def test_a_snapshot_written_before_the_signer_fields_still_renders(renderer: CertificateRenderer) -> None:
+    payload = DATA.as_payload()
+    for name in ("honorific", "authority", "signing_line"):
+        del payload[name]
+    old = CertificateData.from_payload(payload)
+    html = renderer.html([old])
+    assert "Ông/Bà" not in html and "TM. ỦY BAN NHÂN DÂN" in html
+    assert "Ủy ban nhân dân phường Ba Đình công nhận:" in html
 
 
 def test_qr_code_decodes_to_the_verify_url(single_pdf: Path, tmp_path: Path) -> None:
@@ -177,9 +208,9 @@ def test_render_many_gives_one_page_each_in_order(batch_pdf: Path, tmp_path: Pat
         )
         for n in (1, 2, 3)
     ]
-    assert "Ông/Bà Lê Hoàng Yến" in pages[0]
-    assert "Ông/Bà Nguyễn Thị Ể Ỗ Ậ Ữ ỵ" in pages[1]
-    assert "Ông/Bà Trần Đức Ấn" in pages[2]
+    assert "Bà Lê Hoàng Yến" in pages[0]
+    assert "Bà Nguyễn Thị Ể Ỗ Ậ Ữ ỵ" in pages[1]
+    assert "Bà Trần Đức Ấn" in pages[2]
 
 
 def test_batch_shares_fonts(batch_pdf: Path) -> None:

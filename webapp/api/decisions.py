@@ -4,12 +4,13 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from certificates import new_code
-from workflows import decisions
+from workflows import decision_documents, decisions
 from workflows.inputs import DecisionInput, parse
 
 from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
+from ..downloads import decision_pdf_response
 from ..runtime import runtime
 from ..serializers import iso
 from . import bp
@@ -37,7 +38,8 @@ def show_decision(decision_id: str) -> ResponseReturnValue:
     decision, progress = decisions.decision_progress(db(), bearer_actor(), decision_id)
     return jsonify({"id": decision.id, "ward_code": decision.ward_code, "year": decision.year,
                     "number": decision.number, "signed_on": iso(decision.signed_on),
-                    "signer_name": decision.signer_name, **progress})
+                    "signer_name": decision.signer_name, "document_status": decision.document_status,
+                    "document_sha256": decision.document_sha256, **progress})
 
 
 @bp.post("/decisions/<decision_id>/retry")
@@ -47,3 +49,9 @@ def retry_failed(decision_id: str) -> ResponseReturnValue:
     ids = decisions.retry_failed(session, bearer_actor(), decision_id)
     commit(session)
     return jsonify({"requeued": len(ids)})
+
+
+@bp.get("/decisions/<decision_id>/pdf")
+def decision_pdf(decision_id: str) -> ResponseReturnValue:
+    """The decision document with its attached list (its ward's staff, an admin); 409 while being prepared."""
+    return decision_pdf_response(decision_documents.document_for(db(), bearer_actor(), decision_id))

@@ -161,6 +161,12 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/decisions/{decision_id}/retry": {"post": op(
         "retryDecision", "decisions", "Queue the decision's failed certificates again (its chair, admin)",
         {"200": ok("Requeued")}, "403 404", parameters=[path_param("decision_id", "The decision's id.")])},
+    "/api/v1/decisions/{decision_id}/pdf": {"get": op(
+        "getDecisionPdf", "decisions", "The decision document with its attached list (its ward's staff, admin)",
+        {"200": {"description": "The PDF", "content": content({"type": "string", "format": "binary"},
+                                                              "application/pdf")}},
+        "404 409", parameters=[path_param("decision_id", "The decision's id.")],
+        description="409 (`decision_document_not_ready`) while a worker prepares it (ADR 30).")},
     "/api/v1/certificates/{code}": {"get": op(
         "getCertificate", "certificates", "Certificate details (holder, its ward's staff, admin)",
         {"200": ok("Certificate")}, "404", parameters=[CODE])},

@@ -176,7 +176,10 @@ SCHEMAS: dict[str, Schema] = {
     "Decision": obj({"id": ID, "ward_code": WARD, "year": INT, "number": STR, "signed_on": null(DATE),
                      "signer_name": STR, "total": INT, "issued": INT, "failed": INT,
                      "queued": t("integer", description="Queued or rendering."),
-                     "superseded": t("integer", description="Replaced by a corrected reissue; not in `total`.")}),
+                     "superseded": t("integer", description="Replaced by a corrected reissue; not in `total`."),
+                     "document_status": null(t("string", enum=["queued", "issued"],
+                                               description="The decision document (ADR 30); null before it existed.")),
+                     "document_sha256": null(STR)}),
     "Requeued": obj({"requeued": t("integer", description="Failed certificates queued again.")}),
     "Certificate": obj({
         "code": CODE, "status": t("string", enum=CERTIFICATE_STATUSES), "holder_name": null(STR), "ward_code": WARD,

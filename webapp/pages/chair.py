@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
-from workflows import campaigns, decisions, issuance, reissue
+from workflows import campaigns, decision_documents, decisions, issuance, reissue
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
@@ -19,6 +19,7 @@ from workflows.vocabulary import CertificateStatus, Role
 
 from ..database import db
 from ..dispatch import commit
+from ..downloads import decision_pdf_response
 from ..runtime import runtime
 from . import formats
 from .access import require_role
@@ -116,6 +117,13 @@ def decision(actor: Actor, decision_id: str) -> object:
     """Issuance progress: a native progress bar and a refresh link."""
     found, progress = decisions.decision_progress(db(), actor, decision_id)
     return render_template("pages/chair/decision.html", decision=found, progress=progress)
+
+
+@bp.get("/decisions/<decision_id>/pdf")
+@require_role(Role.WARD_CHAIR)
+def decision_pdf(actor: Actor, decision_id: str) -> object:
+    """Download the decision document with its attached list (409 while a worker prepares it)."""
+    return decision_pdf_response(decision_documents.document_for(db(), actor, decision_id))
 
 
 @bp.post("/decisions/<decision_id>/retry")

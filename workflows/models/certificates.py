@@ -27,6 +27,11 @@ class Decision(SQLModel, table=True):
     signer_name: str = Field(max_length=200)
     created_by: str = Field(foreign_key="app_user.id", max_length=32)
     created_at: datetime = Field(default_factory=now)
+    # The decision document, its PDF with the attached list (ADR 30): None for a decision recorded before it existed;
+    # "queued" until a worker stores it write-once, then "issued" with its key and SHA-256.
+    document_status: str | None = Field(default=None, max_length=10)
+    document_key: str | None = Field(default=None, max_length=200)
+    document_sha256: str | None = Field(default=None, max_length=64)
 
 
 class Certificate(SQLModel, table=True):

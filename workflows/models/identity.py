@@ -17,6 +17,12 @@ class Ward(SQLModel, table=True):
     division_type: str = Field(max_length=20)  # "phường" or "xã"
     province_code: str = Field(max_length=2, index=True)
     active: bool = True
+    # Who issues and signs the ward's papers (workflows/signers.py): None and "tm" mean the defaults derived from the
+    # name, "ỦY BAN NHÂN DÂN / PHƯỜNG BA ĐÌNH" signed "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH";
+    # "kt": "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
+    issuer_name: str | None = Field(default=None, max_length=120)
+    signing_mode: str = Field(default="tm", max_length=2, sa_column_kwargs={"server_default": "tm"})
+    signer_title: str | None = Field(default=None, max_length=60)
 
 
 class User(SQLModel, table=True):

@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
 from .. import cccd as cccd_rules
-from ..decisions import CERTIFICATE_TITLES, PLACE, SIGNER_TITLE
+from ..decisions import CERTIFICATE_TITLES
 from ..names import fold
+from ..signers import signer_from
 from ..vocabulary import ApplicationState, CertificateStatus, Role, TitleType
 from . import data
 
@@ -217,10 +218,12 @@ class _Maker:
                            for t, k, p, codes, lo, hi in data.ACTIVITIES]
         title = CERTIFICATE_TITLES[TitleType.CDHT]
         self.snapshot_head = f'"title": {json.dumps(title, ensure_ascii=False)}, "year": {plan.year}, "holder_name": "'
+        self.signers = [signer_from(w.name) for w in plan.wards]  # the defaults: a synthetic ward sets none
         self.snapshot_ward = [
-            f'"residence": {json.dumps(f"{w.name}, thành phố {PLACE}", ensure_ascii=False)}, "issuer_name": '
-            f'{json.dumps(w.name.upper(), ensure_ascii=False)}, "issuer_display": '
-            f'{json.dumps(w.name, ensure_ascii=False)}, ' for w in plan.wards]
+            f'"residence": {json.dumps(s.residence, ensure_ascii=False)}, "issuer_name": '
+            f'{json.dumps(s.issuer_name, ensure_ascii=False)}, "issuer_display": '
+            f'{json.dumps(s.unit, ensure_ascii=False)}, "authority": {json.dumps(s.authority, ensure_ascii=False)}, '
+            f'"signing_line": {json.dumps(s.signing_line, ensure_ascii=False)}, ' for s in self.signers]
         self.decision_base = [random.Random(f"{plan.seed}:{w.code}:decisions").randrange(20, 200)
                               for w in plan.wards]
         self.span = plan.end - plan.start
@@ -240,9 +243,10 @@ class _Maker:
         did = f"D{self.n_decision:021d}"
         chunk["decision"].append((did, w.code, str(plan.year), number, signed_on[:4], signed_on, w.chair_name,
                                   w.chair_id, self.clock.instant(at)))
+        signer = self.signers[ward]
         tail = (f'"decision_number": "{number}", "decision_date": "{signed_on}", "place": '
-                f'{json.dumps(PLACE, ensure_ascii=False)}, "signed_on": "{signed_on}", "signer_title": '
-                f'{json.dumps(SIGNER_TITLE, ensure_ascii=False)}, "signer_name": '
+                f'{json.dumps(signer.place, ensure_ascii=False)}, "signed_on": "{signed_on}", "signer_title": '
+                f'{json.dumps(signer.signer_title, ensure_ascii=False)}, "signer_name": '
                 f'{json.dumps(w.chair_name, ensure_ascii=False)}, "verify_url": "{plan.public_base_url}/verify/')
         self.decision_of[ward, batch] = made = (did, at, number, tail)
         self.tally.rows["decision"] += 1
@@ -365,7 +369,8 @@ class _Maker:
                 cert_code = certificate_code(n_cert, code_offset)
                 register = f"HN-{code}-{year}-{seq:06d}"
                 snapshot = (f'{{"code": "{cert_code}", "register_number": "{register}", {snapshot_head}{full_name}'
-                            f'", "date_of_birth": "{dob}", {snapshot_ward[ward]}{tail}{cert_code}"}}')
+                            f'", "date_of_birth": "{dob}", "honorific": "{"Ông" if male else "Bà"}", '
+                            f'{snapshot_ward[ward]}{tail}{cert_code}"}}')
                 s = int(decided)
                 queued_at = days[s // DAY_S - first_day] + times[s % DAY_S]
                 s = int(decided + random_() * 3600)

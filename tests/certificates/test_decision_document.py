@@ -1,0 +1,69 @@
+"""The recognition decision's PDF read back with pdftotext: the pattern of Nghị định 30/2020 and its attached list."""
+
+import subprocess
+import unicodedata
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from certificates import DecisionData, ListedCitizen
+from certificates.render import CertificateRenderer
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text as pdftotext reads it (poppler-utils), NFC, whitespace folded; pages split by a form feed."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return " ".join(unicodedata.normalize("NFC", out.stdout).split())
+
+
+def page_count(pdf: Path) -> int:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return out.stdout.rstrip("\f").count("\f") + 1
+
+
+ROWS = tuple(
+    ListedCitizen(full_name=f"Nguyễn Thị Hoa {n}", date_of_birth=date(1990, 3, n), sex="Nữ" if n % 2 else "Nam",
+                  hamlet=f"Tổ dân phố số {n}", target_group="Người dân", register_number=f"HN-00004-2026-{n:06d}")
+    for n in range(1, 4))
+DATA = DecisionData(number="15/QĐ-UBND", year=2026, title="Công dân học tập", signed_on=date(2026, 8, 5),
+                    issuer_name="PHƯỜNG BA ĐÌNH", unit="phường Ba Đình", place="Ba Đình",
+                    authority="Ủy ban nhân dân phường Ba Đình", signing_line="TM. ỦY BAN NHÂN DÂN",
+                    signer_title="CHỦ TỊCH", signer_name="Nguyễn Văn Thắng", citizens=ROWS)
+
+
+@pytest.fixture(scope="module")
+def decision_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("decision") / "decision.pdf"
+    path.write_bytes(CertificateRenderer().render_decision(DATA))
+    return path
+
+
+def test_the_decision_follows_the_official_pattern(decision_pdf: Path) -> None:
+    text = pdf_text(decision_pdf)
+    for line in ("ỦY BAN NHÂN DÂN PHƯỜNG BA ĐÌNH", "Số: 15/QĐ-UBND", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "Ba Đình, ngày 05 tháng 8 năm 2026", "QUYẾT ĐỊNH",
+                 "Về việc công nhận danh hiệu “Công dân học tập” năm 2026",
+                 "Căn cứ Luật Tổ chức chính quyền địa phương",
+                 "Căn cứ Quyết định số 677/QĐ-TTg", "Căn cứ Quyết định số 324/QĐ-KHVN",
+                 "Xét đề nghị của Hội Khuyến học phường Ba Đình.",
+                 "Điều 1. Công nhận 3 công dân đạt danh hiệu “Công dân học tập” năm 2026 (có danh sách kèm theo).",
+                 "Điều 2.", "Điều 3.", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn Thắng",
+                 "(Kèm theo Quyết định số 15/QĐ-UBND ngày 05 tháng 8 năm 2026 của Ủy ban nhân dân phường Ba Đình)",
+                 "STT", "Họ và tên", "Ngày sinh", "Giới tính", "Tổ dân phố/thôn", "Đối tượng", "Số vào sổ"):
+        assert line in text, (line, text)
+    for n, row in enumerate(ROWS, start=1):
+        printed = f"{n} {row.full_name} {row.date_of_birth:%d/%m/%Y} {row.sex} {row.hamlet} Người dân"
+        assert f"{printed} {row.register_number}" in text, text
+    assert "CCCD" not in text and "Phường Ba Đình" not in text
+
+
+def test_a_deputy_signs_for_the_chair(tmp_path: Path) -> None:
+    deputy = replace(DATA, authority="Chủ tịch Ủy ban nhân dân phường Ba Đình", signing_line="KT. CHỦ TỊCH",
+                     signer_title="PHÓ CHỦ TỊCH")
+    pdf = tmp_path / "deputy.pdf"
+    pdf.write_bytes(CertificateRenderer().render_decision(deputy))
+    text = pdf_text(pdf)
+    assert "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG BA ĐÌNH" in text and "KT. CHỦ TỊCH PHÓ CHỦ TỊCH" in text
+    assert page_count(pdf) == 2  # the decision, then its list

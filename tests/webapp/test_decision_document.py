@@ -1,0 +1,48 @@
+"""The decision document: queued with the decision, rendered by the task, downloaded by the ward's staff (ADR 30)."""
+
+import hashlib
+import subprocess
+import unicodedata
+
+from factories import citizen_data, make_staff, signed_in
+from sqlmodel import Session
+
+from workflows.models import Decision
+
+
+def _text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(unicodedata.normalize("NFC", out.stdout.decode()).split())
+
+
+def test_the_decision_document_is_rendered_after_the_commit_and_downloaded(app, api, session: Session) -> None:
+    number = "88/QĐ-UBND"
+    make_staff(session, "ward_reviewer", username=f"rev-{number}")
+    make_staff(session, "ward_chair", username=f"chair-{number}")
+    make_staff(session, "ward_chair", ward="00070", username="chair-other")
+    _aid, decided = api.recognised(citizen_data(), number)
+    chair = api.token(f"chair-{number}")
+    url = f"/api/v1/decisions/{decided['id']}/pdf"
+    rv = api.call("GET", url, chair)
+    assert rv.status_code == 409 and rv.json["error"]["code"] == "decision_document_not_ready"
+    assert api.call("GET", url, api.token("chair-other")).status_code == 404  # another ward's
+
+    assert app.extensions["celery"].tasks["cdht.render_decision_document"](decided["id"]) == "issued"
+    assert app.extensions["celery"].tasks["cdht.render_decision_document"](decided["id"]) == "skipped"  # once
+    rv = api.call("GET", url, chair)
+    assert rv.status_code == 200 and rv.mimetype == "application/pdf"
+    session.expire_all()
+    decision = session.get(Decision, decided["id"])
+    assert decision is not None and decision.document_sha256 == hashlib.sha256(rv.data).hexdigest()
+    text = _text(rv.data)
+    for line in ("ỦY BAN NHÂN DÂN PHƯỜNG BA ĐÌNH", f"Số: {number}", "Ba Đình, ngày 20 tháng 11 năm 2026",
+                 "Điều 1. Công nhận 1 công dân đạt danh hiệu “Công dân học tập” năm 2026",
+                 "TM. ỦY BAN NHÂN DÂN", "Nguyễn Văn Thắng", "HN-00004-2026-"):
+        assert line in text, (line, text)
+    assert api.call("GET", f"/api/v1/decisions/{decided['id']}", chair).json["document_status"] == "issued"
+
+    page = signed_in(app, f"chair-{number}")
+    html = page.get(f"/chair/decisions/{decided['id']}").get_data(as_text=True)
+    assert f"/chair/decisions/{decided['id']}/pdf" in html
+    download = page.get(f"/chair/decisions/{decided['id']}/pdf")
+    assert download.status_code == 200 and download.data == rv.data
