@@ -50,13 +50,13 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],
-        imports=["webapp.tasks"],
+        imports=["webapp.tasks", "webapp.batch_tasks"],
         beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY}},
         beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
     )
     celery.set_default()
     app.extensions["celery"] = celery
-    from . import tasks  # noqa: F401  (registers the shared tasks on this instance for the web process too)
+    from . import batch_tasks, tasks  # noqa: F401  (registers the shared tasks on this instance for the web process too)
 
     return celery

@@ -17,6 +17,7 @@ class EffectKind(StrEnum):
     """What a committed change asks the workers to do."""
 
     RENDER_CERTIFICATE = "render_certificate"
+    PREPARE_BATCH = "prepare_batch"  # a decision's ZIP and merged PDF (ADR 29)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The ward chair's recognition decision and its issuance progress."""
 
-from flask import jsonify
+from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from certificates import new_code
@@ -10,6 +10,7 @@ from workflows.inputs import DecisionInput, parse
 from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
+from ..downloads import batch_download
 from ..runtime import runtime
 from ..serializers import iso
 from . import bp
@@ -47,3 +48,10 @@ def retry_failed(decision_id: str) -> ResponseReturnValue:
     ids = decisions.retry_failed(session, bearer_actor(), decision_id)
     commit(session)
     return jsonify({"requeued": len(ids)})
+
+
+@bp.get("/decisions/<decision_id>/certificates.zip", defaults={"kind": "zip"})
+@bp.get("/decisions/<decision_id>/certificates.pdf", defaults={"kind": "pdf"})
+def certificates_file(decision_id: str, kind: str) -> Response:
+    """The decision's issued certificates as one ZIP or one merged PDF; 409 while a worker prepares it (asked once)."""
+    return batch_download(bearer_actor(), decision_id, kind)
