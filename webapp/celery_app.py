@@ -50,13 +50,14 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],
-        imports=["webapp.tasks", "webapp.decision_tasks"],
+        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks"],
         beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY}},
         beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
     )
     celery.set_default()
     app.extensions["celery"] = celery
-    from . import decision_tasks, tasks  # noqa: F401  (registers the shared tasks on this instance for the web process too)
+    # Registers the shared tasks on this instance, for the web process too.
+    from . import batch_tasks, decision_tasks, tasks  # noqa: F401
 
     return celery

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Each kind of effect is carried out by one Celery task (ids only in the message).
 TASKS = {EffectKind.RENDER_CERTIFICATE: "cdht.render_certificate",
-         EffectKind.RENDER_DECISION: "cdht.render_decision_document"}
+         EffectKind.RENDER_DECISION: "cdht.render_decision_document", EffectKind.PREPARE_BATCH: "cdht.prepare_batch"}
 FAN_OUT = "cdht.fan_out"
 # Past this many effects at once (a decision of thousands), a request sends a few fan-out messages of CHUNK ids
 # each and a worker sends the individual tasks: the request makes no broker round trip per certificate.

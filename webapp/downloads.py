@@ -1,12 +1,20 @@
-"""Files served to those who may see them: a certificate's stored PDF."""
+"""Files served to those who may see them: a certificate's stored PDF, a decision's ZIP and merged PDF."""
+
+import re
+import unicodedata
 
 from flask import Response
 
 from certificates import StorageKeyMissing
+from workflows import batches
+from workflows.actors import Actor
+from workflows.batches import BatchStatus
 from workflows.errors import Conflict, NotFound
-from workflows.models import Certificate, Decision
+from workflows.models import Certificate, CertificateBatch, Decision
 from workflows.vocabulary import CertificateStatus
 
+from .database import db, engine
+from .dispatch import unit_of_work
 from .runtime import runtime
 
 # Statuses whose certificate has a stored PDF (a revoked or superseded one stays downloadable for the record).
@@ -36,3 +44,41 @@ def decision_pdf_response(decision: Decision) -> Response:
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="quyet-dinh-{number}-{decision.number_year}.pdf"',
         "Cache-Control": "private, no-store"})
+
+
+BATCH_FILES = {"zip": "application/zip", "pdf": "application/pdf"}
+
+
+def batch_download(actor: Actor, decision_id: str, kind: str) -> Response:
+    """The decision's ZIP or merged PDF (ADR 31), read in the request's read-only session; when its listing has no
+    ready batch, the batch is asked for in a short write transaction of its own (once: a row records it, and its task
+    is sent after that commit), then 409 says it is being prepared."""
+    found = batches.listing(db(), actor, decision_id)
+    batch = found.batch
+    if batch is None or batch.status != BatchStatus.READY:
+        # The one write a GET makes (ADR 14 keeps the request's own session read-only): asking for the files.
+        with unit_of_work(engine()) as session:
+            _decision, batch = batches.request(session, actor, decision_id)
+    return batch_response(batch, found.decision, kind)
+
+
+def batch_response(batch: CertificateBatch, decision: Decision, kind: str) -> Response:
+    """A decision's ZIP or merged PDF once its batch is ready (ADR 31); 409 while preparing or after it failed."""
+    if batch.status == BatchStatus.FAILED:
+        raise Conflict("batch_failed")
+    if batch.status != BatchStatus.READY:
+        raise Conflict("batch_preparing", count=batch.count)
+    try:
+        data = runtime().storage.get(batch.zip_key if kind == "zip" else batch.pdf_key)
+    except StorageKeyMissing as exc:
+        raise NotFound() from exc
+    name = f"giay-cong-nhan-qd-{_slug(decision.number)}-{decision.number_year}.{kind}"
+    return Response(data, mimetype=BATCH_FILES[kind], headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+
+def _slug(text: str) -> str:
+    """A decision number as a file name: "125/QĐ-UBND" → "125-qd-ubnd"."""
+    folded = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
+    ascii_only = folded.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-") or "quyet-dinh"

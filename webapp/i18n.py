@@ -76,6 +76,12 @@ MESSAGES: dict[str, str] = {
                              "once issued."),
     "nothing_to_correct": N_("The certificate already prints this name and date of birth: enter the corrected "
                              "name or date of birth."),
+    "batch_empty": N_("No certificate of this decision is issued yet: the ZIP and the PDF for printing can be "
+                      "prepared once some are."),
+    "batch_preparing": N_("The ZIP and the PDF for printing of %(count)s certificates are being prepared. Try again "
+                          "in a minute."),
+    "batch_failed": N_("The ZIP and the PDF for printing could not be prepared. Press Try again on the decision's "
+                       "page; if it still does not work, tell the administrator."),
     "method_not_allowed": N_("Method not allowed."),
     "csrf": N_("The form has expired. Please send it again."),
     # field error codes

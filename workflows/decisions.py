@@ -120,12 +120,18 @@ def _queue_certificate(
     return cert
 
 
-def decision_progress(session: Session, actor: Actor, decision_id: str) -> tuple[Decision, dict[str, int]]:
-    """Return a decision the actor may see with its certificates counted by status."""
+def visible_decision(session: Session, actor: Actor, decision_id: str) -> Decision:
+    """A decision its ward's staff or a city administrator may see; NotFound for anyone else (another ward's)."""
     decision = session.get(Decision, decision_id)
     if decision is None or not (actor.role == Role.CITY_ADMIN
                                 or (actor.is_ward_staff and actor.ward_code == decision.ward_code)):
         raise NotFound()
+    return decision
+
+
+def decision_progress(session: Session, actor: Actor, decision_id: str) -> tuple[Decision, dict[str, int]]:
+    """Return a decision the actor may see with its certificates counted by status."""
+    decision = visible_decision(session, actor, decision_id)
     rows = session.exec(
         select(Certificate.status, func.count()).where(Certificate.decision_id == decision.id)
         .group_by(col(Certificate.status))

@@ -18,6 +18,7 @@ class EffectKind(StrEnum):
 
     RENDER_CERTIFICATE = "render_certificate"
     RENDER_DECISION = "render_decision"
+    PREPARE_BATCH = "prepare_batch"  # a decision's ZIP and merged PDF (ADR 31)
 
 
 @dataclass(frozen=True)

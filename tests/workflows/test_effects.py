@@ -34,11 +34,13 @@ def test_a_decision_earns_one_render_per_certificate_and_only_after_commit(sessi
     assert effects.take_ready(session) == []  # proposing earns no work for the workers
     data = parse(DecisionInput, {"year": 2026, "number": "E/QĐ", "signed_on": "2026-11-20", "signer_name": "A",
                                  "application_ids": ids})
-    _decision, certs = decisions.record_decision(session, chair, data, new_code=new_code, verify_url=str)
+    decision, certs = decisions.record_decision(session, chair, data, new_code=new_code, verify_url=str)
     assert effects.take_ready(session) == []  # recorded, not ready: nothing is sent before the commit
     session.commit()
     ready = effects.take_ready(session)
-    # The table's initial state of a certificate carries the render: one per certificate, ids only.
+    # The table's initial state of a certificate carries the render: one per certificate, ids only; and the decision
+    # document's own render (ADR 30).
     assert sorted(ready, key=lambda e: e.entity_id) == sorted(
-        (Effect(EffectKind.RENDER_CERTIFICATE, c.id) for c in certs), key=lambda e: e.entity_id)
+        [*(Effect(EffectKind.RENDER_CERTIFICATE, c.id) for c in certs),
+         Effect(EffectKind.RENDER_DECISION, decision.id)], key=lambda e: e.entity_id)
     assert states.INITIAL[states.Entity.CERTIFICATE].effect == EffectKind.RENDER_CERTIFICATE

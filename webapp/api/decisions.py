@@ -1,6 +1,6 @@
 """The ward chair's recognition decision and its issuance progress."""
 
-from flask import jsonify
+from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from certificates import new_code
@@ -10,7 +10,7 @@ from workflows.inputs import DecisionInput, parse
 from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
-from ..downloads import decision_pdf_response
+from ..downloads import batch_download, decision_pdf_response
 from ..runtime import runtime
 from ..serializers import iso
 from . import bp
@@ -55,3 +55,10 @@ def retry_failed(decision_id: str) -> ResponseReturnValue:
 def decision_pdf(decision_id: str) -> ResponseReturnValue:
     """The decision document with its attached list (its ward's staff, an admin); 409 while being prepared."""
     return decision_pdf_response(decision_documents.document_for(db(), bearer_actor(), decision_id))
+
+
+@bp.get("/decisions/<decision_id>/certificates.zip", defaults={"kind": "zip"})
+@bp.get("/decisions/<decision_id>/certificates.pdf", defaults={"kind": "pdf"})
+def certificates_file(decision_id: str, kind: str) -> Response:
+    """The decision's issued certificates as one ZIP or one merged PDF; 409 while a worker prepares it (asked once)."""
+    return batch_download(bearer_actor(), decision_id, kind)

@@ -167,6 +167,20 @@ PATHS: dict[str, dict[str, Any]] = {
                                                               "application/pdf")}},
         "404 409", parameters=[path_param("decision_id", "The decision's id.")],
         description="409 (`decision_document_not_ready`) while a worker prepares it (ADR 30).")},
+    **{f"/api/v1/decisions/{{decision_id}}/certificates.{kind}": {"get": op(
+        f"getDecisionCertificates{kind.capitalize()}", "decisions", summary,
+        {"200": {"description": what, "content": content({"type": "string", "format": "binary"}, media)}},
+        "404 409", parameters=[path_param("decision_id", "The decision's id.")],
+        description="Its ward's staff, or an admin (another ward's decision is 404). The files hold the decision's "
+                    "issued certificates at the time of asking; a worker makes them and stores them per listing "
+                    "(a reissue or a later certificate makes new ones). 409 `batch_preparing` while they are "
+                    "prepared (asked once; ask again in a minute), `batch_empty` when none is issued, "
+                    "`batch_failed` after the worker's retries failed (retried from the decision's page).")}
+       for kind, media, summary, what in (
+           ("zip", "application/zip", "A ZIP of the decision's issued certificates",
+            "One PDF per issued certificate, named by register number (HN-00004-2026-000123.pdf)"),
+           ("pdf", "application/pdf", "The decision's issued certificates merged into one PDF for printing",
+            "Every issued certificate's pages, in register-number order"))},
     "/api/v1/certificates/{code}": {"get": op(
         "getCertificate", "certificates", "Certificate details (holder, its ward's staff, admin)",
         {"200": ok("Certificate")}, "404", parameters=[CODE])},

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from certificates import new_code
-from workflows import campaigns, decision_documents, decisions, issuance, reissue
+from workflows import batches, campaigns, decision_documents, decisions, issuance, reissue
 from workflows.actors import Actor
 from workflows.clock import today
 from workflows.errors import Conflict, Invalid
@@ -19,7 +19,8 @@ from workflows.vocabulary import CertificateStatus, Role
 
 from ..database import db
 from ..dispatch import commit
-from ..downloads import decision_pdf_response
+from ..downloads import batch_download, decision_pdf_response
+from ..i18n import message
 from ..runtime import runtime
 from . import formats
 from .access import require_role
@@ -116,7 +117,35 @@ def record(actor: Actor) -> object:
 def decision(actor: Actor, decision_id: str) -> object:
     """Issuance progress: a native progress bar and a refresh link."""
     found, progress = decisions.decision_progress(db(), actor, decision_id)
-    return render_template("pages/chair/decision.html", decision=found, progress=progress)
+    return render_template("pages/chair/decision.html", decision=found, progress=progress,
+                           batch=batches.listing(db(), actor, decision_id).batch if progress["issued"] else None)
+
+
+@bp.post("/decisions/<decision_id>/batch")
+@require_role(Role.WARD_CHAIR)
+def prepare_batch(actor: Actor, decision_id: str) -> object:
+    """Prepare (or try again to prepare) the ZIP and the PDF for printing of the decision's issued certificates."""
+    s = db()
+    try:
+        batches.request(s, actor, decision_id, retry=True)
+    except Conflict as exc:  # nothing issued yet
+        flash(message(exc.code, None, **exc.params))
+        return redirect(url_for(".decision", decision_id=decision_id))
+    commit(s)  # the task is sent after this commit
+    flash(gettext("The ZIP and the PDF for printing are being prepared. Refresh this page in a minute."))
+    return redirect(url_for(".decision", decision_id=decision_id))
+
+
+@bp.get("/decisions/<decision_id>/certificates.zip", defaults={"kind": "zip"})
+@bp.get("/decisions/<decision_id>/certificates.pdf", defaults={"kind": "pdf"})
+@require_role(Role.WARD_CHAIR)
+def batch_file(actor: Actor, decision_id: str, kind: str) -> object:
+    """The decision's ZIP or merged PDF once ready; otherwise back to the decision's page with the reason."""
+    try:
+        return batch_download(actor, decision_id, kind)
+    except Conflict as exc:
+        flash(message(exc.code, None, **exc.params))
+        return redirect(url_for(".decision", decision_id=decision_id))
 
 
 @bp.get("/decisions/<decision_id>/pdf")

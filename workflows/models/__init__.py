@@ -12,6 +12,7 @@ SQLModel.metadata.naming_convention = {
 
 from .applications import Activity, Application  # noqa: E402
 from .audit import AuditEvent  # noqa: E402
+from .batches import CertificateBatch  # noqa: E402
 from .campaigns import Campaign  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
@@ -38,6 +39,7 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "Certificate",
+    "CertificateBatch",
     "Citizen",
     "Competence",
     "CriteriaSet",
