@@ -3,15 +3,10 @@ citizen takes the basic test part by part without JavaScript, loses the connecti
 result. Under CI=true a missing browser fails the run instead of skipping it."""
 
 import os
-import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
 from factories import PASSWORD, make_citizen
-from flask import Flask
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
 from workflows.digital import items
 from workflows.models import DigitalTestAttempt
@@ -20,37 +15,8 @@ from workflows.models import DigitalTestAttempt
 # way by moving to the next page; the garbage collector closes it. Not the app's doing: that warning is let pass.
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PHONE = {"width": 360, "height": 740}
 BANK = items.get()
 SHOTS = os.environ.get("CDHT_SCREENSHOTS")  # a folder: the pages as the phone shows them, to look at
-
-if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":
-    pytest.skip("Chromium is not installed (`make system-deps` installs it)", allow_module_level=True)
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # required: an ImportError fails the run
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    """The test app served over HTTP on a free local port, in a thread."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-
-
-@pytest.fixture
-def phone() -> Iterator[object]:
-    """A browser page the size of a phone, JavaScript off: the pages must work without it."""
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
 
 
 def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
@@ -81,7 +47,7 @@ def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
         for i in ids:
             page.check(f"#q-{i}-{BANK.items[i].answer}")  # the radio's own label is a large enough target
             box = page.locator(f"label[for=q-{i}-{BANK.items[i].answer}]").bounding_box()
-            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+            assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"]
         page.click("button[value=submit]" if n == len(parts) else "button[value=next]")
         if n == 3:  # the connection drops; later the citizen comes back through the digital page
             page.goto(f"{server}/citizen/digital")
@@ -96,7 +62,7 @@ def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
     assert BANK.items[attempt.item_ids[0]].explanation in page.content()
     for table in page.locator("table").all():  # the result's table fits the screen
         box = table.bounding_box()
-        assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+        assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"]
 
 
 def _sign_in(page, server: str, username: str) -> None:
@@ -112,7 +78,7 @@ def _fits(page, selector: str) -> None:
         if not element.is_visible():
             continue  # hidden inputs (the form's tokens)
         box = element.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], selector
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], selector
 
 
 def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(

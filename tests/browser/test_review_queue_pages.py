@@ -3,15 +3,10 @@ off: filters, the bulk proposal, assignment to a reviewer of one tổ dân phố
 Under CI=true a missing browser fails the run instead of skipping it."""
 
 import os
-import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
 from factories import PASSWORD, make_citizen, make_staff, submitted_application
-from flask import Flask
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
 from workflows import assignment, hamlets
 from workflows.actors import SYSTEM_ACTOR
@@ -20,35 +15,8 @@ from workflows.vocabulary import ApplicationState, Role
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PHONE = {"width": 360, "height": 740}
 SHOTS = os.environ.get("CDHT_SCREENSHOTS")
 WARD = "00070"
-
-if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":
-    pytest.skip("Chromium is not installed (`make system-deps` installs it)", allow_module_level=True)
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # required: an ImportError fails the run
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-
-
-@pytest.fixture
-def phone() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
 
 
 def _sign_in(page, server: str, username: str) -> None:

@@ -16,13 +16,10 @@ from workflows.vocabulary import ApplicationState, Role
 
 from ..database import db
 from ..dispatch import commit
-from ..i18n import message
 from ..uploads import flag, read_file
 from .access import require_role
-from .formats import error_messages
+from .formats import file_errors
 from .reviewer import bp
-
-SHOWN_ERRORS = 50
 
 
 @bp.route("/team", methods=["GET", "POST"])
@@ -58,20 +55,15 @@ def team(actor: Actor) -> object:
         except Invalid as exc:
             s.rollback()
             codes, params = {"scope": next(iter(exc.fields.values()), exc.code)}, dict(exc.params)
-    bad_rows = sorted((int(k.removeprefix("row.")), message(v)) for k, v in codes.items() if k.startswith("row."))
-    if bad_rows and "file" not in codes:
-        codes["file"] = "rows_invalid"
-        params["count"] = len(bad_rows)
-    errors = error_messages({k: v for k, v in codes.items() if not k.startswith("row.")}, ("file", "scope"),
-                            params=params)
+    errors, bad_rows, more_errors = file_errors(codes, params, ("file", "scope"))
     people = list(s.exec(select(User).where(User.ward_code == actor.ward_code, User.role == Role.WARD_REVIEWER,
                                             col(User.active)).order_by(col(User.display_name))))
     held = dict(s.exec(select(Application.assignee_id, func.count())
                        .where(col(Application.assignee_id).in_([p.id for p in people]),
                               Application.state == ApplicationState.SUBMITTED)
                        .group_by(col(Application.assignee_id))).all()) if people else {}
-    return render_template("pages/reviewer/team.html", errors=errors, bad_rows=bad_rows[:SHOWN_ERRORS],
-                           more_errors=max(0, len(bad_rows) - SHOWN_ERRORS), report=report,
+    return render_template("pages/reviewer/team.html", errors=errors, bad_rows=bad_rows, more_errors=more_errors,
+                           report=report,
                            places=hamlets.of_ward(s, actor.ward_code), people=people, held=held,
                            saved=request.args.get("saved"), dry_run=flag("dry_run") or request.method == "GET",
                            labels={"file": gettext("CSV file"), "scope": gettext("Area reviewed")}), \
