@@ -131,7 +131,8 @@ def start_worker(env: dict[str, str], log_path: Path, concurrency: int) -> subpr
              "-n", f"bench-{uuid.uuid4().hex[:6]}@%h"],
             cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 90
-    while b"ready." not in log_path.read_bytes():
+    # Ready, and each pool process has warmed its renderer (worker.py), as a long-running worker has.
+    while b"ready." not in log_path.read_bytes() or log_path.read_bytes().count(b"renderer warm") < concurrency:
         if proc.poll() is not None or time.monotonic() > deadline:
             stop_worker(proc)
             raise RuntimeError("worker did not start:\n" + log_path.read_text())

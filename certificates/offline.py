@@ -52,6 +52,13 @@ _B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 _PEM_RE = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 _KID_RE = re.compile(r"[0-9a-f]{16}")
 _MAX_PAYLOAD = 4096
+# The QR code's compact form (ADR 27, revised): the signed facts' values in this order, without their names, the
+# code (the URL's last segment) and the version; see `Seal.fragment`.
+QR_FORM = 1
+QR_FIELDS = ("name", "dob", "ward_code", "ward_name", "title", "year", "decision_number", "decision_date",
+             "register_number")
+_SEPARATOR = "\x1f"  # ASCII unit separator: never in a name, a number or a date (payload_for refuses it)
+_BASE32_RE = re.compile(r"[A-Z2-7]+")
 
 # Why a certificate does not verify offline (said by the CLI and returned to callers).
 NO_PAYLOAD = "no_payload"  # a PDF without the attachment (issued before offline verification) or a bare URL
@@ -162,13 +169,16 @@ def _nfc(text: str) -> str:
 
 
 def payload_for(data: CertificateData, *, ward_code: str, kid: str) -> dict[str, str | int]:
-    """The signed facts of a certificate (every text in NFC)."""
-    return {
+    """The signed facts of a certificate (every text in NFC); ValueError on a control character in a text."""
+    facts: dict[str, str | int] = {
         "v": VERSION, "code": data.code, "name": _nfc(data.holder_name), "dob": data.date_of_birth.isoformat(),
         "ward_code": ward_code, "ward_name": _nfc(data.issuer_display), "title": _nfc(data.title),
         "year": data.year, "decision_number": _nfc(data.decision_number),
         "decision_date": data.decision_date.isoformat(), "register_number": data.register_number, "kid": kid,
     }
+    if any(isinstance(value, str) and not value.isprintable() for value in facts.values()):
+        raise ValueError("a signed text holds a control character")
+    return facts
 
 
 @dataclass(frozen=True)
@@ -180,8 +190,17 @@ class Seal:
 
     @property
     def fragment(self) -> str:
-        """`p=<payload>&s=<signature>`, both base64url: the fragment of the QR code's URL."""
-        return f"p={b64url(self.payload)}&s={self.signature}"
+        """The QR code's fragment: base32 (RFC 4648, upper case, no padding) of the compact form.
+
+        The compact form is one byte `QR_FORM`, the key id's 8 bytes, the 64-byte signature, then the values of
+        `QR_FIELDS` in UTF-8 joined by U+001F. A checker rebuilds the canonical payload from them, the code taken
+        from the URL, and checks the signature over it. Base32 keeps to the QR code's alphanumeric mode (5.5 bits a
+        character instead of 8): with the URL in byte mode, a certificate's code fits a 65-module symbol at level M.
+        """
+        facts = json.loads(self.payload)
+        values = _SEPARATOR.join(str(facts[name]) for name in QR_FIELDS).encode("utf-8")
+        blob = bytes([QR_FORM]) + bytes.fromhex(facts["kid"]) + unb64url(self.signature) + values
+        return base64.b32encode(blob).decode("ascii").rstrip("=")
 
     def qr_url(self, verify_url: str) -> str:
         """The URL the QR code carries: the verification page, the signed payload in its fragment."""
@@ -219,6 +238,13 @@ def _check(payload_b64: str, signature_b64: str, keys: Mapping[str, PublicKey], 
     try:
         message = unb64url(payload_b64)
         signature = unb64url(signature_b64)
+    except ValueError:
+        return Verdict(False, MALFORMED, source=source)
+    return _check_message(message, signature, keys, source)
+
+
+def _check_message(message: bytes, signature: bytes, keys: Mapping[str, PublicKey], source: str) -> Verdict:
+    try:
         if len(message) > _MAX_PAYLOAD:
             raise ValueError("payload too large")
         facts = json.loads(message.decode("utf-8"))
@@ -289,19 +315,42 @@ def verify(pdf_bytes: bytes, keys: Mapping[str, Any]) -> Verdict:
 
 
 def verify_qr(text: str, keys: Mapping[str, Any]) -> Verdict:
-    """Check the text of a certificate's QR code: the URL's fragment `p=…&s=…`, its code the URL's last segment."""
+    """Check the text of a certificate's QR code: the compact form in the URL's fragment (`Seal.fragment`), the
+    code the URL's last segment. The first certificates' keyed form, `#p=<payload>&s=<signature>`, still checks."""
     keys = _keys(keys)
     parts = urlsplit(text.strip())
+    code = parts.path.rsplit("/", 1)[-1]
+    if not parts.fragment:
+        return Verdict(False, NO_PAYLOAD, source="qr")
+    if _BASE32_RE.fullmatch(parts.fragment):
+        return _check_compact(parts.fragment, code, keys)
     fields = parse_qs(parts.fragment, keep_blank_values=True)
     payload, signature = fields.get("p", []), fields.get("s", [])
-    if not payload and not signature:
-        return Verdict(False, NO_PAYLOAD, source="qr")
     if len(payload) != 1 or len(signature) != 1:
         return Verdict(False, MALFORMED, source="qr")
     verdict = _check(payload[0], signature[0], keys, "qr")
-    if verdict.valid and verdict.facts is not None and parts.path.rsplit("/", 1)[-1] != verdict.facts["code"]:
+    if verdict.valid and verdict.facts is not None and code != verdict.facts["code"]:
         return Verdict(False, MALFORMED, kid=verdict.kid, key_status=verdict.key_status, source="qr")
     return verdict
+
+
+def _check_compact(fragment: str, code: str, keys: Mapping[str, PublicKey]) -> Verdict:
+    """Rebuild the signed payload from the compact form and check its signature."""
+    try:
+        blob = base64.b32decode(fragment + "=" * (-len(fragment) % 8))
+        if len(blob) < 73 or blob[0] != QR_FORM or len(blob) > _MAX_PAYLOAD:
+            raise ValueError("not the compact form")
+        values = blob[73:].decode("utf-8").split(_SEPARATOR)
+        if len(values) != len(QR_FIELDS):
+            raise ValueError("not the compact form's fields")
+        facts: dict[str, str | int] = dict(zip(QR_FIELDS, values, strict=True))
+        year = values[QR_FIELDS.index("year")]
+        if not (year.isascii() and year.isdigit() and str(int(year)) == year):
+            raise ValueError("the year is not a number")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return Verdict(False, MALFORMED, source="qr")
+    facts.update(v=VERSION, code=code, kid=blob[1:9].hex(), year=int(year))
+    return _check_message(canonical_payload(facts), blob[9:73], keys, "qr")
 
 
 def read_qr_codes(pdf_bytes: bytes, *, dpi: int = 300) -> list[str]:

@@ -25,6 +25,10 @@ FAN_OUT = "cdht.fan_out"
 # each and a worker sends the individual tasks: the request makes no broker round trip per certificate.
 FAN_OUT_OVER = 20
 CHUNK = 500
+# A fan-out sends certificate renders in batches this size: one claim and one completion a batch, not a certificate
+# (ADR 32). Small, so that the pool's processes share a decision evenly and a killed one redoes little.
+RENDER_BATCH = 10
+RENDER_BATCH_TASK = "cdht.render_certificates"
 
 
 def send(effects: list[Effect]) -> int:
@@ -59,6 +63,20 @@ def send_each(effects: list[Effect]) -> int:
             sent += 1
         except Exception:  # noqa: BLE001 - the row is in the database; the sweeper will send it again
             log.warning("broker unavailable; %s %s left for the sweeper", effect.kind, effect.entity_id)
+    return sent
+
+
+def send_render_batches(ids: list[str]) -> int:
+    """Send certificate renders RENDER_BATCH ids a message; return how many certificates reached the broker."""
+    task = _celery().tasks[RENDER_BATCH_TASK]
+    sent = 0
+    for start in range(0, len(ids), RENDER_BATCH):
+        batch = ids[start:start + RENDER_BATCH]
+        try:
+            task.apply_async((batch,))
+            sent += len(batch)
+        except Exception:  # noqa: BLE001 - the rows are in the database; the sweeper will send them again
+            log.warning("broker unavailable; %d certificate renders left for the sweeper", len(batch))
     return sent
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from celery import shared_task
@@ -14,7 +15,7 @@ from workflows.effects import Effect, EffectKind
 from workflows.errors import Conflict
 from workflows.models import Certificate
 
-from .dispatch import send_each, unit_of_work
+from .dispatch import send_each, send_render_batches, unit_of_work
 from .runtime import runtime
 
 # The renderer (WeasyPrint, Pango) is looked up inside the task, never at import: web processes import this module
@@ -31,23 +32,9 @@ def render_certificate(certificate_id: str) -> str:
         cert = issuance.claim(session, certificate_id)
         if cert is None:
             return "skipped"
-        snapshot, claimed_version, claimed = dict(cert.snapshot), cert.version, cert
-        key, ward_code = storage_key(cert.year, cert.ward_code, cert.code), cert.ward_code
+        claimed, claimed_version = cert, cert.version
     try:
-        # A crash after storing but before committing leaves the file: adopt it instead of rendering anew.
-        if rt.storage.exists(key):
-            pdf = rt.storage.get(key)
-        else:
-            data = CertificateData.from_payload(snapshot)
-            # The offline payload (QR fragment and attachment) is signed first, then the whole PDF (ADR 27).
-            seal = offline.seal(data, ward_code=ward_code, private_key_pem=rt.signing_key)
-            pdf = certificates.default_renderer().render(data, seal)
-            try:
-                rt.storage.put(key, pdf)
-            except StorageConflict:
-                pdf = rt.storage.get(key)
-        sha256 = hashlib.sha256(pdf).hexdigest()
-        signature = sign(rt.signing_key, signed_payload(snapshot, sha256))
+        key, sha256, signature = _produce(claimed)
     except Exception as exc:
         log.exception("certificate %s failed to render", certificate_id)
         return _give_back(certificate_id, claimed_version, f"{type(exc).__name__}: {exc}")
@@ -60,6 +47,74 @@ def render_certificate(certificate_id: str) -> str:
         # stored is the one it will adopt, so nothing is lost and nothing is issued twice.
         return "claim lost"
     return "issued"
+
+
+@shared_task(name="cdht.render_certificates", acks_late=True)
+def render_certificates(certificate_ids: list[str]) -> dict[str, int]:
+    """A batch of render_certificate (ADR 32): one claim and one completion for up to BATCH certificates, so the
+    bookkeeping's two commits are shared; each file is still stored before anything is marked issued, and a row
+    whose claim or completion races with another run falls back to the one-by-one path."""
+    rt = runtime()
+    try:
+        with session_scope(rt.engine) as session:
+            claimed = issuance.claim_many(session, certificate_ids)
+    except Conflict:  # a row moved between the read and the write: take them one at a time
+        outcomes = [render_certificate(certificate_id) for certificate_id in certificate_ids]
+        return {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
+    counts = {"skipped": len(certificate_ids) - len(claimed)}
+    done: list[issuance.Completion] = []
+    for cert in claimed:
+        try:
+            done.append(issuance.Completion(cert, *_produce(cert)))
+        except Exception as exc:
+            log.exception("certificate %s failed to render", cert.id)
+            outcome = _give_back(cert.id, cert.version, f"{type(exc).__name__}: {exc}")
+            counts[outcome] = counts.get(outcome, 0) + 1
+    try:
+        with session_scope(rt.engine) as session:
+            issuance.complete_many(session, [replace(item, cert=session.merge(item.cert, load=False))
+                                             for item in done], key_id=rt.key_id)
+        counts["issued"] = len(done)
+    except Conflict:
+        for item in done:  # one of the claims was lost: complete the others one by one
+            outcome = _complete_one(item)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _complete_one(item: issuance.Completion) -> str:
+    rt = runtime()
+    try:
+        with session_scope(rt.engine) as session:
+            issuance.complete(session, session.merge(item.cert, load=False), claimed_version=item.cert.version,
+                              storage_key=item.storage_key, sha256=item.sha256, signature=item.signature,
+                              key_id=rt.key_id)
+    except Conflict:
+        return "claim lost"
+    return "issued"
+
+
+def _produce(cert: Certificate) -> tuple[str, str, str]:
+    """Render, store and sign a claimed certificate's PDF; return its storage key, sha256 and signature.
+
+    A crash after storing but before completing leaves the file: it is adopted instead of rendered anew.
+    """
+    rt = runtime()
+    snapshot, ward_code = dict(cert.snapshot), cert.ward_code
+    key = storage_key(cert.year, ward_code, cert.code)
+    if rt.storage.exists(key):
+        pdf = rt.storage.get(key)
+    else:
+        data = CertificateData.from_payload(snapshot)
+        # The offline payload (QR fragment and attachment) is signed first, then the whole PDF (ADR 27).
+        seal = offline.seal(data, ward_code=ward_code, private_key_pem=rt.signing_key)
+        pdf = certificates.default_renderer().render(data, seal)
+        try:
+            rt.storage.put(key, pdf)
+        except StorageConflict:
+            pdf = rt.storage.get(key)
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    return key, sha256, sign(rt.signing_key, signed_payload(snapshot, sha256))
 
 
 def _give_back(certificate_id: str, claimed_version: int, error: str) -> str:
@@ -91,5 +146,8 @@ def sweep_certificates() -> int:
 
 @shared_task(name="cdht.fan_out")
 def fan_out(kind: str, ids: list[str]) -> int:
-    """Send one task per id for a large batch of effects (so the request that earned them sent a few messages)."""
+    """Send the tasks for a large batch of effects (so the request that earned them sent a few messages): renders
+    of certificates in batches of RENDER_BATCH (ADR 32), anything else one task per id."""
+    if EffectKind(kind) == EffectKind.RENDER_CERTIFICATE:
+        return send_render_batches(ids)
     return send_each([Effect(EffectKind(kind), entity_id) for entity_id in ids])

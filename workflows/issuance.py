@@ -1,7 +1,7 @@
 """Certificate issuance as the database sees it: claim, complete, release or fail, sweep, revoke, verify."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,7 +19,7 @@ from .effects import Effect, EffectKind, emit
 from .errors import Conflict
 from .inputs import RevocationInput
 from .models import Certificate, Citizen, Ward
-from .states import apply_event
+from .states import apply_event, apply_event_many
 from .vocabulary import CertificateStatus, Event, VerificationStatus
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,46 @@ def claim(session: Session, certificate_id: str) -> Certificate | None:
     except Conflict:
         return None
     return cert
+
+
+def claim_many(session: Session, certificate_ids: Sequence[str]) -> list[Certificate]:
+    """Take those of the certificates still queued for rendering, in one UPDATE and one audit INSERT (a worker's
+    batch, ADR 32); Conflict if one of them moved between the read and the write (the caller claims one by one).
+
+    On PostgreSQL the read locks the rows and skips those another worker holds, so two batches never wait on each
+    other.
+    """
+    stmt = (select(Certificate)
+            .where(col(Certificate.id).in_(list(certificate_ids)), Certificate.status == CertificateStatus.QUEUED)
+            .order_by(col(Certificate.id)))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    certs = list(session.exec(stmt).all())
+    apply_event_many(session, certs, Event.CLAIM, SYSTEM_ACTOR, also={"claimed_at": now()},
+                     each={"attempts": lambda c: c.attempts + 1},
+                     detail_each=lambda c: {"attempt": c.attempts + 1})
+    return certs
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A claimed certificate's rendered file, as its completion records it."""
+
+    cert: Certificate  # as claimed (merged without loading: no read before the write)
+    storage_key: str
+    sha256: str
+    signature: str
+
+
+def complete_many(session: Session, done: Sequence[Completion], *, key_id: str) -> None:
+    """Mark a worker's batch issued in one UPDATE (each row fenced by its claimed version) and one audit INSERT;
+    Conflict if any claim was lost meanwhile (the caller completes one by one)."""
+    by_id = {item.cert.id: item for item in done}
+    apply_event_many(session, [item.cert for item in done], Event.COMPLETE, SYSTEM_ACTOR,
+                     also={"key_id": key_id, "issued_at": now(), "last_error": None},
+                     each={"storage_key": lambda c: by_id[c.id].storage_key, "sha256": lambda c: by_id[c.id].sha256,
+                           "signature": lambda c: by_id[c.id].signature},
+                     detail_each=lambda c: {"sha256": by_id[c.id].sha256, "key_id": key_id})
 
 
 def complete(
@@ -236,8 +276,12 @@ def verify(session: Session, code: str, *, public_keys: Iterable[bytes], storage
 
 
 def issued_on(cert: Certificate) -> str | None:
-    """The issue date as people in Hà Nội count days (ISO), or None before issuance."""
-    return (cert.issued_at + HANOI_OFFSET).date().isoformat() if cert.issued_at else None
+    """The issue date printed on the certificate (ISO): the decision's date in its date line, not the day a worker
+    happened to render it; None before issuance."""
+    if cert.issued_at is None:
+        return None
+    printed = cert.snapshot.get("signed_on")
+    return printed if isinstance(printed, str) else (cert.issued_at + HANOI_OFFSET).date().isoformat()
 
 
 def certificate_for(session: Session, actor: Actor, code: str) -> Certificate:

@@ -260,13 +260,15 @@ def apply_event(
 def apply_event_many(
     session: Session, objs: Sequence[Governed], event: Event, actor: Actor, *, detail: dict[str, Any] | None = None,
     also: dict[str, Any] | None = None, each: Mapping[str, Callable[[Any], Any]] | None = None,
+    detail_each: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Transition | None:
     """apply_event for many objects of one kind at once (a decision of 5,000): the same checks per object, one
     batched conditional UPDATE (each row fenced by the version read), one batched audit insert; flush.
 
     All or nothing: if any row moved meanwhile, Conflict and the caller rolls back. `also` sets more columns on
     every row in the same statement (e.g. the decision that recognised them); `each` sets columns whose value differs
-    per row, computed from the object (e.g. the scores a bulk proposal confirms).
+    per row, computed from the object (e.g. the scores a bulk proposal confirms), and `detail_each` adds to each audit
+    row's detail (e.g. a certificate's attempt number), computed before the row changes.
     """
     if not objs:
         return None
@@ -279,6 +281,7 @@ def apply_event_many(
     state_column = _KINDS[type(objs[0])].column
     moment = now()
     per_row = {key: [compute(o) for o in objs] for key, compute in (each or {}).items()}
+    details = [{**(detail or {}), **(detail_each(o) if detail_each else {})} for o in objs]
     params = [{"_id": o.id, "_read": o.version, "_next": o.version + 1}
               | {f"_each_{k}": v[n] for k, v in per_row.items()} for n, o in enumerate(objs)]
     values: dict[str, Any] = {**(also or {}), **{k: bindparam(f"_each_{k}") for k in per_row},
@@ -304,7 +307,7 @@ def apply_event_many(
     session.execute(insert(AuditEvent), [
         {"at": moment, "actor_id": actor.user_id, "actor_role": actor.role.value, "entity_type": kind.value,
          "entity_id": obj.id, "event": event.value, "from_state": state.value, "to_state": first.next_state.value,
-         "detail": detail or {}} for obj, state in zip(objs, previous, strict=True)])
+         "detail": row_detail} for obj, state, row_detail in zip(objs, previous, details, strict=True)])
     if first.effect is not None:
         for obj in objs:
             emit(session, Effect(first.effect, obj.id))

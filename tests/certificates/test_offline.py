@@ -1,5 +1,6 @@
 """Offline verification: the signed payload in the QR code and attached to a PDF/A-3b, checked with keys only."""
 
+import base64
 import io
 import json
 import shutil
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from PIL import Image
 from factories import sample_certificate
 
 from certificates import offline
 from certificates.offline import BadKeys, b64url, keys_document, parse_keys, seal, unb64url, verify, verify_qr
-from certificates.render import CertificateRenderer
+from certificates.render import CertificateRenderer, qr_png
 from certificates.signing import canonical_payload, generate_private_key_pem, public_key_pem, sign
 
 DATA = sample_certificate()
@@ -208,18 +210,68 @@ def test_the_qr_code_is_the_verify_url_with_the_payload_in_its_fragment(sealed_p
     assert verdict.facts == verify(sealed_pdf, keys_of(new_key)).facts
 
 
+def _compact(fragment: str) -> tuple[bytes, list[str]]:
+    blob = base64.b32decode(fragment + "=" * (-len(fragment) % 8))
+    return blob[:73], blob[73:].decode("utf-8").split("\x1f")
+
+
+def _fragment(head: bytes, values: list[str]) -> str:
+    return base64.b32encode(head + "\x1f".join(values).encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def test_the_qr_fragment_is_compact_base32(sealed_pdf: bytes, new_key: bytes) -> None:
+    fragment = qr_text(sealed_pdf).split("#", 1)[1]
+    assert set(fragment) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")  # the QR code's alphanumeric mode
+    head, values = _compact(fragment)
+    assert head[0] == offline.QR_FORM and head[1:9].hex() == verify(sealed_pdf, keys_of(new_key)).kid
+    assert values[0] == unicodedata.normalize("NFC", DATA.holder_name) and len(values) == len(offline.QR_FIELDS)
+
+
 def test_a_tampered_qr_text_fails(sealed_pdf: bytes, new_key: bytes, old_key: bytes) -> None:
     text = qr_text(sealed_pdf)
     url, fragment = text.split("#", 1)
-    params = dict(part.split("=", 1) for part in fragment.split("&"))
-    facts = json.loads(unb64url(params["p"]))
-    forged = b64url(canonical_payload({**facts, "name": "Kẻ Giả Mạo"}))
-    assert verify_qr(f"{url}#p={forged}&s={params['s']}", keys_of(new_key)).reason == offline.BAD_SIGNATURE
+    head, values = _compact(fragment)
+    keys = keys_of(new_key)
+    forged = [("Kẻ Giả Mạo" if n == 0 else v) for n, v in enumerate(values)]
+    assert verify_qr(f"{url}#{_fragment(head, forged)}", keys).reason == offline.BAD_SIGNATURE
     assert verify_qr(text, keys_of(old_key)).reason == offline.UNKNOWN_KEY
     other_url = url.replace(DATA.code, "00000-11111")  # a genuine payload under another certificate's URL
-    assert verify_qr(f"{other_url}#{fragment}", keys_of(new_key)).reason == offline.MALFORMED
-    assert verify_qr(url, keys_of(new_key)).reason == offline.NO_PAYLOAD
-    assert verify_qr(f"{url}#p={params['p']}", keys_of(new_key)).reason == offline.MALFORMED
+    assert verify_qr(f"{other_url}#{fragment}", keys).reason == offline.BAD_SIGNATURE
+    assert verify_qr(url, keys).reason == offline.NO_PAYLOAD
+    year = offline.QR_FIELDS.index("year")
+    for broken in (fragment[:60], fragment.lower(), _fragment(b"\x02" + head[1:], values),
+                   _fragment(head, values[:-1]), _fragment(head, [*values, "x"]),
+                   _fragment(head, [("0" + v if n == year else v) for n, v in enumerate(values)]),
+                   _fragment(head, [("２０２５" if n == year else v) for n, v in enumerate(values)])):
+        assert verify_qr(f"{url}#{broken}", keys).reason == offline.MALFORMED, broken
+
+
+def test_the_first_keyed_qr_form_still_verifies(new_key: bytes) -> None:
+    sealed = seal(DATA, ward_code=WARD, private_key_pem=new_key)
+    url = DATA.verify_url
+    keyed = f"{url}#p={b64url(sealed.payload)}&s={sealed.signature}"
+    assert verify_qr(keyed, keys_of(new_key)).valid
+    forged = b64url(canonical_payload({**json.loads(sealed.payload), "name": "Kẻ Giả Mạo"}))
+    assert verify_qr(f"{url}#p={forged}&s={sealed.signature}", keys_of(new_key)).reason == offline.BAD_SIGNATURE
+    assert verify_qr(f"{url}#p={b64url(sealed.payload)}", keys_of(new_key)).reason == offline.MALFORMED
+    other_url = url.replace(DATA.code, "00000-11111")
+    assert verify_qr(keyed.replace(url, other_url), keys_of(new_key)).reason == offline.MALFORMED
+
+
+def test_a_control_character_is_never_signed(new_key: bytes) -> None:
+    with pytest.raises(ValueError, match="control character"):
+        seal(replace(DATA, holder_name="Lê\x1fVăn"), ward_code=WARD, private_key_pem=new_key)
+
+
+@pytest.mark.parametrize(("name", "modules"), [("Nguyễn Thị Hương", 65),
+                                               ("Nguyễn Thị Thanh Hương Ngọc Diễm Phương", 73)])
+def test_the_qr_symbol_stays_small_enough_to_print(new_key: bytes, name: str, modules: int) -> None:
+    """A usual name fits a 65-module symbol at level M, 0.41 mm a module on the 30 mm print with its quiet zone; a
+    name twice as long, 73 modules (0.37 mm): both read by a phone's camera from the paper."""
+    data = replace(DATA, holder_name=name)
+    text = seal(data, ward_code=WARD, private_key_pem=new_key).qr_url(data.verify_url)
+    with Image.open(io.BytesIO(qr_png(text))) as image:
+        assert image.size[0] <= modules + 8, image.size
 
 
 def test_qr_and_attachment_must_agree(sealed_pdf: bytes, new_key: bytes, renderer: CertificateRenderer) -> None:

@@ -41,5 +41,17 @@ def test_many_effects_leave_the_request_as_a_few_fan_out_messages(app, sent) -> 
 
     sent.clear()
     fan_out = app.extensions["celery"].tasks["cdht.fan_out"]
-    assert fan_out(RENDER.value, chunks[0]) == len(chunks[0])  # the worker's side: one render task per id
-    assert [args for _name, args, _options in sent] == [(i,) for i in chunks[0]]
+    big = max(chunks, key=len)
+    assert fan_out(RENDER.value, big) == len(big)  # the worker's side: renders in batches (ADR 32)
+    assert {name for name, _args, _options in sent} == {dispatch.RENDER_BATCH_TASK}
+    batches = [args[0] for _name, args, _options in sent]
+    assert [i for batch in batches for i in batch] == big
+    assert max(len(b) for b in batches) == dispatch.RENDER_BATCH and len(batches) == -(-len(big) // dispatch.RENDER_BATCH)
+
+
+def test_other_effects_fan_out_one_task_each(app, sent) -> None:
+    with app.app_context():
+        fan_out = app.extensions["celery"].tasks["cdht.fan_out"]
+        assert fan_out(EffectKind.RENDER_DECISION.value, ["d1", "d2"]) == 2
+    assert sent == [("cdht.render_decision_document", ("d1",), {"countdown": None}),
+                    ("cdht.render_decision_document", ("d2",), {"countdown": None})]

@@ -135,3 +135,83 @@ def test_failed_renders_wait_longer_each_time_then_fail(api, session: Session, r
             assert sent == [((cert_id,), {"countdown": delay.total_seconds()})]
         else:
             assert cert.status == "failed" and sent == []  # out of attempts: nothing more is sent
+
+
+# ---- the batch task (ADR 32) ----------------------------------------------------------------------------------------
+
+
+def _queued_many(api, session: Session, count: int) -> list[str]:
+    """Certificates queued by real decisions (one each, so that their numbers differ); their ids."""
+    ids = []
+    for n in range(count):
+        number = f"{60 + n}/QĐ-UBND"
+        make_staff(session, "ward_reviewer", username=f"rev-{number}")
+        make_staff(session, "ward_chair", username=f"chair-{number}")
+        aid, _decision = api.recognised(citizen_data(year=1980 + n), number)
+        ids.append(session.exec(select(Certificate.id).where(Certificate.application_id == aid)).one())
+    return ids
+
+
+def _events(session: Session, cert_id: str) -> list[tuple[str, dict]]:
+    return [(e.event, e.detail) for e in session.exec(select(AuditEvent).where(
+        col(AuditEvent.entity_id) == cert_id).order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+        if e.event in ("claim", "complete", "release")]
+
+
+def test_a_batch_is_claimed_and_completed_together_each_audited(app, api, session: Session, monkeypatch) -> None:
+    ids = _queued_many(api, session, 3)
+    rt = app.extensions["cdht"]
+    renderer = Renderer()
+    monkeypatch.setattr(certificates, "default_renderer", lambda: renderer)
+    assert app.extensions["celery"].tasks["cdht.render_certificate"](ids[0]) == "issued"  # one done already
+    batch = app.extensions["celery"].tasks["cdht.render_certificates"]
+    assert batch([*ids, "no-such-id"]) == {"skipped": 2, "issued": 2}
+    assert renderer.calls == 3  # each certificate rendered once
+    session.expire_all()
+    for cert_id in ids:
+        cert = session.get(Certificate, cert_id)
+        assert (cert.status, cert.attempts) == ("issued", 1)
+        events = _events(session, cert_id)
+        assert [e for e, _d in events] == ["claim", "complete"]
+        assert events[0][1]["attempt"] == 1 and events[1][1] == {"sha256": cert.sha256, "key_id": rt.key_id}
+        assert verify(rt.public_key, signed_payload(cert.snapshot, cert.sha256), cert.signature)
+        assert issuance.verify(session, cert.code, public_keys=[rt.public_key], storage=rt.storage).status == "valid"
+
+
+def test_a_failure_in_a_batch_is_given_back_alone(app, api, session: Session, sent, monkeypatch) -> None:
+    ids = _queued_many(api, session, 3)
+    failing = session.get(Certificate, ids[1]).code
+
+    class Flaky(Renderer):
+        def render(self, data, seal=None) -> bytes:
+            if data.code == failing:
+                raise RuntimeError("boom")
+            return super().render(data, seal)
+
+    monkeypatch.setattr(certificates, "default_renderer", lambda: Flaky())
+    sent.clear()  # the decisions' own render tasks
+    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"skipped": 0, "failed": 1,
+                                                                                "issued": 2}
+    session.expire_all()
+    statuses = [session.get(Certificate, cert_id).status for cert_id in ids]
+    assert statuses == ["issued", "queued", "issued"]
+    assert sent == [((ids[1],), {"countdown": float(webapp.tasks.RETRY_DELAYS[0])})]  # its own retry, delayed
+
+
+def test_a_claim_lost_in_a_batch_leaves_the_others_issued(app, api, session: Session, sent, monkeypatch) -> None:
+    ids = _queued_many(api, session, 3)
+    engine = app.extensions["cdht"].engine
+
+    def sweeper_then_other_worker() -> None:
+        with Session(engine) as other:  # while the batch renders, the sweeper takes one row to another worker
+            issuance.give_back(other, other.get(Certificate, ids[2]), "worker lost while rendering")
+            assert issuance.claim(other, ids[2]) is not None
+            other.commit()
+
+    renderer = Renderer(during=sweeper_then_other_worker)
+    monkeypatch.setattr(certificates, "default_renderer", lambda: renderer)
+    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"skipped": 0, "issued": 2,
+                                                                                "claim lost": 1}
+    session.expire_all()
+    assert [session.get(Certificate, cert_id).status for cert_id in ids] == ["issued", "issued", "rendering"]
+    assert [_completions(session, cert_id) for cert_id in ids] == [1, 1, 0]

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import secrets
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import issued_certificate
@@ -106,3 +107,17 @@ def test_revoked_certificate_still_checked_and_shown_as_revoked(api, session: Se
     assert rv.status_code == 200, rv.json
     body = api.call("GET", f"/api/v1/verify/{cert.code}").json
     assert (body["valid"], body["status"], body["reason"]) == (False, "revoked", "Cấp nhầm người")
+
+
+def test_the_issue_date_shown_is_the_decisions_as_printed(api, session: Session, app, client) -> None:
+    """A worker that renders days after the decision does not move the date: the page shows the printed one."""
+    cert = _issued(api, session, app)
+    printed = cert.snapshot["signed_on"]
+    cert.issued_at = datetime.fromisoformat(printed).replace(tzinfo=UTC) + timedelta(days=3, hours=20)
+    session.add(cert)
+    session.commit()
+    body = api.call("GET", f"/api/v1/verify/{cert.code}").json
+    assert body["issued_on"] == printed
+    day = date.fromisoformat(printed)
+    _status, _word, html = _page_word(client, cert.code)
+    assert f"{day.day:02d}/{day.month:02d}/{day.year}" in html

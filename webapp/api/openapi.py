@@ -316,7 +316,8 @@ PATHS: dict[str, dict[str, Any]] = {
         "publishedKeys", "certificates", "The public keys that verify certificates offline",
         {"200": ok("PublishedKeys")}, security=PUBLIC,
         description="The active key first, then retired ones. A certificate's QR code carries its signed payload in "
-                    "the URL fragment `#p=<base64url>&s=<base64url>`, and its PDF attaches the same as "
+                    "the URL fragment (base32 of the form byte, key id, signature and the payload's values; "
+                    "docs/api.md), and its PDF attaches the same as "
                     "`cdht-payload.json` (ADR 27); cacheable for an hour.")},
     "/verify/{code}": {"get": op(
         "verifyPage", "certificates", "Public verification page (the QR code on every certificate leads here)",
