@@ -8,9 +8,12 @@ from webapp import create_app
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
+# WeasyPrint logs each step of every render at INFO ("Step 1 - Fetching and parsing HTML", a line a page of a
+# decision's list): thousands of lines a decision, and their cost. Its warnings and errors still show.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-@worker_process_init.connect
+@worker_process_init.connect  # type: ignore[untyped-decorator]
 def warm_renderer(**_kwargs: object) -> None:
     """Load fonts and stylesheets and render once in each pool process as it starts (about a second), so that the
     first certificate of a decision does not pay for it. Only workers import WeasyPrint; web processes never do."""

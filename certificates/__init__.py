@@ -33,11 +33,12 @@ if TYPE_CHECKING:
         ResourceRefused,
         TemplateFolderFetcher,
         default_renderer,
+        release_memory,
     )
 
 # Rendering pulls in WeasyPrint and Pango (a third of a second, tens of MB): load it only when asked for,
 # so that the web process can check codes and signatures without it.
-_LAZY = {"CertificateRenderer", "ResourceRefused", "TemplateFolderFetcher", "default_renderer"}
+_LAZY = {"CertificateRenderer", "ResourceRefused", "TemplateFolderFetcher", "default_renderer", "release_memory"}
 
 
 def __getattr__(name: str) -> Any:
@@ -69,6 +70,7 @@ __all__ = [
     "normalise_code",
     "offline",
     "public_key_pem",
+    "release_memory",
     "sign",
     "signed_payload",
     "storage_from_url",

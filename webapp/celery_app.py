@@ -47,6 +47,9 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,  # bounded by the attempts counter in the database
         worker_prefetch_multiplier=1,
+        # WeasyPrint's memory grows with the documents a process has rendered (a decision's list of thousands most):
+        # a pool process past this many KiB is replaced after its task, and the new one warms up (ADR 32).
+        worker_max_memory_per_child=settings.worker_max_memory_mb * 1024,
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],

@@ -152,12 +152,16 @@ def register(app: Flask) -> None:
 
     @app.cli.command("sweep")
     def sweep() -> None:
-        """Re-enqueue certificates stuck in queued or rendering."""
-        from workflows import issuance
+        """Re-enqueue certificates stuck in queued or rendering, and decision documents and batches whose message
+        was lost."""
+        from workflows import batches, decision_documents, issuance
 
         with session_scope(runtime().engine) as session:
             ids = issuance.sweep(session)
-        click.echo(f"re-enqueued {send(take_ready(session))} of {len(ids)} certificates")
+            documents, prepared = decision_documents.sweep(session), batches.sweep(session)
+        sent, found = send(take_ready(session)), len(ids) + len(documents) + len(prepared)
+        click.echo(f"re-enqueued {sent} of {found}: {len(ids)} certificates, {len(documents)} decision documents, "
+                   f"{len(prepared)} batches")
 
     @app.cli.command("retry-failed")
     def retry_failed() -> None:

@@ -38,6 +38,7 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     proxy_hops: int = 0
     task_always_eager: bool = False
+    worker_max_memory_mb: int = 300  # a pool process whose peak passed this is replaced after its task (ADR 32)
 
     @property
     def embedded_broker(self) -> bool:
@@ -72,6 +73,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     if not hops.isascii() or not hops.isdigit():
         raise ConfigError("PROXY_HOPS must be a whole number (reverse proxies in front of the web app)")
     s.proxy_hops = int(hops)
+    memory = e.get("WORKER_MAX_MEMORY_MB", str(s.worker_max_memory_mb))
+    if not memory.isascii() or not memory.isdigit() or int(memory) < 100:
+        raise ConfigError("WORKER_MAX_MEMORY_MB must be a whole number of megabytes, at least 100")
+    s.worker_max_memory_mb = int(memory)
     secret = e.get("SECRET_KEY", "")
     if mode == "production":
         required = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "SIGNING_KEY_PATH",

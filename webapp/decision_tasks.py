@@ -34,6 +34,7 @@ def render_decision_document(decision_id: str) -> str:
         pdf = rt.storage.get(key)
     else:
         pdf = certificates.default_renderer().render_decision(data)
+        certificates.release_memory()
         try:
             rt.storage.put(key, pdf)
         except StorageConflict:

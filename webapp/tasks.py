@@ -9,7 +9,7 @@ from celery import shared_task
 
 import certificates
 from certificates import CertificateData, StorageConflict, offline, sign, signed_payload, storage_key
-from workflows import issuance
+from workflows import batches, decision_documents, issuance
 from workflows.db import session_scope
 from workflows.effects import Effect, EffectKind
 from workflows.errors import Conflict
@@ -136,12 +136,16 @@ def _give_back(certificate_id: str, claimed_version: int, error: str) -> str:
 
 @shared_task(name="cdht.sweep_certificates")
 def sweep_certificates() -> int:
-    """Re-enqueue certificates stuck in queued (lost message) or rendering (dead worker)."""
+    """Re-enqueue certificates stuck in queued (lost message) or rendering (dead worker), and decision documents and
+    batches whose message was lost."""
     with unit_of_work(runtime().engine) as session:
         ids = issuance.sweep(session)
+        documents, prepared = decision_documents.sweep(session), batches.sweep(session)
     if ids:
         log.info("sweeper re-enqueued %d certificates", len(ids))
-    return len(ids)
+    if documents or prepared:
+        log.info("sweeper re-sent %d decision documents and %d batches", len(documents), len(prepared))
+    return len(ids) + len(documents) + len(prepared)
 
 
 @shared_task(name="cdht.fan_out")

@@ -24,7 +24,8 @@ from .models import Certificate, CertificateBatch, Decision
 from .vocabulary import CertificateStatus
 
 MAX_ATTEMPTS = 5
-# A batch still preparing after this long is presumed lost by the broker: the next request sends it again.
+# A batch still preparing after this long is presumed lost by the broker: the sweeper, or the next request, sends it
+# again.
 PREPARING_GRACE = timedelta(minutes=15)
 
 
@@ -100,6 +101,20 @@ def request(session: Session, actor: Actor, decision_id: str, *,
         session.add(batch)
         emit(session, Effect(EffectKind.PREPARE_BATCH, batch.id))
     return found.decision, batch
+
+
+def sweep(session: Session) -> list[str]:
+    """Send again the batches preparing longer than the grace (a lost message); return their ids."""
+    moment = now()
+    stale = session.exec(select(CertificateBatch).where(
+        CertificateBatch.status == BatchStatus.PREPARING,
+        col(CertificateBatch.requested_at) < moment - PREPARING_GRACE)).all()
+    for batch in stale:
+        batch.requested_at = moment
+        session.add(batch)
+        emit(session, Effect(EffectKind.PREPARE_BATCH, batch.id))
+    session.flush()
+    return [b.id for b in stale]
 
 
 @dataclass(frozen=True)

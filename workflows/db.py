@@ -70,6 +70,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 _INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def redo_safe_commit(session: Session) -> None:
+    """Let this transaction's commit return before PostgreSQL has flushed it to disk (`synchronous_commit` off for
+    this transaction only; SQLite unchanged).
+
+    Only for writes that are redone if lost: a server crash may forget the last fraction of a second of such commits,
+    never corrupts, and never makes a later commit visible without an earlier one. A worker's claim and completion
+    of certificates are such writes (ADR 32): a lost claim is claimed again, a lost completion is swept and completed
+    again from the file stored (with fsync) before it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def dialect_insert(session: Session, model: Any) -> Any:
     """An INSERT of the session's dialect, which knows ON CONFLICT (both of ours do)."""
     return _INSERTS[session.get_bind().dialect.name](model)

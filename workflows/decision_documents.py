@@ -4,11 +4,15 @@ The data is read by the worker right after the decision commits; the file, once 
 correction of a name reissues a certificate, not the decision, whose list stays as signed).
 """
 
+from datetime import timedelta
+
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from certificates.decision import DecisionData, ListedCitizen, decision_storage_key
 
 from .actors import Actor
+from .clock import now
 from .effects import Effect, EffectKind, emit
 from .errors import Conflict, NotFound
 from .models import Application, Certificate, Citizen, Decision, Ward
@@ -23,9 +27,28 @@ TARGET_GROUPS = {TargetGroup.RESIDENT: "Người dân", TargetGroup.WORKER: "Ng�
                  TargetGroup.LEARNER: "Học sinh, sinh viên, học viên"}
 
 
+# A document still queued after this long is presumed lost by the broker: the sweeper sends its render again (at
+# most once a grace, so that a document that cannot be rendered is not sent every minute).
+QUEUED_GRACE = timedelta(minutes=15)
+
+
 def queue(session: Session, decision: Decision) -> None:
     """Earn the render of a decision written with its document `queued` (the task is sent after the commit)."""
     emit(session, Effect(EffectKind.RENDER_DECISION, decision.id))
+
+
+def sweep(session: Session) -> list[str]:
+    """Send again the renders of documents queued longer than the grace (a lost message); return their decisions."""
+    moment = now()
+    stale = session.exec(select(Decision).where(
+        Decision.document_status == QUEUED,
+        func.coalesce(col(Decision.document_queued_at), col(Decision.created_at)) < moment - QUEUED_GRACE)).all()
+    for decision in stale:
+        decision.document_queued_at = moment
+        session.add(decision)
+        queue(session, decision)
+    session.flush()
+    return [d.id for d in stale]
 
 
 def document_data(session: Session, decision: Decision) -> DecisionData:

@@ -15,6 +15,7 @@ from .actors import SYSTEM_ACTOR, Actor
 from .cccd import check as check_cccd
 from .cccd import mask
 from .clock import HANOI_OFFSET, now
+from .db import redo_safe_commit
 from .effects import Effect, EffectKind, emit
 from .errors import Conflict
 from .inputs import RevocationInput
@@ -50,6 +51,7 @@ def claim_many(session: Session, certificate_ids: Sequence[str]) -> list[Certifi
     On PostgreSQL the read locks the rows and skips those another worker holds, so two batches never wait on each
     other.
     """
+    redo_safe_commit(session)
     stmt = (select(Certificate)
             .where(col(Certificate.id).in_(list(certificate_ids)), Certificate.status == CertificateStatus.QUEUED)
             .order_by(col(Certificate.id)))
@@ -75,6 +77,7 @@ class Completion:
 def complete_many(session: Session, done: Sequence[Completion], *, key_id: str) -> None:
     """Mark a worker's batch issued in one UPDATE (each row fenced by its claimed version) and one audit INSERT;
     Conflict if any claim was lost meanwhile (the caller completes one by one)."""
+    redo_safe_commit(session)
     by_id = {item.cert.id: item for item in done}
     apply_event_many(session, [item.cert for item in done], Event.COMPLETE, SYSTEM_ACTOR,
                      also={"key_id": key_id, "issued_at": now(), "last_error": None},

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image
 from factories import sample_certificate
+from PIL import Image
 
 from certificates import offline
 from certificates.offline import BadKeys, b64url, keys_document, parse_keys, seal, unb64url, verify, verify_qr

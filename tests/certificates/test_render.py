@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from factories import sample_certificate
+from PIL import Image, ImageChops
 
 from certificates import CertificateData
 from certificates.render import (
@@ -323,3 +324,20 @@ def test_same_data_gives_the_same_bytes(renderer: CertificateRenderer, tmp_path:
     # The creation date comes from the data (signed_on), not from the clock.
     info = " ".join(run(tool("pdfinfo"), "-isodates", str(pdf)).split())
     assert "CreationDate: 2025-08-04T00:00:00Z" in info
+
+
+@pytest.mark.parametrize("data", [DATA, replace(RARE, honorific="Bà", signing_line="KT. CHỦ TỊCH",
+                                                signer_title="PHÓ CHỦ TỊCH")])
+def test_the_lean_user_agent_stylesheet_draws_the_same_page(data: CertificateData, tmp_path: Path) -> None:
+    """certificate-ua.css stands in for WeasyPrint's own defaults and the whitespace between tags is dropped (ADR 32):
+    the page must not move by a pixel."""
+    pages = []
+    for lean in (True, False):
+        own = CertificateRenderer()
+        own.lean_user_agent = lean
+        pdf = tmp_path / f"lean-{lean}.pdf"
+        pdf.write_bytes(own.render(data))
+        run(tool("pdftoppm"), "-png", "-r", "150", "-singlefile", str(pdf), str(tmp_path / f"lean-{lean}"))
+        pages.append(Image.open(tmp_path / f"lean-{lean}.png").convert("RGB"))
+    assert pages[0].size == pages[1].size
+    assert ImageChops.difference(pages[0], pages[1]).getbbox() is None

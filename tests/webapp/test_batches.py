@@ -3,6 +3,7 @@ the task (called directly here, as a worker would), asked for once, cached per l
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pikepdf
 import pytest
@@ -198,3 +199,20 @@ def test_a_failing_batch_is_retried_with_backoff_then_failed_and_retried_from_th
     assert f"/chair/decisions/{decision_id}/certificates.zip" in page
     rv = pages.get(f"/chair/decisions/{decision_id}/certificates.pdf")
     assert rv.status_code == 200 and rv.mimetype == "application/pdf"
+
+
+def test_a_lost_batch_message_is_sent_again_by_the_sweeper(api, session: Session, app, sent) -> None:
+    decision_id, chair = _decision(api, session, app)
+    rv = api.call("GET", f"/api/v1/decisions/{decision_id}/certificates.zip", chair)
+    assert rv.status_code == 409  # asked for: preparing, its message lost (recorded, not run)
+    batch = session.exec(select(CertificateBatch).where(CertificateBatch.decision_id == decision_id)).one()
+    sent.clear()
+    cli = app.test_cli_runner()
+    assert "0 batches" in cli.invoke(args=["sweep"]).output and _prepared(sent) == []  # within the grace
+    batch.requested_at = batch.requested_at - batches.PREPARING_GRACE - timedelta(minutes=1)
+    session.add(batch)
+    session.commit()
+    assert "1 batches" in cli.invoke(args=["sweep"]).output
+    assert [args for args, _options in _prepared(sent)] == [(batch.id,)]
+    assert "0 batches" in cli.invoke(args=["sweep"]).output  # not again before another grace
+    assert _prepare(app, session, decision_id) == "ready"

@@ -12,8 +12,10 @@ PRODUCTION = {
 
 
 def test_production_settings_accepted(tmp_path) -> None:
-    settings = from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "PROXY_HOPS": "1"})
+    settings = from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "PROXY_HOPS": "1",
+                         "WORKER_MAX_MEMORY_MB": "300"})
     assert settings.proxy_hops == 1 and settings.public_base_url == "https://cdht.hanoi.gov.vn"
+    assert settings.worker_max_memory_mb == 300
 
 
 @pytest.mark.parametrize("missing", sorted(set(PRODUCTION) - {"CDHT_ENV"}))
@@ -24,7 +26,8 @@ def test_production_needs_every_variable(tmp_path, missing: str) -> None:
 
 
 @pytest.mark.parametrize(("key", "value"), [("SECRET_KEY", "short"), ("RATELIMIT_STORAGE_URI", "memory://"),
-                                            ("PROXY_HOPS", "two")])
+                                            ("PROXY_HOPS", "two"), ("WORKER_MAX_MEMORY_MB", "50"),
+                                            ("WORKER_MAX_MEMORY_MB", "lots")])
 def test_production_refuses_unsafe_values(tmp_path, key: str, value: str) -> None:
     with pytest.raises(ConfigError):
         from_env({**PRODUCTION, key: value, "CDHT_INSTANCE_PATH": str(tmp_path)})

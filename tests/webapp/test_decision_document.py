@@ -3,6 +3,7 @@
 import hashlib
 import subprocess
 import unicodedata
+from datetime import timedelta
 
 from factories import citizen_data, make_staff, signed_in
 from sqlmodel import Session
@@ -46,3 +47,32 @@ def test_the_decision_document_is_rendered_after_the_commit_and_downloaded(app, 
     assert f"/chair/decisions/{decided['id']}/pdf" in html
     download = page.get(f"/chair/decisions/{decided['id']}/pdf")
     assert download.status_code == 200 and download.data == rv.data
+
+
+def test_a_lost_document_message_is_sent_again_by_the_sweeper_once_a_grace(app, api, session: Session,
+                                                                           monkeypatch) -> None:
+    from celery.app.task import Task
+
+    number = "89/QĐ-UBND"
+    make_staff(session, "ward_reviewer", username=f"rev-{number}")
+    make_staff(session, "ward_chair", username=f"chair-{number}")
+    _aid, decided = api.recognised(citizen_data(), number)  # its document's message: lost (never run here)
+    sent: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: sent.append(
+        (self.name, tuple(args or ()))))
+    cli = app.test_cli_runner()
+    assert "0 decision documents" in cli.invoke(args=["sweep"]).output  # within the grace: nothing yet
+    decision = session.get(Decision, decided["id"])
+    decision.created_at = decision.created_at - timedelta(minutes=16)
+    session.add(decision)
+    session.commit()
+    assert "1 decision documents" in cli.invoke(args=["sweep"]).output
+    assert sent == [("cdht.render_decision_document", (decided["id"],))]
+    assert "0 decision documents" in cli.invoke(args=["sweep"]).output  # not again before another grace
+    assert app.extensions["celery"].tasks["cdht.render_decision_document"](decided["id"]) == "issued"
+    session.expire_all()
+    decision = session.get(Decision, decided["id"])
+    decision.document_queued_at = decision.created_at - timedelta(hours=1)
+    session.add(decision)
+    session.commit()
+    assert "0 decision documents" in cli.invoke(args=["sweep"]).output  # issued: never sent again

@@ -46,7 +46,8 @@ def test_many_effects_leave_the_request_as_a_few_fan_out_messages(app, sent) -> 
     assert {name for name, _args, _options in sent} == {dispatch.RENDER_BATCH_TASK}
     batches = [args[0] for _name, args, _options in sent]
     assert [i for batch in batches for i in batch] == big
-    assert max(len(b) for b in batches) == dispatch.RENDER_BATCH and len(batches) == -(-len(big) // dispatch.RENDER_BATCH)
+    assert max(len(b) for b in batches) == dispatch.RENDER_BATCH
+    assert len(batches) == -(-len(big) // dispatch.RENDER_BATCH)
 
 
 def test_other_effects_fan_out_one_task_each(app, sent) -> None:

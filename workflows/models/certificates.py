@@ -32,6 +32,7 @@ class Decision(SQLModel, table=True):
     document_status: str | None = Field(default=None, max_length=10)
     document_key: str | None = Field(default=None, max_length=200)
     document_sha256: str | None = Field(default=None, max_length=64)
+    document_queued_at: datetime | None = None  # when its render was last re-sent by the sweeper (None: created_at)
 
 
 class Certificate(SQLModel, table=True):
