@@ -18,7 +18,8 @@ Prints one JSON line:
 - `worker_peak_mb`: the highest resident memory (VmHWM) of any process of the Redis worker after it issued
   `--memory-after` certificates (target < 250); `worker_replaced`: pool processes Celery replaced meanwhile for
   passing WORKER_MAX_MEMORY_MB (their peak left with them: a figure to read with it).
-Progress goes to stderr; exit 1 if a run did not issue every certificate intact.
+Progress goes to stderr; exit 1 if a run did not issue every certificate (its stored PDF matching its SHA-256) and
+store the decision document.
 """
 
 from __future__ import annotations
@@ -245,6 +246,19 @@ def _peak_mb(pids: list[int]) -> float:
     return round(peak_kb / 1024, 1)
 
 
+def intact(rt: Any, decision_id: str, expected: int) -> bool:
+    """Every certificate of the decision issued, its stored PDF matching its SHA-256."""
+    from sqlmodel import Session, select
+
+    from workflows.models import Certificate
+
+    with Session(rt.engine) as session:
+        certs = session.exec(select(Certificate).where(Certificate.decision_id == decision_id,
+                                                       Certificate.status == "issued")).all()
+        return len(certs) == expected and all(
+            hashlib.sha256(rt.storage.get(c.storage_key)).hexdigest() == c.sha256 for c in certs)
+
+
 def end_to_end(kind: str, n: int, concurrency: int, memory_after: int) -> tuple[float, float | None, int, bool]:
     """Issue N certificates through a real worker pool; return the rate, the peak memory after `memory_after`
     certificates (only when asked: more decisions follow the timed one on the same worker), how many pool processes
@@ -260,6 +274,7 @@ def end_to_end(kind: str, n: int, concurrency: int, memory_after: int) -> tuple[
     from workflows.db import session_scope
     from workflows.decisions import record_decision
     from workflows.inputs import DecisionInput, parse
+    from workflows.models import Decision
     from workflows.seed import seed_reference
 
     with tempfile.TemporaryDirectory(prefix="cdht_bench_") as tmp, run.runtime_env(kind, Path(tmp)) as env:
@@ -291,12 +306,16 @@ def end_to_end(kind: str, n: int, concurrency: int, memory_after: int) -> tuple[
                     with app.app_context():
                         commit(session)
                     committed = time.perf_counter()
-                    issued, deadline = 0, committed + 60 + 3 * len(batch)
-                    while issued < len(batch) and time.perf_counter() < deadline and worker.poll() is None:
+                    issued, deadline, document = 0, committed + 60 + 3 * len(batch), None
+                    # Until every certificate and the decision document are stored: the in-process run does both.
+                    while ((issued < len(batch) or document != "issued") and time.perf_counter() < deadline
+                           and worker.poll() is None):
                         time.sleep(run.POLL_S / 2)
                         issued = run.count(session, decision.id, "issued")
+                        session.expire_all()
+                        document = session.get(Decision, decision.id).document_status
                     elapsed = time.perf_counter() - committed
-                if issued < len(batch):
+                if issued < len(batch) or document != "issued" or not intact(rt, decision.id, len(batch)):
                     ok = False
                     log(f"  {kind}: only {issued}/{len(batch)} issued; worker log tail:\n"
                         + "\n".join((Path(tmp) / "worker.log").read_text().splitlines()[-30:]))

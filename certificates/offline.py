@@ -169,15 +169,16 @@ def _nfc(text: str) -> str:
 
 
 def payload_for(data: CertificateData, *, ward_code: str, kid: str) -> dict[str, str | int]:
-    """The signed facts of a certificate (every text in NFC); ValueError on a control character in a text."""
+    """The signed facts of a certificate (every text in NFC); ValueError if a text holds U+001F (the QR form's
+    separator; no name or number has it, and any other character is carried as it is)."""
     facts: dict[str, str | int] = {
         "v": VERSION, "code": data.code, "name": _nfc(data.holder_name), "dob": data.date_of_birth.isoformat(),
         "ward_code": ward_code, "ward_name": _nfc(data.issuer_display), "title": _nfc(data.title),
         "year": data.year, "decision_number": _nfc(data.decision_number),
         "decision_date": data.decision_date.isoformat(), "register_number": data.register_number, "kid": kid,
     }
-    if any(isinstance(value, str) and not value.isprintable() for value in facts.values()):
-        raise ValueError("a signed text holds a control character")
+    if any(isinstance(value, str) and _SEPARATOR in value for value in facts.values()):
+        raise ValueError("a signed text holds the QR form's separator, a control character (U+001F)")
     return facts
 
 

@@ -50,6 +50,9 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         # WeasyPrint's memory grows with the documents a process has rendered (a decision's list of thousands most):
         # a pool process past this many KiB is replaced after its task, and the new one warms up (ADR 32).
         worker_max_memory_per_child=settings.worker_max_memory_mb * 1024,
+        # A pool process warms its renderer before it reports up (worker.py): about a second, more on a busy machine;
+        # past this Celery would kill it and start another.
+        worker_proc_alive_timeout=30,
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],

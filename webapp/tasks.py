@@ -61,7 +61,12 @@ def render_certificates(certificate_ids: list[str]) -> dict[str, int]:
     except Conflict:  # a row moved between the read and the write: take them one at a time
         outcomes = [render_certificate(certificate_id) for certificate_id in certificate_ids]
         return {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
-    counts = {"skipped": len(certificate_ids) - len(claimed)}
+    taken = {cert.id for cert in claimed}
+    counts: dict[str, int] = {}
+    for certificate_id in certificate_ids:  # tried before, gone or done: one by one (a done one is skipped)
+        if certificate_id not in taken:
+            outcome = render_certificate(certificate_id)
+            counts[outcome] = counts.get(outcome, 0) + 1
     done: list[issuance.Completion] = []
     for cert in claimed:
         try:
@@ -74,7 +79,7 @@ def render_certificates(certificate_ids: list[str]) -> dict[str, int]:
         with session_scope(rt.engine) as session:
             issuance.complete_many(session, [replace(item, cert=session.merge(item.cert, load=False))
                                              for item in done], key_id=rt.key_id)
-        counts["issued"] = len(done)
+        counts["issued"] = counts.get("issued", 0) + len(done)
     except Conflict:
         for item in done:  # one of the claims was lost: complete the others one by one
             outcome = _complete_one(item)

@@ -4,6 +4,7 @@ a worker, stored write-once, and asked for once per listing.
 The listing is the decision's issued certificates in register order; its digest names the row and the files, so a
 reissue or a late certificate makes a new batch while the old files stay as they were."""
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -23,6 +24,7 @@ from .errors import Conflict
 from .models import Certificate, CertificateBatch, Decision
 from .vocabulary import CertificateStatus
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # A batch still preparing after this long is presumed lost by the broker: the sweeper, or the next request, sends it
 # again.
@@ -104,17 +106,24 @@ def request(session: Session, actor: Actor, decision_id: str, *,
 
 
 def sweep(session: Session) -> list[str]:
-    """Send again the batches preparing longer than the grace (a lost message); return their ids."""
+    """Send again the batches preparing longer than the grace (a lost message, a worker lost); return their ids. One
+    whose attempts are spent is marked failed instead (the chair's page offers to retry it)."""
     moment = now()
     stale = session.exec(select(CertificateBatch).where(
         CertificateBatch.status == BatchStatus.PREPARING,
         col(CertificateBatch.requested_at) < moment - PREPARING_GRACE)).all()
+    sent = []
     for batch in stale:
-        batch.requested_at = moment
+        if batch.attempts >= MAX_ATTEMPTS:  # a worker died on it every time (e.g. killed for its memory): stop
+            batch.status, batch.last_error = BatchStatus.FAILED, "worker lost while preparing, attempts exhausted"
+            log.error("batch %s failed: its worker was lost on each of %d attempts", batch.id, batch.attempts)
+        else:
+            batch.requested_at = moment
+            emit(session, Effect(EffectKind.PREPARE_BATCH, batch.id))
+            sent.append(batch.id)
         session.add(batch)
-        emit(session, Effect(EffectKind.PREPARE_BATCH, batch.id))
     session.flush()
-    return [b.id for b in stale]
+    return sent
 
 
 @dataclass(frozen=True)

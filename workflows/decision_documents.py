@@ -4,6 +4,7 @@ The data is read by the worker right after the decision commits; the file, once 
 correction of a name reissues a certificate, not the decision, whose list stays as signed).
 """
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -30,6 +31,8 @@ TARGET_GROUPS = {TargetGroup.RESIDENT: "Người dân", TargetGroup.WORKER: "Ng�
 # A document still queued after this long is presumed lost by the broker: the sweeper sends its render again (at
 # most once a grace, so that a document that cannot be rendered is not sent every minute).
 QUEUED_GRACE = timedelta(minutes=15)
+MAX_RESENDS = 5
+log = logging.getLogger(__name__)
 
 
 def queue(session: Session, decision: Decision) -> None:
@@ -38,15 +41,20 @@ def queue(session: Session, decision: Decision) -> None:
 
 
 def sweep(session: Session) -> list[str]:
-    """Send again the renders of documents queued longer than the grace (a lost message); return their decisions."""
+    """Send again the renders of documents queued longer than the grace (a lost message, a worker lost); return
+    their decisions. After MAX_RESENDS the sweeper stops and says so in the log (a document that kills its worker
+    each time needs an operator, not a sixth try)."""
     moment = now()
     stale = session.exec(select(Decision).where(
-        Decision.document_status == QUEUED,
+        Decision.document_status == QUEUED, col(Decision.document_resends) < MAX_RESENDS,
         func.coalesce(col(Decision.document_queued_at), col(Decision.created_at)) < moment - QUEUED_GRACE)).all()
     for decision in stale:
-        decision.document_queued_at = moment
+        decision.document_queued_at, decision.document_resends = moment, decision.document_resends + 1
         session.add(decision)
         queue(session, decision)
+        if decision.document_resends == MAX_RESENDS:
+            log.error("decision %s: its document is sent for the last time (%d re-sends); the sweeper stops here",
+                      decision.id, MAX_RESENDS)
     session.flush()
     return [d.id for d in stale]
 

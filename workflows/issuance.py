@@ -45,15 +45,18 @@ def claim(session: Session, certificate_id: str) -> Certificate | None:
 
 
 def claim_many(session: Session, certificate_ids: Sequence[str]) -> list[Certificate]:
-    """Take those of the certificates still queued for rendering, in one UPDATE and one audit INSERT (a worker's
+    """Take those of the certificates queued for their first rendering, in one UPDATE and one audit INSERT (a worker's
     batch, ADR 32); Conflict if one of them moved between the read and the write (the caller claims one by one).
+    A row tried before is left to the one-by-one path: should it be the one that kills its worker, its batch-mates
+    do not spend their attempts with it.
 
     On PostgreSQL the read locks the rows and skips those another worker holds, so two batches never wait on each
     other.
     """
     redo_safe_commit(session)
     stmt = (select(Certificate)
-            .where(col(Certificate.id).in_(list(certificate_ids)), Certificate.status == CertificateStatus.QUEUED)
+            .where(col(Certificate.id).in_(list(certificate_ids)), Certificate.status == CertificateStatus.QUEUED,
+                   Certificate.attempts == 0)
             .order_by(col(Certificate.id)))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)

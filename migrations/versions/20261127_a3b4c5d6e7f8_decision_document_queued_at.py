@@ -1,5 +1,6 @@
-"""decision documents: when a document's render was last sent, so that the sweeper re-sends one whose message the
-broker lost (issue 10). Nullable: a decision queued before it counts from its creation.
+"""decision documents: when a document's render was last re-sent and how many times, so that the sweeper re-sends
+one whose message the broker lost, at most five times (issue 10). Nullable: a decision queued before it counts from
+its creation.
 
 Revision ID: a3b4c5d6e7f8
 Revises: d2e3f4a5b629
@@ -20,8 +21,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document_queued_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('document_resends', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.drop_column('document_resends')
         batch_op.drop_column('document_queued_at')

@@ -216,3 +216,18 @@ def test_a_lost_batch_message_is_sent_again_by_the_sweeper(api, session: Session
     assert [args for args, _options in _prepared(sent)] == [(batch.id,)]
     assert "0 batches" in cli.invoke(args=["sweep"]).output  # not again before another grace
     assert _prepare(app, session, decision_id) == "ready"
+
+
+def test_a_batch_whose_worker_is_lost_each_time_ends_failed(api, session: Session, app, sent) -> None:
+    decision_id, chair = _decision(api, session, app)
+    assert api.call("GET", f"/api/v1/decisions/{decision_id}/certificates.zip", chair).status_code == 409
+    batch = session.exec(select(CertificateBatch).where(CertificateBatch.decision_id == decision_id)).one()
+    batch.attempts = batches.MAX_ATTEMPTS  # each attempt's worker was killed (claimed, never given back)
+    batch.requested_at = batch.requested_at - batches.PREPARING_GRACE - timedelta(minutes=1)
+    session.add(batch)
+    session.commit()
+    sent.clear()
+    assert "0 batches" in app.test_cli_runner().invoke(args=["sweep"]).output and _prepared(sent) == []
+    session.expire_all()
+    batch = session.get(CertificateBatch, batch.id)
+    assert (batch.status, batch.last_error) == ("failed", "worker lost while preparing, attempts exhausted")

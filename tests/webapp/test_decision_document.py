@@ -76,3 +76,28 @@ def test_a_lost_document_message_is_sent_again_by_the_sweeper_once_a_grace(app, 
     session.add(decision)
     session.commit()
     assert "0 decision documents" in cli.invoke(args=["sweep"]).output  # issued: never sent again
+
+
+def test_the_sweeper_stops_after_five_re_sends(app, api, session: Session, monkeypatch, caplog) -> None:
+    """A document whose render kills its worker each time is not sent for ever: five times, then a logged error."""
+    from celery.app.task import Task
+
+    from workflows import decision_documents
+
+    number = "90/QĐ-UBND"
+    make_staff(session, "ward_reviewer", username=f"rev-{number}")
+    make_staff(session, "ward_chair", username=f"chair-{number}")
+    _aid, decided = api.recognised(citizen_data(), number)
+    sent: list[str] = []
+    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: sent.append(self.name))
+    cli = app.test_cli_runner()
+    for _ in range(decision_documents.MAX_RESENDS + 2):
+        decision = session.get(Decision, decided["id"])
+        decision.document_queued_at = decision.created_at - timedelta(hours=1)  # each re-send lost in its turn
+        session.add(decision)
+        session.commit()
+        cli.invoke(args=["sweep"])
+        session.expire_all()
+    assert sent.count("cdht.render_decision_document") == decision_documents.MAX_RESENDS
+    assert session.get(Decision, decided["id"]).document_resends == decision_documents.MAX_RESENDS
+    assert "sent for the last time" in caplog.text

@@ -190,8 +190,7 @@ def test_a_failure_in_a_batch_is_given_back_alone(app, api, session: Session, se
 
     monkeypatch.setattr(certificates, "default_renderer", lambda: Flaky())
     sent.clear()  # the decisions' own render tasks
-    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"skipped": 0, "failed": 1,
-                                                                                "issued": 2}
+    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"failed": 1, "issued": 2}
     session.expire_all()
     statuses = [session.get(Certificate, cert_id).status for cert_id in ids]
     assert statuses == ["issued", "queued", "issued"]
@@ -210,8 +209,71 @@ def test_a_claim_lost_in_a_batch_leaves_the_others_issued(app, api, session: Ses
 
     renderer = Renderer(during=sweeper_then_other_worker)
     monkeypatch.setattr(certificates, "default_renderer", lambda: renderer)
-    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"skipped": 0, "issued": 2,
-                                                                                "claim lost": 1}
+    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"issued": 2, "claim lost": 1}
     session.expire_all()
     assert [session.get(Certificate, cert_id).status for cert_id in ids] == ["issued", "issued", "rendering"]
     assert [_completions(session, cert_id) for cert_id in ids] == [1, 1, 0]
+
+
+def test_a_row_tried_before_is_rendered_on_its_own(app, api, session: Session, monkeypatch) -> None:
+    """A released row may be the one that kills its worker: its batch-mates do not spend attempts with it."""
+    ids = _queued_many(api, session, 3)
+    retried = session.get(Certificate, ids[1])
+    retried.attempts = 2
+    session.add(retried)
+    session.commit()
+    claimed_together: list[list[str]] = []
+    real = issuance.claim_many
+
+    def spy(own: Session, certificate_ids):
+        certs = real(own, certificate_ids)
+        claimed_together.append(sorted(c.id for c in certs))
+        return certs
+
+    monkeypatch.setattr(issuance, "claim_many", spy)
+    monkeypatch.setattr(certificates, "default_renderer", lambda: Renderer())
+    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"issued": 3}
+    assert claimed_together == [sorted([ids[0], ids[2]])]
+    session.expire_all()
+    assert [session.get(Certificate, i).attempts for i in ids] == [1, 3, 1]
+    assert [_completions(session, i) for i in ids] == [1, 1, 1]
+
+
+def test_a_batch_skips_the_rows_another_worker_holds(app, api, session: Session) -> None:
+    """PostgreSQL: the batch's read locks its rows and skips those locked by another claim in progress."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite takes no row locks: the version fence catches the race (the test below)")
+    ids = _queued_many(api, session, 3)
+    engine = app.extensions["cdht"].engine
+    with Session(engine) as other:  # another worker, in the middle of its claim of the first row
+        other.exec(select(Certificate).where(Certificate.id == ids[0]).with_for_update()).one()
+        with Session(engine) as own:
+            assert sorted(c.id for c in issuance.claim_many(own, ids)) == sorted(ids[1:])
+            own.commit()
+        other.rollback()
+    session.expire_all()
+    assert [session.get(Certificate, i).status for i in ids] == ["queued", "rendering", "rendering"]
+
+
+def test_a_batch_claim_that_races_falls_back_one_by_one(app, api, session: Session, monkeypatch) -> None:
+    """SQLite: another worker claims one of the rows between the batch's read and its write (the version fence sees
+    it): the batch takes its rows one by one, and each certificate is issued once, by one of them."""
+    if session.get_bind().dialect.name == "postgresql":
+        pytest.skip("PostgreSQL locks the rows the batch reads: no claim comes between (the test above)")
+    ids = _queued_many(api, session, 3)
+    engine = app.extensions["cdht"].engine
+    real = issuance.apply_event_many
+
+    def other_worker_first(own: Session, objs, event, *args, **kwargs):
+        if event == "claim" and len(objs) == 3:
+            with Session(engine) as other:
+                assert issuance.claim(other, ids[0]) is not None
+                other.commit()
+        return real(own, objs, event, *args, **kwargs)
+
+    monkeypatch.setattr(issuance, "apply_event_many", other_worker_first)
+    monkeypatch.setattr(certificates, "default_renderer", lambda: Renderer())
+    assert app.extensions["celery"].tasks["cdht.render_certificates"](ids) == {"skipped": 1, "issued": 2}
+    session.expire_all()
+    assert [session.get(Certificate, i).status for i in ids] == ["rendering", "issued", "issued"]
+    assert [_completions(session, i) for i in ids] == [0, 1, 1]

@@ -33,6 +33,7 @@ class Decision(SQLModel, table=True):
     document_key: str | None = Field(default=None, max_length=200)
     document_sha256: str | None = Field(default=None, max_length=64)
     document_queued_at: datetime | None = None  # when its render was last re-sent by the sweeper (None: created_at)
+    document_resends: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # by the sweeper, at most 5
 
 
 class Certificate(SQLModel, table=True):
