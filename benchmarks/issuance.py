@@ -113,7 +113,9 @@ def _ready(_index: int) -> bool:
 
 def in_process_rate(n: int, concurrency: int) -> float:
     """Certificates a second through `concurrency` warm processes doing the task's work."""
-    context = multiprocessing.get_context("fork")
+    # Spawned, not forked from this process (whose heap the paired renders and reportlab have grown: every
+    # collection in a forked child would walk it), so each starts as a worker's pool process does: the code alone.
+    context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(concurrency)
     with tempfile.TemporaryDirectory(prefix="cdht_bench_") as root, \
             context.Pool(concurrency, initializer=_warm, initargs=(root, barrier)) as pool:
