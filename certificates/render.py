@@ -33,6 +33,7 @@ STYLESHEET_NAME = "certificate.css"
 USER_AGENT_STYLESHEET_NAME = "certificate-ua.css"
 DECISION_TEMPLATE_NAME = "decision.html"
 DECISION_STYLESHEET_NAME = "decision.css"
+DECISION_PART_ROWS = 300  # rows of a decision's list laid out at once (ADR 32)
 # Archival PDF (ISO 19005-3, level B): XMP pdfaid, an sRGB output intent, fonts embedded, attachments with their
 # relationship (ADR 27).
 PDF_VARIANT = "pdf/a-3b"
@@ -177,19 +178,36 @@ class CertificateRenderer:
         return CSS(string=path.read_text(encoding="utf-8"), base_url=path2url(str(path)),
                    url_fetcher=self.url_fetcher, font_config=self._font_config)
 
-    def decision_html(self, data: DecisionData) -> str:
-        """The HTML source of a decision document and its attached list."""
-        return self._decision_template.render(d=data, created=data.signed_on.isoformat())
+    def decision_html(self, data: DecisionData, *, part: int = 0, first_page: int = 1) -> str:
+        """The HTML source of a decision document's part: the decision and the start of its list (part 0), or the
+        list continued (its rows from part × DECISION_PART_ROWS), pages numbered from `first_page`."""
+        start = part * DECISION_PART_ROWS
+        return self._decision_template.render(d=data, created=data.signed_on.isoformat(), first=part == 0,
+                                              rows=data.citizens[start:start + DECISION_PART_ROWS], offset=start,
+                                              first_page=first_page)
 
     def render_decision(self, data: DecisionData) -> bytes:
-        """Return the PDF/A-3b of a recognition decision with its attached list (ADR 30)."""
+        """Return the PDF/A-3b of a recognition decision with its attached list (ADR 30).
+
+        A list longer than DECISION_PART_ROWS is laid out in parts joined page by page (ADR 32): WeasyPrint's time and
+        memory for one table grow faster than its rows (1,000 rows took 11 s and 230 MB in one piece), a part's
+        stay those of its own rows, and its memory is given back before the next.
+        """
         if self._decision_stylesheet is None:
             self._decision_stylesheet = self._css(DECISION_STYLESHEET_NAME)
-        document = HTML(string=self.decision_html(data), base_url=self._base_url, url_fetcher=self.url_fetcher)
-        pdf: bytes = document.write_pdf(stylesheets=[self._decision_stylesheet], font_config=self._font_config,
-                                        color_profiles={OUTPUT_INTENT: self._srgb}, output_intent=OUTPUT_INTENT,
-                                        pdf_variant=PDF_VARIANT)
-        return pdf
+        parts, pages = [], 0
+        for part in range(max(1, -(-len(data.citizens) // DECISION_PART_ROWS))):
+            html = HTML(string=self.decision_html(data, part=part, first_page=pages + 1), base_url=self._base_url,
+                        url_fetcher=self.url_fetcher)
+            document = html.render(stylesheets=[self._decision_stylesheet], font_config=self._font_config,
+                                   color_profiles={OUTPUT_INTENT: self._srgb})
+            pages += len(document.pages)
+            parts.append(document.write_pdf(color_profiles={OUTPUT_INTENT: self._srgb}, output_intent=OUTPUT_INTENT,
+                                            pdf_variant=PDF_VARIANT))
+            del document, html
+            if part:
+                release_memory()
+        return parts[0] if len(parts) == 1 else _joined(parts)
 
     def html(self, items: Sequence[CertificateData], seals: Sequence[Seal | None] | None = None) -> str:
         """Return the HTML source of a document with one page per certificate.
@@ -247,6 +265,23 @@ class CertificateRenderer:
     def render(self, data: CertificateData, seal: Seal | None = None) -> bytes:
         """Return the PDF of one certificate, with its offline payload when sealed."""
         return self.render_many([data], [seal])
+
+
+def _joined(parts: Sequence[bytes]) -> bytes:
+    """The pages of the parts in order, in the first part's document (its PDF/A metadata and output intent)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(parts[0])) as joined:
+        sources = [pikepdf.open(io.BytesIO(part)) for part in parts[1:]]
+        try:
+            for source in sources:
+                joined.pages.extend(source.pages)
+            out = io.BytesIO()
+            joined.save(out, deterministic_id=True)
+            return out.getvalue()
+        finally:
+            for source in sources:
+                source.close()
 
 
 def _each_associated_file_once(_document: Any, pdf: Any) -> None:

@@ -1,5 +1,6 @@
 """The recognition decision's PDF read back with pdftotext: the pattern of Nghị định 30/2020 and its attached list."""
 
+import re
 import subprocess
 import unicodedata
 from dataclasses import replace
@@ -67,3 +68,36 @@ def test_a_deputy_signs_for_the_chair(tmp_path: Path) -> None:
     text = pdf_text(pdf)
     assert "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG BA ĐÌNH" in text and "KT. CHỦ TỊCH PHÓ CHỦ TỊCH" in text
     assert page_count(pdf) == 2  # the decision, then its list
+
+
+def test_a_long_list_is_laid_out_in_parts_that_read_as_one(tmp_path: Path, monkeypatch) -> None:
+    """ADR 32: parts of DECISION_PART_ROWS rows joined page by page: one numbering of rows and of pages, the heading
+    once, the header row on every page, one PDF/A."""
+    import pikepdf
+
+    import certificates.render
+
+    monkeypatch.setattr(certificates.render, "DECISION_PART_ROWS", 4)
+    rows = tuple(replace(ROWS[0], full_name=f"Trần Văn Minh {n}", register_number=f"HN-00004-2026-{n:06d}")
+                 for n in range(1, 11))
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(CertificateRenderer().render_decision(replace(DATA, citizens=rows)))
+    text = pdf_text(pdf)
+    found = [int(m) for m in re.findall(r"(\d+) Trần Văn Minh \1 ", text)]
+    assert found == list(range(1, 11)), text  # every row once, in order, numbered on across the parts
+    assert text.count("DANH SÁCH CÔNG DÂN ĐẠT DANH HIỆU") == 1 and text.count("Điều 1.") == 1
+    assert "Công nhận 10 công dân" in text
+    pages = page_count(pdf)
+    assert pages >= 4  # the decision, then three parts of the list
+    for page in range(1, pages + 1):
+        out = subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                             capture_output=True, text=True, check=True).stdout
+        assert re.search(rf"^\s*{page}\s*$", out, re.MULTILINE), (page, out)  # its number, alone on a line
+        if page > 1:
+            assert "STT" in out  # the list's header row on each of its pages
+    check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout
+    with pikepdf.open(pdf) as joined:
+        meta = joined.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "B")
+        assert len(joined.Root.OutputIntents) == 1
