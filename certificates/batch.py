@@ -35,16 +35,18 @@ def zip_of(files: Sequence[BatchFile], dated: date) -> bytes:
     return out.getvalue()
 
 
-def merged_pdf(pdfs: Sequence[bytes]) -> bytes:
+def merged_pdf(pdfs: Sequence[bytes], *, in_first: bool = False) -> bytes:
     """One PDF holding every page of the given PDFs in order (for printing a decision's certificates at once).
 
-    Pages only: each certificate's embedded signed payload (ADR 27) stays in its own PDF, in the ZIP."""
+    Pages only: each certificate's embedded signed payload (ADR 27) stays in its own PDF, in the ZIP. With
+    `in_first`, the pages are added to the first PDF itself, which keeps its catalogue (a decision document's parts
+    joined into its first part's PDF/A, ADR 32)."""
     import pikepdf  # imported here: web processes that only serve stored files never load it
 
-    merged = pikepdf.new()
+    merged = pikepdf.open(io.BytesIO(pdfs[0])) if in_first else pikepdf.new()
     sources = []
     try:
-        for data in pdfs:
+        for data in pdfs[1:] if in_first else pdfs:
             source = pikepdf.open(io.BytesIO(data))
             sources.append(source)
             merged.pages.extend(source.pages)

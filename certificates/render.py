@@ -22,6 +22,7 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
+from certificates.batch import merged_pdf
 from certificates.dates import long_date, short_date
 from certificates.decision import DecisionData
 from certificates.model import CertificateData
@@ -207,7 +208,7 @@ class CertificateRenderer:
             del document, html
             if part:
                 release_memory()
-        return parts[0] if len(parts) == 1 else _joined(parts)
+        return parts[0] if len(parts) == 1 else merged_pdf(parts, in_first=True)
 
     def html(self, items: Sequence[CertificateData], seals: Sequence[Seal | None] | None = None) -> str:
         """Return the HTML source of a document with one page per certificate.
@@ -265,23 +266,6 @@ class CertificateRenderer:
     def render(self, data: CertificateData, seal: Seal | None = None) -> bytes:
         """Return the PDF of one certificate, with its offline payload when sealed."""
         return self.render_many([data], [seal])
-
-
-def _joined(parts: Sequence[bytes]) -> bytes:
-    """The pages of the parts in order, in the first part's document (its PDF/A metadata and output intent)."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(parts[0])) as joined:
-        sources = [pikepdf.open(io.BytesIO(part)) for part in parts[1:]]
-        try:
-            for source in sources:
-                joined.pages.extend(source.pages)
-            out = io.BytesIO()
-            joined.save(out, deterministic_id=True)
-            return out.getvalue()
-        finally:
-            for source in sources:
-                source.close()
 
 
 def _each_associated_file_once(_document: Any, pdf: Any) -> None:
