@@ -4,14 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
-SYSTEM_PACKAGES := poppler-utils zbar-tools qpdf libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 chromium
+# What running needs (WeasyPrint's libraries), and what the tests add (PDF tools, the browser of tests/browser).
+RUN_PACKAGES := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils zbar-tools qpdf chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install system-deps lint test-embedded test-production migrate seed clean messages
+.PHONY: run test install install-test system-deps system-deps-test lint test-embedded test-production migrate seed \
+  clean messages apt
 
+## `make run` installs what running needs; `make test` adds the test tools (pytest, linters, reportlab for the
+## benchmarks, Playwright).
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -19,6 +28,8 @@ $(BIN)/.installed: pyproject.toml
 ## start without it.
 install: $(BIN)/.installed
 	$(BIN)/pybabel compile -d webapp/translations
+
+install-test: install $(BIN)/.installed-test
 
 ## Re-extract the English message ids (python, templates, N_ labels of workflows/vocabulary.py) and merge them into
 ## the Vietnamese catalogue; new or changed ids come out empty or fuzzy for a translator (tests/webapp/test_i18n.py
@@ -29,9 +40,16 @@ messages: install
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -l vi -w 120 --ignore-obsolete
 	$(BIN)/pybabel compile -d webapp/translations --statistics
 
-## System libraries WeasyPrint needs, the PDF tools the tests use and the browser of tests/browser (Debian packages).
+## Debian packages: WeasyPrint's libraries (system-deps), and with them the PDF tools the tests use and the browser
+## of tests/browser (system-deps-test).
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) -s --no-print-directory apt PACKAGES="$(RUN_PACKAGES)"
+
+system-deps-test:
+	@$(MAKE) -s --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -48,22 +66,22 @@ run: system-deps install migrate
 	$(FLASK) demo
 	$(BIN)/python -m webapp.devserver
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy workflows certificates webapp worker.py
 	$(BIN)/lint-imports
 
-test-embedded: install
+test-embedded: install-test
 	@echo "== embedded runtime: SQLite + file transport =="
 	CDHT_TEST_RUNTIME=embedded $(BIN)/pytest -q
 
-test-production: install
+test-production: install-test
 	@if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_up; then \
 	  echo "== production runtime: PostgreSQL + Redis =="; \
 	  CDHT_TEST_RUNTIME=production $(BIN)/pytest -q; \
 	else echo "PostgreSQL or Redis not reachable: production run skipped (required under CI=true)"; fi
 
-test: system-deps install lint test-embedded test-production
+test: system-deps-test install-test lint test-embedded test-production
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

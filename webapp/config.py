@@ -66,7 +66,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         s.retired_public_keys_path = Path(retired)
         if not s.retired_public_keys_path.is_file():
             raise ConfigError(f"RETIRED_PUBLIC_KEYS names no file: {retired}")
-    s.public_base_url = e.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
+    port = e.get("PORT", "5000")
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("PORT must be a port number (1-65535)")
+    # Embedded default: the address `make run` serves on, so that a certificate's QR code leads back to it.
+    s.public_base_url = e.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{int(port)}").rstrip("/")
     s.ratelimit_storage_uri = e.get("RATELIMIT_STORAGE_URI", "memory://")
     s.login_rate_limit = e.get("LOGIN_RATE_LIMIT", s.login_rate_limit)
     hops = e.get("PROXY_HOPS", "0")

@@ -5,12 +5,33 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 from .config import from_env
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _reachable(host: str) -> str:
+    """The address to open for a listening host (all interfaces are reached on this machine's loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
+
+
+def _answers(url: str, processes: list[subprocess.Popen[bytes]], seconds: float = 60) -> bool:
+    """Wait until the web app answers at the URL; False if a process exits or the time runs out first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and all(p.poll() is None for p in processes):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as reply:  # noqa: S310 - our own http address
+                if reply.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    print("CDHT did not start: see the messages above.", file=sys.stderr, flush=True)
+    return False
 
 
 def main() -> int:
@@ -21,13 +42,16 @@ def main() -> int:
     bin_dir = os.path.dirname(sys.executable)
     processes = [
         subprocess.Popen([os.path.join(bin_dir, "flask"), "--app", "webapp", "run", "--host", host, "--port", port]),
-        subprocess.Popen([os.path.join(bin_dir, "celery"), "-A", "worker", "worker", "--beat", "--loglevel=INFO",
+        # Warnings and errors only: a task's every step is not a newcomer's business.
+        subprocess.Popen([os.path.join(bin_dir, "celery"), "-A", "worker", "worker", "--beat", "--loglevel=WARNING",
                           "--concurrency=2"]),
     ]
-    # The one line a newcomer reads, on the terminal they started it from.
-    print(f"\nCDHT is running at http://{host}:{port}/  (database: {settings.database_url.split('://')[0]}, "
-          f"broker: {settings.broker_url.split('://')[0]}) — Ctrl-C stops everything.\n", flush=True)
     try:
+        # The one line a newcomer reads, on the terminal they started it from, once the address answers.
+        if _answers(f"http://{_reachable(host)}:{port}/healthz", processes):
+            print(f"\nCDHT is running at http://{_reachable(host)}:{port}/  (database: "
+                  f"{settings.database_url.split('://')[0]}, broker: {settings.broker_url.split('://')[0]}) — "
+                  "Ctrl-C stops everything.\n", flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -38,3 +38,13 @@ def test_embedded_generates_its_secret_once(tmp_path) -> None:
     second = from_env({"CDHT_INSTANCE_PATH": str(tmp_path)})
     assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_embedded_public_address_follows_the_port(tmp_path) -> None:
+    assert from_env({"CDHT_INSTANCE_PATH": str(tmp_path)}).public_base_url == "http://127.0.0.1:5000"
+    assert from_env({"CDHT_INSTANCE_PATH": str(tmp_path), "PORT": "5101"}).public_base_url == "http://127.0.0.1:5101"
+    assert from_env({"CDHT_INSTANCE_PATH": str(tmp_path), "PORT": "5101",
+                     "PUBLIC_BASE_URL": "https://cdht.example.vn/"}).public_base_url == "https://cdht.example.vn"
+    for bad in ("http", "0", "70000"):
+        with pytest.raises(ConfigError, match="PORT"):
+            from_env({"CDHT_INSTANCE_PATH": str(tmp_path), "PORT": bad})
