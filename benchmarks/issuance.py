@@ -91,9 +91,10 @@ def _decision_document(count: int) -> int:
     from certificates.decision import DecisionData, ListedCitizen
     from certificates.render import default_renderer
 
-    listed = tuple(ListedCitizen(full_name=sample(i).holder_name, date_of_birth=sample(i).date_of_birth, sex="Nữ",
+    listed = tuple(ListedCitizen(full_name=person.holder_name, date_of_birth=person.date_of_birth, sex="Nữ",
                                  hamlet=f"Tổ dân phố số {i % 20 + 1}", target_group="Người dân",
-                                 register_number=f"HN-00004-2025-{i + 1:06d}") for i in range(count))
+                                 register_number=f"HN-00004-2025-{i + 1:06d}")
+                   for i, person in enumerate(sample(i) for i in range(count)))
     first = sample(0)
     data = DecisionData(number=first.decision_number, year=first.year, title=first.title, signed_on=first.signed_on,
                         issuer_name=first.issuer_name, unit=first.issuer_display, place=first.place,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from celery.app.task import Task
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -212,3 +213,10 @@ def pytest_report_header() -> str:
     return f"CDHT runtime: {RUNTIME}"
 
 
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, tuple, dict]]:
+    """Messages handed to the broker: (task name, args, options); nothing is really sent."""
+    calls: list[tuple[str, tuple, dict]] = []
+    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: calls.append(
+        (self.name, tuple(args or ()), options)))
+    return calls

@@ -34,19 +34,11 @@ def render_certificate(certificate_id: str) -> str:
             return "skipped"
         claimed, claimed_version = cert, cert.version
     try:
-        key, sha256, signature = _produce(claimed)
+        done = issuance.Completion(claimed, *_produce(claimed))
     except Exception as exc:
         log.exception("certificate %s failed to render", certificate_id)
         return _give_back(certificate_id, claimed_version, f"{type(exc).__name__}: {exc}")
-    try:
-        with session_scope(rt.engine) as session:  # the claimed row as read: the write is fenced by its version
-            issuance.complete(session, session.merge(claimed, load=False), claimed_version=claimed_version,
-                              storage_key=key, sha256=sha256, signature=signature, key_id=rt.key_id)
-    except Conflict:
-        # The sweeper released this claim (we were too slow) and another run owns the row now; the file we
-        # stored is the one it will adopt, so nothing is lost and nothing is issued twice.
-        return "claim lost"
-    return "issued"
+    return _complete_one(done)
 
 
 @shared_task(name="cdht.render_certificates", acks_late=True)
@@ -88,9 +80,11 @@ def render_certificates(certificate_ids: list[str]) -> dict[str, int]:
 
 
 def _complete_one(item: issuance.Completion) -> str:
+    """Complete one claimed certificate; "claim lost" if the sweeper released the claim meanwhile (another run owns
+    the row now and will adopt the file stored here, so nothing is lost and nothing is issued twice)."""
     rt = runtime()
     try:
-        with session_scope(rt.engine) as session:
+        with session_scope(rt.engine) as session:  # the claimed row as read: the write is fenced by its version
             issuance.complete(session, session.merge(item.cert, load=False), claimed_version=item.cert.version,
                               storage_key=item.storage_key, sha256=item.sha256, signature=item.signature,
                               key_id=rt.key_id)

@@ -129,6 +129,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     try:
         decision_id = _decide(app, session, chair, ids, "99/QĐ-UBND")
         _wait_for(session, decision_id, 20, tmp_path / "first.log")
+        # The two pool processes start together and so finish their batches together: kill once a claim is seen
+        # in progress, not at the moment a count is reached (which falls between two batches).
+        deadline = time.monotonic() + 30
+        while _count(session, decision_id, "rendering") == 0:
+            assert time.monotonic() < deadline, (tmp_path / "first.log").read_text()[-4000:]
+            time.sleep(0.02)
     finally:
         kill_worker(first)  # SIGKILL to the whole process group: the main process and both pool children
     issued_before = _count(session, decision_id)

@@ -6,8 +6,6 @@ import zipfile
 from datetime import timedelta
 
 import pikepdf
-import pytest
-from celery.app.task import Task
 from factories import citizen_data, csrf, make_staff, scores, signed_in
 from sqlmodel import Session, select
 
@@ -17,15 +15,6 @@ from workflows.models import Certificate, CertificateBatch
 
 NUMBER = "61/QĐ-UBND"
 NAMES = ("Nguyễn Thị Bích", "Trần Văn Cường", "Lê Thu Hà")
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, tuple, dict]]:
-    """Tasks sent to the broker (recorded, not sent): name, args, options."""
-    calls: list[tuple[str, tuple, dict]] = []
-    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: calls.append(
-        (self.name, tuple(args or ()), options)))
-    return calls
 
 
 def _prepared(sent) -> list[tuple]:

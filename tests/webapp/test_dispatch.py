@@ -2,22 +2,10 @@
 
 from datetime import timedelta
 
-import pytest
-from celery.app.task import Task
-
 from webapp import dispatch
 from workflows.effects import Effect, EffectKind
 
 RENDER = EffectKind.RENDER_CERTIFICATE
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, tuple, dict]]:
-    """Messages handed to the broker: (task name, args, options); nothing is really sent."""
-    calls: list[tuple[str, tuple, dict]] = []
-    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: calls.append(
-        (self.name, tuple(args or ()), options)))
-    return calls
 
 
 def test_a_few_effects_are_sent_one_task_each(app, sent) -> None:
