@@ -14,9 +14,11 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, select
 
+from certificates import new_code
 from workflows import accounts
 from workflows.actors import Actor
 from workflows.db import session_scope
+from workflows.demo_ward import DECISION_NUMBER, WARD, seed_living_ward
 from workflows.effects import take_ready
 from workflows.errors import DomainError
 from workflows.models import User
@@ -32,7 +34,7 @@ from workflows.vocabulary import (
 )
 
 from .config import ROOT
-from .dispatch import send
+from .dispatch import send, unit_of_work
 from .i18n import message
 from .runtime import runtime
 
@@ -97,9 +99,16 @@ def register(app: Flask) -> None:
         with session_scope(runtime().engine) as session:
             seed_reference(session)
             logins = seed_demo(session, password)
+        with unit_of_work(runtime().engine) as session:  # the decision's certificates are sent after the commit
+            ward = seed_living_ward(session, password, new_code=new_code, verify_url=runtime().verify_url)
         click.echo(f"Demo logins (password for all: {password}):")
         for login in logins:
             click.echo(f"  {login.role:<14} {login.username:<16} {login.ward or ''}")
+        if ward is not None:
+            states = ", ".join(f"{n} {state}" for state, n in ward.applications.items())
+            click.echo(f"Demo ward {WARD}: {ward.citizens} residents, applications {states}; decision "
+                       f"{DECISION_NUMBER} with {ward.certificates} certificates (the worker issues them); "
+                       f"{ward.digital_records} digital-skill records")
 
     @demo.command("generate")
     @click.option("--citizens", type=click.IntRange(min=0), required=True, help="people across the 126 wards")
