@@ -13,7 +13,7 @@ from .clock import now, today
 from .errors import Conflict, Invalid, NotFound
 from .inputs import ActivityInput, ApplicationInput, Scores, SelfAssessmentInput
 from .models import Activity, Application, Citizen, CriteriaSet
-from .states import EDITABLE_STATES, apply_event, initial_state, record_creation
+from .states import EDITABLE_STATES, apply_event, initial_state, record_change, record_creation
 from .vocabulary import Entity, Event, TitleType
 
 
@@ -83,11 +83,8 @@ class Evidence:
     sha256: str
 
 
-def add_activity(
-    session: Session, actor: Actor, application_id: str, data: ActivityInput, evidence: Evidence | None = None
-) -> Activity:
-    """Log a learning activity on a draft or returned application."""
-    app = _editable_own(session, actor, application_id)
+def _check_activity(session: Session, app: Application, data: ActivityInput) -> None:
+    """Invalid unless the activity's indicators are the set's and its dates fall in the application's year."""
     errors: dict[str, str] = {}
     started_on, ended_on = data.started_on, data.ended_on
     known = criteria.indicator_codes(session, criteria_set_of(session, app))
@@ -99,18 +96,76 @@ def add_activity(
         errors["ended_on"] = "before_start"
     if errors:
         raise Invalid(fields=errors)
-    activity = Activity(
-        application_id=app.id, title=data.title, kind=data.kind, hours=data.hours, started_on=started_on,
-        ended_on=ended_on, provider=data.provider, indicator_codes=list(data.indicator_codes),
-        evidence_key=evidence.key if evidence else None, evidence_name=evidence.name if evidence else None,
-        evidence_type=evidence.content_type if evidence else None,
-        evidence_sha256=evidence.sha256 if evidence else None,
-    )
+
+
+def _fill(activity: Activity, data: ActivityInput, evidence: Evidence | None) -> None:
+    activity.title, activity.kind, activity.hours = data.title, data.kind, data.hours
+    activity.started_on, activity.ended_on, activity.provider = data.started_on, data.ended_on, data.provider
+    activity.indicator_codes = list(data.indicator_codes)
+    if evidence is not None:  # a new file replaces the old one (kept in storage, named by its hash in the audit)
+        activity.evidence_key, activity.evidence_name = evidence.key, evidence.name
+        activity.evidence_type, activity.evidence_sha256 = evidence.content_type, evidence.sha256
+
+
+def add_activity(
+    session: Session, actor: Actor, application_id: str, data: ActivityInput, evidence: Evidence | None = None
+) -> Activity:
+    """Log a learning activity on a draft or returned application."""
+    app = _editable_own(session, actor, application_id)
+    _check_activity(session, app, data)
+    activity = Activity(application_id=app.id, title="", kind="", hours=0, started_on=data.started_on)
+    _fill(activity, data, evidence)
     session.add(activity)
-    app.updated_at = now()
-    session.add(app)
     session.flush()
+    record_change(session, actor, Entity.APPLICATION, app.id,
+                  {"activity": activity.id, "change": "activity_added", "evidence_sha256": activity.evidence_sha256})
     return activity
+
+
+def _own_activity(session: Session, app: Application, activity_id: str) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.application_id != app.id:
+        raise NotFound()
+    return activity
+
+
+ACTIVITY_FIELDS = ("title", "kind", "hours", "started_on", "ended_on", "provider", "indicator_codes")
+
+
+def update_activity(
+    session: Session, actor: Actor, application_id: str, activity_id: str, data: ActivityInput,
+    evidence: Evidence | None = None, *, remove_evidence: bool = False,
+) -> Activity:
+    """Change a logged activity while the application is editable; a new file replaces its evidence, or the
+    evidence is taken off. The audit names the fields changed and the files by their hash."""
+    app = _editable_own(session, actor, application_id)
+    activity = _own_activity(session, app, activity_id)
+    _check_activity(session, app, data)
+    before = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+    old_sha = activity.evidence_sha256
+    _fill(activity, data, evidence)
+    if remove_evidence and evidence is None:
+        activity.evidence_key = activity.evidence_name = activity.evidence_type = activity.evidence_sha256 = None
+    changed = [name for name in ACTIVITY_FIELDS if getattr(activity, name) != before[name]]
+    session.add(activity)
+    session.flush()
+    detail = {"activity": activity.id, "change": "activity_edited", "fields": changed}
+    if activity.evidence_sha256 != old_sha:
+        detail |= {"evidence_sha256": activity.evidence_sha256, "replaced_sha256": old_sha}
+    record_change(session, actor, Entity.APPLICATION, app.id, detail)
+    return activity
+
+
+def delete_activity(session: Session, actor: Actor, application_id: str, activity_id: str) -> None:
+    """Take a logged activity off an editable application (its evidence file stays in storage, named in the
+    audit by its hash)."""
+    app = _editable_own(session, actor, application_id)
+    activity = _own_activity(session, app, activity_id)
+    record_change(session, actor, Entity.APPLICATION, app.id,
+                  {"activity": activity.id, "change": "activity_deleted", "title": activity.title,
+                   "evidence_sha256": activity.evidence_sha256})
+    session.delete(activity)
+    session.flush()
 
 
 def criteria_set_of(session: Session, app: Application) -> CriteriaSet:

@@ -328,6 +328,11 @@ def record_creation(session: Session, obj: Governed, actor: Actor, detail: dict[
         emit(session, Effect(initial.effect, obj.id))
 
 
+def record_change(session: Session, actor: Actor, entity: Entity, entity_id: str, detail: dict[str, Any]) -> None:
+    """Audit a change that moves no state (an activity added, edited or deleted): who, what, and the detail."""
+    _audit(session, actor, entity, entity_id, Event.CHANGE, None, None, detail)
+
+
 def record_creation_many(
     session: Session, objs: Sequence[Governed], actor: Actor, detail: dict[str, Any] | None = None,
 ) -> None:

@@ -15,9 +15,9 @@ from workflows.actors import Actor
 from workflows.clock import today
 from workflows.criteria import DIGITAL_INDICATOR, Worded
 from workflows.digital import attainments as digital_records
-from workflows.errors import Conflict, Invalid
+from workflows.errors import Conflict, Invalid, NotFound
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
-from workflows.models import Application, User, Ward
+from workflows.models import Activity, Application, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
 from workflows.vocabulary import ApplicationState, CertificateStatus, Role
@@ -213,12 +213,25 @@ def activities(actor: Actor, app_id: str) -> object:
 @require_role(Role.CITIZEN)
 def add_activity(actor: Actor, app_id: str) -> object:
     """One activity with an optional evidence file (PDF, JPG or PNG up to 10 MB)."""
+    return _activity_form(actor, app_id, None)
+
+
+@bp.route("/applications/<app_id>/activities/<activity_id>/edit", methods=["GET", "POST"])
+@require_role(Role.CITIZEN)
+def edit_activity(actor: Actor, app_id: str, activity_id: str) -> object:
+    """Change a logged activity, replace or take off its evidence, while the application is editable."""
+    return _activity_form(actor, app_id, activity_id)
+
+
+def _activity_form(actor: Actor, app_id: str, activity_id: str | None) -> object:
+    """The activity form, new or filled with a logged activity; saved when it is valid."""
     s = db()
     app = _editable(s, actor, app_id)
+    activity = _logged(s, app, activity_id) if activity_id else None
     form = request.form
     codes: dict[str, str] = {}
     if request.method == "POST":
-        if not take_token("activity", form.get("once", "")):
+        if activity is None and not take_token("activity", form.get("once", "")):
             return redirect(url_for(".activities", app_id=app.id))  # already saved by the first click
         data: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "provider")}
         data["hours"] = "".join(form.get("hours", "").split())
@@ -234,7 +247,12 @@ def add_activity(actor: Actor, app_id: str) -> object:
         except Invalid as exc:
             codes.update(exc.fields)
         try:
-            apps.add_activity(s, actor, app.id, parse(ActivityInput, data), evidence[0] if evidence else None)
+            command = parse(ActivityInput, data)
+            if activity is None:
+                apps.add_activity(s, actor, app.id, command, evidence[0] if evidence else None)
+            else:
+                apps.update_activity(s, actor, app.id, activity.id, command, evidence[0] if evidence else None,
+                                     remove_evidence=form.get("remove_evidence") == "yes")
         except Invalid as exc:
             codes = {**exc.fields, **codes}
         codes.update(date_errors)
@@ -242,17 +260,58 @@ def add_activity(actor: Actor, app_id: str) -> object:
             if evidence:
                 save_evidence(*evidence)
             s.commit()
-            flash(gettext("The activity is saved."))
+            flash(gettext("The activity is saved.") if activity is None else gettext("The activity is changed."))
             return redirect(url_for(".activities", app_id=app.id))
         s.rollback()
-    values: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "hours", "provider")}
-    values["indicator_codes"] = form.getlist("indicator_codes")
-    for name in ("started_on", "ended_on"):
-        values[name] = {p: form.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
+        values: dict[str, Any] = {k: form.get(k, "") for k in ("title", "kind", "hours", "provider")}
+        values["indicator_codes"] = form.getlist("indicator_codes")
+        for name in ("started_on", "ended_on"):
+            values[name] = {p: form.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
+    else:
+        values = _activity_values(activity)
     errors = error_messages(codes, ACTIVITY_ORDER, ACTIVITY_IDS)
     return render_template("pages/citizen/activity_form.html", app=app, values=values, errors=errors,
-                           labels=ACTIVITY_LABELS, indicators=apps.indicators_of(s, app),
+                           labels=ACTIVITY_LABELS, indicators=apps.indicators_of(s, app), activity=activity,
                            once=form_token("activity")), 422 if errors else 200
+
+
+def _logged(session: Session, app: Application, activity_id: str) -> Activity:
+    """An activity of this application (another's, or none: 404)."""
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.application_id != app.id:
+        raise NotFound()
+    return activity
+
+
+def _activity_values(activity: Activity | None) -> dict[str, Any]:
+    """The form's values for a logged activity (empty for a new one)."""
+    def parts(day: Any) -> dict[str, str]:
+        return {"day": str(day.day), "month": str(day.month), "year": str(day.year)} if day else \
+            dict.fromkeys(("day", "month", "year"), "")
+
+    if activity is None:
+        return {"title": "", "kind": "", "hours": "", "provider": "", "indicator_codes": [],
+                "started_on": parts(None), "ended_on": parts(None)}
+    return {"title": activity.title, "kind": activity.kind, "hours": str(activity.hours),
+            "provider": activity.provider or "", "indicator_codes": list(activity.indicator_codes),
+            "started_on": parts(activity.started_on), "ended_on": parts(activity.ended_on)}
+
+
+@bp.route("/applications/<app_id>/activities/<activity_id>/delete", methods=["GET", "POST"])
+@require_role(Role.CITIZEN)
+def delete_activity(actor: Actor, app_id: str, activity_id: str) -> object:
+    """Ask, then take a logged activity off the application."""
+    s = db()
+    app = _editable(s, actor, app_id)
+    activity = _logged(s, app, activity_id)
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            return redirect(url_for(".activities", app_id=app.id))
+        apps.delete_activity(s, actor, app.id, activity.id)
+        s.commit()
+        flash(gettext("The activity “%(title)s” is deleted.", title=activity.title))
+        return redirect(url_for(".activities", app_id=app.id))
+    return render_template("pages/citizen/activity_delete.html", app=app, activity=activity)
 
 
 @bp.route("/applications/<app_id>/self-assessment", methods=["GET", "POST"])
