@@ -23,16 +23,17 @@ class Unauthorized(DomainError):
 class SessionUser(UserMixin):
     """A cookie-session user; the id carries the session version so a bump signs every session out."""
 
-    def __init__(self, user: User, citizen_id: str | None = None) -> None:
+    def __init__(self, user: User, citizen_id: str | None = None, ward_name: str | None = None) -> None:
         self.user = user
         self.citizen_id = citizen_id
+        self.ward_name = ward_name  # a staff member's ward, named in the header
         self.id = f"{user.id}:{user.session_version}"
 
 
 @login_manager.user_loader
 def _load(session_id: str) -> SessionUser | None:
     user_id, _, version = session_id.partition(":")
-    found = accounts.session_user(db(), user_id)  # the user and their citizen profile: one statement
+    found = accounts.session_user(db(), user_id)  # the user, their citizen profile, their ward: one statement
     if found is None or not found[0].active or str(found[0].session_version) != version:
         return None
     return SessionUser(*found)

@@ -99,10 +99,12 @@ def actor_of(user: User, citizen_id: str | None) -> Actor:
                  hamlets=scope)
 
 
-def session_user(session: Session, user_id: str) -> tuple[User, str | None] | None:
-    """A user and their citizen profile id, in one statement (every signed-in page asks this)."""
-    row = session.exec(select(User, profile_of_user()).where(User.id == user_id)).first()
-    return (row[0], row[1]) if row is not None else None
+def session_user(session: Session, user_id: str) -> tuple[User, str | None, str | None] | None:
+    """A user, their citizen profile id and the name of a staff member's ward, in one statement (every signed-in
+    page asks this, and its header names the ward)."""
+    ward = select(Ward.name).where(col(Ward.code) == col(User.ward_code)).scalar_subquery()
+    row = session.exec(select(User, profile_of_user(), ward).where(User.id == user_id)).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def token_actor(session: Session, token: str) -> Actor | None:

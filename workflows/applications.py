@@ -13,6 +13,7 @@ from .clock import now, today
 from .errors import Conflict, Invalid, NotFound
 from .inputs import ActivityInput, ApplicationInput, Scores, SelfAssessmentInput
 from .models import Activity, Application, Citizen, CriteriaSet
+from .references import new_reference
 from .states import EDITABLE_STATES, apply_event, initial_state, record_change, record_creation
 from .vocabulary import Entity, Event, TitleType
 
@@ -47,12 +48,20 @@ def open_application(session: Session, actor: Actor, data: ApplicationInput) -> 
     app = Application(
         citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
         year=number, target_group=citizen.target_group, hamlet=citizen.hamlet, hamlet_code=citizen.hamlet_code,
-        state=initial_state(Entity.APPLICATION), name_folded=citizen.name_folded,
+        state=initial_state(Entity.APPLICATION), name_folded=citizen.name_folded, reference=_free_reference(session),
     )
     session.add(app)
     session.flush()
     record_creation(session, app, actor)
     return app
+
+
+def _free_reference(session: Session) -> str:
+    """A reference no application holds (a clash is rare: 1.1e11 of them; the unique index has the last word)."""
+    while True:
+        reference = new_reference()
+        if not session.exec(select(Application.id).where(Application.reference == reference)).first():
+            return reference
 
 
 def _editable_own(session: Session, actor: Actor, application_id: str) -> Application:

@@ -9,7 +9,7 @@ from flask_login import login_user
 from sqlmodel import Session, col, select
 
 from workflows import applications as apps
-from workflows import campaigns, criteria, issuance, names
+from workflows import campaigns, criteria, history, issuance, names, references
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.clock import today
@@ -386,7 +386,8 @@ def submitted(actor: Actor, app_id: str) -> object:
     if app.state in EDITABLE_STATES:
         return redirect(url_for(".check", app_id=app.id))
     return render_template("pages/citizen/submitted.html", app=application_json(s, app),
-                           max_total=apps.max_total(s, app))
+                           max_total=apps.max_total(s, app), reference=references.shown(app.reference),
+                           timeline=history.timeline(s, app))
 
 
 @bp.get("/certificates/<code>.pdf")

@@ -128,3 +128,12 @@ def verify_form() -> ResponseReturnValue:
         except ValueError:
             return render_template("pages/verify_form.html", error=message("not_found"), code=code), 422
     return render_template("pages/verify_form.html", error=None, code="")
+
+
+INFO_PAGES = ("help", "contact", "privacy", "accessibility")
+
+
+@bp.get("/<any(help, contact, privacy, accessibility):page>")
+def info(page: str) -> ResponseReturnValue:
+    """Help, contact, privacy and accessibility: the pages every public service links from its footer."""
+    return render_template(f"pages/info/{page}.html")

@@ -15,6 +15,7 @@ class Application(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("citizen_id", "title_type", "year", name="uq_application_citizen_year"),
+        UniqueConstraint("reference", name="uq_application_reference"),
         # The reviewer's queue: a ward's applications in a state, oldest submission first, walked on the index alone;
         # the folded name rides along so a name search filters on the index too, never on the table (ADR 12).
         # The columns of the queue's filters ride along too, so a filtered page is read from the index alone
@@ -30,6 +31,8 @@ class Application(SQLModel, table=True):
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    # What the citizen reads out at the ward's counter (workflows.references); None for rows made before it existed.
+    reference: str | None = Field(default=None, max_length=8)
     citizen_id: str = Field(foreign_key="citizen.id", max_length=32, index=True)
     ward_code: str = Field(foreign_key="ward.code", max_length=5)
     criteria_set_id: str = Field(foreign_key="criteriaset.id", max_length=32, index=True)  # pinned for good
