@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -158,7 +159,7 @@ def update_activity(
     changed = [name for name in ACTIVITY_FIELDS if getattr(activity, name) != before[name]]
     session.add(activity)
     session.flush()
-    detail = {"activity": activity.id, "change": "activity_edited", "fields": changed}
+    detail: dict[str, Any] = {"activity": activity.id, "change": "activity_edited", "fields": changed}
     if activity.evidence_sha256 != old_sha:
         detail |= {"evidence_sha256": activity.evidence_sha256, "replaced_sha256": old_sha}
     record_change(session, actor, Entity.APPLICATION, app.id, detail)

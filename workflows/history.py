@@ -12,7 +12,7 @@ from .models import Application, AuditEvent, Certificate
 from .vocabulary import N_, Entity, Event
 
 # What the citizen reads for each step shown, in the past tense (the vocabulary's labels name the actions).
-SHOWN = {
+SHOWN: dict[tuple[str, str], str] = {
     (Entity.APPLICATION, Event.CREATE): N_("Application opened"),
     (Entity.APPLICATION, Event.SUBMIT): N_("Application submitted"),
     (Entity.APPLICATION, Event.RETURN): N_("Returned to you for more evidence"),
