@@ -1,6 +1,8 @@
 """The ward chair's recognition decision: in one transaction it recognises applications and queues certificates."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -160,3 +162,76 @@ def retry_failed(session: Session, actor: Actor, decision_id: str) -> list[str]:
     """Queue a decision's failed certificates again (its ward's chair or an admin); another ward's is not found."""
     decision_progress(session, actor, decision_id)
     return issuance.retry_failed(session, actor, decision_id)
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A past decision in the ward's list, with its certificates counted (superseded ones left out)."""
+
+    id: str
+    number: str
+    year: int
+    signed_on: date
+    signer_name: str
+    document_status: str | None
+    total: int
+    issued: int
+    failed: int
+
+
+DECISIONS_SHOWN = 50
+
+
+def ward_decisions(session: Session, actor: Actor, year: int) -> list[DecisionRow]:
+    """The ward's decisions recognising a year, newest first (a ward signs a few a year), each with its certificates
+    counted in one grouped statement over the page's decisions."""
+    if actor.ward_code is None:
+        return []
+    found = session.exec(select(Decision).where(Decision.ward_code == actor.ward_code, Decision.year == year)
+                         .order_by(col(Decision.signed_on).desc(), col(Decision.created_at).desc())
+                         .limit(DECISIONS_SHOWN)).all()
+    counts: dict[str, dict[str, int]] = {d.id: {} for d in found}
+    if found:
+        for decision_id, status, n in session.exec(
+                select(Certificate.decision_id, Certificate.status, func.count())
+                .where(col(Certificate.decision_id).in_(list(counts)))
+                .group_by(col(Certificate.decision_id), col(Certificate.status))).all():
+            counts[decision_id][status] = int(n)
+    c = CertificateStatus
+    return [DecisionRow(id=d.id, number=d.number, year=d.year, signed_on=d.signed_on, signer_name=d.signer_name,
+                        document_status=d.document_status,
+                        total=sum(counts[d.id].values()) - counts[d.id].get(c.SUPERSEDED, 0),
+                        issued=counts[d.id].get(c.ISSUED, 0), failed=counts[d.id].get(c.FAILED, 0))
+            for d in found]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person a decision recognises, with their certificate."""
+
+    register_number: str
+    code: str
+    status: str
+    full_name: str
+    birth_year: int
+    hamlet: str | None
+
+
+RECIPIENTS_PAGE = 50
+
+
+def recipients(session: Session, actor: Actor, decision_id: str, *, after: str | None = None,
+               limit: int = RECIPIENTS_PAGE) -> tuple[list[Recipient], str | None]:
+    """A page of a decision's recipients in register-number order (a keyset after the last number shown), and the
+    number to continue after (None on the last page). Another ward's decision is not found."""
+    decision = visible_decision(session, actor, decision_id)
+    stmt = (select(Certificate.register_number, Certificate.code, Certificate.status, Citizen.full_name,
+                   Citizen.date_of_birth, Citizen.hamlet)
+            .join(Citizen, col(Citizen.id) == col(Certificate.citizen_id))
+            .where(Certificate.decision_id == decision.id))
+    if after:
+        stmt = stmt.where(col(Certificate.register_number) > after)
+    rows = session.exec(stmt.order_by(col(Certificate.register_number)).limit(limit + 1)).all()
+    page = [Recipient(register_number=r[0], code=r[1], status=r[2], full_name=r[3], birth_year=r[4].year,
+                      hamlet=r[5]) for r in rows[:limit]]
+    return page, (page[-1].register_number if len(rows) > limit else None)

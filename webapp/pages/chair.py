@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -112,13 +112,37 @@ def record(actor: Actor) -> object:
     return redirect(url_for(".decision", decision_id=decision.id))
 
 
+@bp.get("/decisions")
+@require_role(Role.WARD_CHAIR)
+def decision_list(actor: Actor) -> object:
+    """The ward's decisions recognising a year, newest first, with their certificates issued."""
+    year = _year(request.args.get("year"))
+    return render_template("pages/chair/decisions.html", rows=decisions.ward_decisions(db(), actor, year),
+                           year=year, years=range(today().year, 2023, -1))
+
+
 @bp.get("/decisions/<decision_id>")
 @require_role(Role.WARD_CHAIR)
 def decision(actor: Actor, decision_id: str) -> object:
-    """Issuance progress: a native progress bar and a refresh link."""
-    found, progress = decisions.decision_progress(db(), actor, decision_id)
+    """Issuance progress (a native progress bar that a small script keeps current; a refresh link without it), the
+    decision's document and batch downloads, and the people it recognises."""
+    s = db()
+    found, progress = decisions.decision_progress(s, actor, decision_id)
+    after = request.args.get("after") or None
+    people, next_after = decisions.recipients(s, actor, decision_id, after=after)
     return render_template("pages/chair/decision.html", decision=found, progress=progress,
-                           batch=batches.listing(db(), actor, decision_id).batch if progress["issued"] else None)
+                           batch=batches.listing(s, actor, decision_id).batch if progress["issued"] else None,
+                           people=people, next_after=next_after, after=after)
+
+
+@bp.get("/decisions/<decision_id>/progress")
+@require_role(Role.WARD_CHAIR)
+def decision_progress(actor: Actor, decision_id: str) -> object:
+    """The issuance progress as JSON, for the decision page's script."""
+    _found, progress = decisions.decision_progress(db(), actor, decision_id)
+    text = gettext("Issued %(issued)s/%(total)s", issued=formats.vn_number(progress["issued"]),
+                   total=formats.vn_number(progress["total"]))
+    return jsonify({**progress, "text": text})
 
 
 @bp.post("/decisions/<decision_id>/batch")
