@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from . import decision_documents, issuance, register_numbers, rollup_counters
@@ -225,13 +226,13 @@ def recipients(session: Session, actor: Actor, decision_id: str, *, after: str |
     """A page of a decision's recipients in register-number order (a keyset after the last number shown), and the
     number to continue after (None on the last page). Another ward's decision is not found."""
     decision = visible_decision(session, actor, decision_id)
-    stmt = (select(Certificate.register_number, Certificate.code, Certificate.status, Citizen.full_name,
-                   Citizen.date_of_birth, Citizen.hamlet)
+    stmt = (sa_select(Certificate.register_number, Certificate.code, Certificate.status, Citizen.full_name,
+                      Citizen.date_of_birth, Citizen.hamlet)
             .join(Citizen, col(Citizen.id) == col(Certificate.citizen_id))
             .where(Certificate.decision_id == decision.id))
     if after:
         stmt = stmt.where(col(Certificate.register_number) > after)
-    rows = session.exec(stmt.order_by(col(Certificate.register_number)).limit(limit + 1)).all()
+    rows = session.execute(stmt.order_by(col(Certificate.register_number)).limit(limit + 1)).all()
     page = [Recipient(register_number=r[0], code=r[1], status=r[2], full_name=r[3], birth_year=r[4].year,
                       hamlet=r[5]) for r in rows[:limit]]
     return page, (page[-1].register_number if len(rows) > limit else None)
