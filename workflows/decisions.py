@@ -226,8 +226,8 @@ def recipients(session: Session, actor: Actor, decision_id: str, *, after: str |
     """A page of a decision's recipients in register-number order (a keyset after the last number shown), and the
     number to continue after (None on the last page). Another ward's decision is not found."""
     decision = visible_decision(session, actor, decision_id)
-    stmt = (sa_select(Certificate.register_number, Certificate.code, Certificate.status, Citizen.full_name,
-                      Citizen.date_of_birth, Citizen.hamlet)
+    stmt = (sa_select(col(Certificate.register_number), col(Certificate.code), col(Certificate.status),
+                      col(Citizen.full_name), col(Citizen.date_of_birth), col(Citizen.hamlet))
             .join(Citizen, col(Citizen.id) == col(Certificate.citizen_id))
             .where(Certificate.decision_id == decision.id))
     if after:
