@@ -229,7 +229,7 @@ def recipients(session: Session, actor: Actor, decision_id: str, *, after: str |
     stmt = (sa_select(col(Certificate.register_number), col(Certificate.code), col(Certificate.status),
                       col(Citizen.full_name), col(Citizen.date_of_birth), col(Citizen.hamlet))
             .join(Citizen, col(Citizen.id) == col(Certificate.citizen_id))
-            .where(Certificate.decision_id == decision.id))
+            .where(col(Certificate.decision_id) == decision.id))
     if after:
         stmt = stmt.where(col(Certificate.register_number) > after)
     rows = session.execute(stmt.order_by(col(Certificate.register_number)).limit(limit + 1)).all()
