@@ -21,8 +21,14 @@ from .runtime import runtime
 HAS_PDF = frozenset({CertificateStatus.ISSUED, CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED})
 
 
-def pdf_response(cert: Certificate) -> Response:
-    """The stored PDF, or 409 while it is still being produced."""
+# Chromium shows a PDF through an internal <embed>, which the pages' `object-src 'none'` blocks (crbug 271452): a PDF
+# opened in the browser gets a policy of its own, still refusing to be framed (nosniff comes with every answer).
+INLINE_PDF_HEADERS = {"Content-Security-Policy": "frame-ancestors 'none'"}
+
+
+def pdf_response(cert: Certificate, *, inline: bool = False) -> Response:
+    """The stored PDF (opened in the browser to print it when `inline`, else downloaded), or 409 while it is still
+    being produced."""
     if cert.storage_key is None or cert.status not in HAS_PDF:
         raise Conflict("not_issued_yet")
     try:
@@ -30,8 +36,8 @@ def pdf_response(cert: Certificate) -> Response:
     except StorageKeyMissing as exc:
         raise NotFound() from exc
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="giay-cong-nhan-{cert.code}.pdf"',
-        "Cache-Control": "private, no-store"})
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="giay-cong-nhan-{cert.code}.pdf"',
+        "Cache-Control": "private, no-store"} | (INLINE_PDF_HEADERS if inline else {}))
 
 
 def decision_pdf_response(decision: Decision) -> Response:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from workflows import references, review
 from workflows.inputs import ReviewInput, parse
-from workflows.models import Application
+from workflows.models import Application, Citizen
 
 
 @pytest.mark.parametrize("page", ["help", "contact", "privacy", "accessibility"])
@@ -68,3 +68,38 @@ def test_receipt_reference_next_step_and_timeline(web, session: Session) -> None
     theirs = submitted_application(session, other)
     assert client.get(f"/citizen/applications/{theirs}/submitted").status_code == 404
     assert session.exec(select(Application.reference).where(Application.id == theirs)).one() != app.reference
+
+
+def test_home_says_whether_the_pass_rule_is_met_and_names_a_failing_indicator(web, session: Session) -> None:
+    from workflows import applications
+    from workflows.inputs import ApplicationInput, SelfAssessmentInput
+
+    citizen, username = make_citizen(session)
+    app = applications.open_application(session, citizen, parse(ApplicationInput, {"year": 2026}))
+    applications.set_self_assessment(session, citizen, app.id, parse(SelfAssessmentInput, {"scores": scores(9)}))
+    session.commit()
+    client = signed_in(web, username)
+    assert "Điểm tự đánh giá đạt điều kiện" in client.get("/citizen/").get_data(as_text=True)
+    applications.set_self_assessment(session, citizen, app.id,
+                                     parse(SelfAssessmentInput, {"scores": scores(9, I_2=3)}))
+    session.commit()
+    home = client.get("/citizen/").get_data(as_text=True)
+    assert "Điểm tự đánh giá chưa đạt điều kiện" in home
+    assert "chỉ số I.2" in home and "được 3 điểm" in home
+    assert "tổng điểm là" not in home  # 84 is above the total the rule asks: only the indicator is named
+
+
+def test_an_issued_certificate_can_be_shared_and_opened_to_print(web, session: Session, api) -> None:
+    from factories import citizen_data, issued_certificate
+
+    data = citizen_data(full_name="Trần Thị Bình")
+    cert = issued_certificate(api, session, web, "21/QĐ-UBND", data["full_name"])
+    client = signed_in(web, session.get(Citizen, cert.citizen_id).cccd)
+    home = client.get("/citizen/").get_data(as_text=True)
+    assert f'data-share="{web.extensions["cdht"].verify_url(cert.code)}"' in home
+    opened = client.get(f"/citizen/certificates/{cert.code}.pdf?inline=1")
+    assert opened.status_code == 200 and opened.headers["Content-Disposition"].startswith("inline")
+    assert "object-src" not in opened.headers["Content-Security-Policy"]  # Chromium's viewer is an <embed>
+    download = client.get(f"/citizen/certificates/{cert.code}.pdf")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert "object-src 'none'" in client.get("/citizen/").headers["Content-Security-Policy"]

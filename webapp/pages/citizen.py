@@ -28,6 +28,7 @@ from ..dispatch import commit
 from ..downloads import pdf_response
 from ..evidence import application_folder, checked_evidence, evidence_response, save_evidence
 from ..i18n import message
+from ..runtime import runtime
 from ..serializers import application_json
 from . import formats
 from .access import require_role
@@ -177,11 +178,16 @@ def home(actor: Actor) -> object:
         dates = campaigns.for_ward(s, current.ward_code, year)
     elif current is None and actor.citizen_id is not None:
         dates = campaigns.for_citizen(s, actor.citizen_id, year)
-    count = len(apps.indicators_of(s, current)) if current else 0  # the pinned set's, read once per process
-    return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result, count),
+    worded = apps.indicators_of(s, current) if current else []  # the pinned set's, read once per process
+    cset = apps.criteria_set_of(s, current) if current else None
+    below = [w for w in worded if result and w.code in result.below_minimum]
+    verify_url = (runtime().verify_url(view["certificate"]["code"])
+                  if view and view["certificate"] and view["certificate"]["status"] == CertificateStatus.ISSUED
+                  else None)
+    return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result, len(worded)),
                            steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year],
-                           indicator_count=count, max_total=apps.max_total(s, current) if current else 0,
-                           campaign=dates, today=today())
+                           indicator_count=len(worded), max_total=apps.max_total(s, current) if current else 0,
+                           campaign=dates, today=today(), cset=cset, below=below, verify_url=verify_url)
 
 
 @bp.post("/applications")
@@ -393,8 +399,9 @@ def submitted(actor: Actor, app_id: str) -> object:
 @bp.get("/certificates/<code>.pdf")
 @require_role(Role.CITIZEN)
 def certificate_pdf(actor: Actor, code: str) -> object:
-    """The holder downloads their certificate."""
-    return pdf_response(issuance.certificate_for(db(), actor, code.strip().upper()))
+    """The holder downloads their certificate, or opens it in the browser to print it (`?inline=1`)."""
+    return pdf_response(issuance.certificate_for(db(), actor, code.strip().upper()),
+                        inline=request.args.get("inline") == "1")
 
 
 @bp.get("/applications/<app_id>/evidence/<activity_id>")
