@@ -56,7 +56,7 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],
-        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks"],
+        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications"],
         beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY}},
         beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
@@ -64,6 +64,6 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     # Registers the shared tasks on this instance, for the web process too.
-    from . import batch_tasks, decision_tasks, tasks  # noqa: F401
+    from . import batch_tasks, decision_tasks, notifications, tasks  # noqa: F401
 
     return celery

@@ -39,6 +39,10 @@ class Settings:
     proxy_hops: int = 0
     task_always_eager: bool = False
     worker_max_memory_mb: int = 300  # a pool process whose peak passed this is replaced after its task (ADR 32)
+    # Where e-mail goes (webapp.mail): smtp://host:port, smtp+starttls://user:password@host:587, smtps://…:465,
+    # folder:///path (each message a .eml file: `make run`'s default), or "" for none (the ward resets passwords).
+    mail_url: str = ""
+    mail_from: str = "CDHT Hà Nội <no-reply@cdht.invalid>"
 
     @property
     def embedded_broker(self) -> bool:
@@ -81,6 +85,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     if not memory.isascii() or not memory.isdigit() or int(memory) < 100:
         raise ConfigError("WORKER_MAX_MEMORY_MB must be a whole number of megabytes, at least 100")
     s.worker_max_memory_mb = int(memory)
+    s.mail_url = e.get("MAIL_URL", "" if mode == "production" else f"folder://{instance / 'outbox'}")
+    if s.mail_url and not s.mail_url.startswith(("smtp://", "smtps://", "smtp+starttls://", "folder://")):
+        raise ConfigError("MAIL_URL must start with smtp://, smtps://, smtp+starttls:// or folder://")
+    s.mail_from = e.get("MAIL_FROM", s.mail_from)
     secret = e.get("SECRET_KEY", "")
     if mode == "production":
         required = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "SIGNING_KEY_PATH",

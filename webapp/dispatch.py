@@ -13,13 +13,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from workflows.db import session_scope
-from workflows.effects import Effect, EffectKind, take_ready
+from workflows.effects import NOTIFICATIONS, Effect, EffectKind, take_ready
 
 log = logging.getLogger(__name__)
 
 # Each kind of effect is carried out by one Celery task (ids only in the message).
+NOTIFY = "cdht.notify"  # one task for every e-mail: (the row's id, what about)
 TASKS = {EffectKind.RENDER_CERTIFICATE: "cdht.render_certificate",
-         EffectKind.RENDER_DECISION: "cdht.render_decision_document", EffectKind.PREPARE_BATCH: "cdht.prepare_batch"}
+         EffectKind.RENDER_DECISION: "cdht.render_decision_document", EffectKind.PREPARE_BATCH: "cdht.prepare_batch",
+         **dict.fromkeys(NOTIFICATIONS, NOTIFY)}
 FAN_OUT = "cdht.fan_out"
 # Past this many effects at once (a decision of thousands), a request sends a few fan-out messages of CHUNK ids
 # each and a worker sends the individual tasks: the request makes no broker round trip per certificate.
@@ -59,7 +61,8 @@ def send_each(effects: list[Effect]) -> int:
     for effect in effects:
         task = celery.tasks[TASKS[effect.kind]]
         try:
-            task.apply_async((effect.entity_id,), countdown=effect.delay.total_seconds() or None)
+            args = (effect.entity_id, effect.kind.value) if effect.kind in NOTIFICATIONS else (effect.entity_id,)
+            task.apply_async(args, countdown=effect.delay.total_seconds() or None)
             sent += 1
         except Exception:  # noqa: BLE001 - the row is in the database; the sweeper will send it again
             log.warning("broker unavailable; %s %s left for the sweeper", effect.kind, effect.entity_id)

@@ -102,7 +102,9 @@ MESSAGES: dict[str, str] = {
     "cccd_birth_mismatch": N_("The personal identification number does not match the year of birth."),
     "cccd_sex_mismatch": N_("The personal identification number does not match the sex."),
     "password_too_short": N_("The password needs at least 8 characters."),
-    "email_format": N_("The e-mail address is not valid."),
+    "email_format": N_("Write the e-mail address in full, for example ten.cua.ban@gmail.com."),
+    "phone_format": N_("Write a Vietnamese phone number: a mobile number of 10 digits starting with 03, 05, 07, 08 or "
+                       "09 (for example 0912 345 678), or a landline with its area code (for example 024 3825 1234)."),
     "unknown_ward": N_("There is no ward or commune with this code."),
     "unknown_indicator": N_("There is no such indicator."),
     "score_not_integer": N_("Scores are whole numbers from %(min_score)s to %(max_score)s."),
@@ -196,7 +198,11 @@ MESSAGES: dict[str, str] = {
     "paper_consent_required": N_("Tick this box once the citizen has signed the paper consent form."),
     "activation_code_invalid": N_("This number and code do not match an account waiting for activation, or the code "
                                   "has been used or has expired. Ask your ward or commune for a new code."),
-    "already_activated": N_("This citizen has already set a password; they sign in with it."),
+    "already_activated": N_("This citizen has already set a password. If they forgot it, check their CCCD card, "
+                            "tick the box and make a code to choose a new one."),
+    # password reset (issue 11)
+    "passwords_differ": N_("The two passwords are not the same. Type the new password twice."),
+    "reset_link_used": N_("This link has been used or has expired. Ask for a new one."),
     "date_format_csv": N_("Write the date in digits, for example 1990-05-17 or 17/05/1990."),
     "cccd_repeated": N_("Another row of the file has this personal identification number."),
     "cccd_other_ward": N_("This person is registered in another ward or commune: a change of residence is recorded "

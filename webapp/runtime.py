@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from certificates import Storage, generate_private_key_pem, key_id, offline, public_key_pem
 
 from .config import Settings
+from .mail import Mailer, mailer_from_url
 
 
 @dataclass
@@ -61,6 +62,11 @@ class Runtime:
     def keys_document(self) -> dict[str, list[dict[str, str]]]:
         """What `/.well-known/cdht-keys.json` and `flask certificates keys` publish (ADR 27)."""
         return offline.keys_document(self.public_key, self.retired_public_keys)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        """Where e-mail goes (MAIL_URL)."""
+        return mailer_from_url(self.settings.mail_url, self.settings.mail_from)
 
     def verify_url(self, code: str) -> str:
         """The public address printed in the QR code."""

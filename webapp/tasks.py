@@ -68,7 +68,7 @@ def render_certificates(certificate_ids: list[str]) -> dict[str, int]:
             outcome = _give_back(cert.id, cert.version, f"{type(exc).__name__}: {exc}")
             counts[outcome] = counts.get(outcome, 0) + 1
     try:
-        with session_scope(rt.engine) as session:
+        with unit_of_work(rt.engine) as session:  # the holders' e-mails are sent after this commit
             issuance.complete_many(session, [replace(item, cert=session.merge(item.cert, load=False))
                                              for item in done], key_id=rt.key_id)
         counts["issued"] = counts.get("issued", 0) + len(done)
@@ -84,7 +84,7 @@ def _complete_one(item: issuance.Completion) -> str:
     the row now and will adopt the file stored here, so nothing is lost and nothing is issued twice)."""
     rt = runtime()
     try:
-        with session_scope(rt.engine) as session:  # the claimed row as read: the write is fenced by its version
+        with unit_of_work(rt.engine) as session:  # the claimed row as read: the write is fenced by its version
             issuance.complete(session, session.merge(item.cert, load=False), claimed_version=item.cert.version,
                               storage_key=item.storage_key, sha256=item.sha256, signature=item.signature,
                               key_id=rt.key_id)

@@ -102,17 +102,19 @@ def register(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registe
     return Registered(citizen, activation.issue(session, user.id, actor.user_id))
 
 
-def reissue(session: Session, actor: Actor, cccd: str) -> Registered:
+def reissue(session: Session, actor: Actor, cccd: str, *, identity_checked: bool = False) -> Registered:
     """A new activation code for a citizen of the official's ward who has not set a password yet (the first was
-    lost or expired); the earlier codes stop working. Invalid when no such citizen lives in the ward, Conflict when
-    the account is already activated."""
+    lost or expired), or who forgot theirs once the official has checked their CCCD card at the desk
+    (`identity_checked`); the earlier codes stop working, and using the code signs every device out. Invalid when
+    no such citizen lives in the ward, Conflict when the account is in use and the identity was not checked."""
     ward_code = authorise(actor, None)
     citizen = session.exec(select(Citizen).where(Citizen.cccd == cccd_rules.clean(cccd),
                                                  Citizen.ward_code == ward_code)).first()
     user = session.get(User, citizen.user_id) if citizen is not None else None
     if citizen is None or user is None:
         raise Invalid(fields={"cccd": "citizen_not_in_ward"})
-    if is_usable(user.password_hash):
+    in_use = is_usable(user.password_hash)
+    if in_use and not identity_checked:
         raise Conflict("already_activated", fields={"cccd": "already_activated"})
     moment = now()
     session.execute(update(ActivationCode).where(col(ActivationCode.user_id) == user.id,
@@ -120,7 +122,8 @@ def reissue(session: Session, actor: Actor, cccd: str) -> Registered:
                                                  col(ActivationCode.expires_at) > moment).values(expires_at=moment))
     session.add(AuditEvent(at=moment, actor_id=actor.user_id, actor_role=actor.role.value,
                            entity_type=Entity.USER.value, entity_id=user.id, event=Event.ACTIVATION_CODE.value,
-                           detail={"ward_code": ward_code}))
+                           detail={"ward_code": ward_code} | ({"password_reset": True, "identity_checked": True}
+                                                               if in_use else {})))
     return Registered(citizen, activation.issue(session, user.id, actor.user_id))
 
 

@@ -19,6 +19,16 @@ class EffectKind(StrEnum):
     RENDER_CERTIFICATE = "render_certificate"
     RENDER_DECISION = "render_decision"
     PREPARE_BATCH = "prepare_batch"  # a decision's ZIP and merged PDF (ADR 31)
+    # E-mail to a citizen (webapp.notifications): about their application, their certificate, a password reset.
+    NOTIFY_RETURNED = "notify_returned"
+    NOTIFY_PROPOSED = "notify_proposed"
+    NOTIFY_RECOGNISED = "notify_recognised"
+    NOTIFY_CERTIFICATE = "notify_certificate"
+    SEND_PASSWORD_RESET = "send_password_reset"
+
+
+NOTIFICATIONS = frozenset({EffectKind.NOTIFY_RETURNED, EffectKind.NOTIFY_PROPOSED, EffectKind.NOTIFY_RECOGNISED,
+                           EffectKind.NOTIFY_CERTIFICATE, EffectKind.SEND_PASSWORD_RESET})
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ target group, tổ dân phố/thôn, contact details): self-registration, regist
 import of citizens (ADR 25) all call it, and `citizen_row` is the one shape of the profile they write.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -76,14 +77,36 @@ def check_person(data: Mapping[str, Any], errors: FieldErrors) -> Person | None:
             errors["cccd"] = problem
     if full_name is not None and len(names.normalise(full_name)) < 2:
         errors["full_name"] = "too_short"
-    if email is not None and ("@" not in email or email.startswith("@") or email.endswith("@")):
-        errors["email"] = "email_format"
+    if email is not None:
+        email = email.lower()  # one spelling per address: the reset form finds it however it is typed
+        if not EMAIL.fullmatch(email):
+            errors["email"] = "email_format"
+    if phone is not None:
+        phone = vietnamese_phone(phone)
+        if phone is None:
+            errors["phone"] = "phone_format"
     if dob is not None and (dob.year < 1900 or dob > now().date()):
         errors["date_of_birth"] = "date_out_of_range"
     if len(errors) > before or not (cccd and full_name and dob and sex and target_group):
         return None
     return Person(cccd=cccd, full_name=names.normalise(full_name), date_of_birth=dob, sex=sex,
                   target_group=target_group, hamlet=names.normalise(hamlet or "") or None, phone=phone, email=email)
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+# Mobile numbers: 10 digits from 03, 05, 07, 08 or 09; landlines: 11 digits from 02 (024 for Hà Nội).
+PHONE = re.compile(r"0[35789]\d{8}|02\d{9}")
+
+
+def vietnamese_phone(text: str) -> str | None:
+    """A phone number in its national form (0912345678), however it was typed (spaces, dots, dashes, +84); None
+    when it is not a Vietnamese mobile or landline number."""
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    return digits if PHONE.fullmatch(digits) else None
 
 
 def citizen_row(person: Person, *, user_id: str, ward_code: str, at: datetime, consent_channel: str = ONLINE,

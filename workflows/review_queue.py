@@ -40,6 +40,7 @@ class QueueRow:
     assignee_name: str | None = None
     passes: bool = False
     has_evidence: bool = False
+    birth_year: int | None = None  # with the tổ dân phố / thôn, tells namesakes apart
 
 
 @dataclass(frozen=True)
@@ -187,15 +188,15 @@ def queue(
         sa_select(col(Application.id), col(Application.state), col(Application.version), col(Citizen.full_name),
                   col(Application.target_group), col(Application.submitted_at), col(Application.total),
                   col(Application.hamlet), col(User.display_name), col(Application.passes),
-                  col(Application.has_evidence))
+                  col(Application.has_evidence), col(Citizen.date_of_birth))
         .join(Citizen, col(Citizen.id) == col(Application.citizen_id))
         .outerjoin(User, col(User.id) == col(Application.assignee_id))
         .where(chosen).order_by(*order)
     ).all()
     rows = [QueueRow(id=i, state=ApplicationState(st), version=v, citizen_name=name, target_group=group,
                      submitted_at=at, total=t, hamlet=hamlet, assignee_name=holder, passes=bool(ok),
-                     has_evidence=bool(ev))
-            for i, st, v, name, group, at, t, hamlet, holder, ok, ev in found]
+                     has_evidence=bool(ev), birth_year=born.year if born else None)
+            for i, st, v, name, group, at, t, hamlet, holder, ok, ev, born in found]
     more = len(rows) > size  # one row past the page says there is another page that way
     rows = rows[:size]
     if backwards:

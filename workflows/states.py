@@ -101,12 +101,18 @@ A, C, D, K = ApplicationState, CertificateStatus, AttainmentState, CriteriaSetSt
 TABLE: dict[tuple[Entity, Term, Event], Transition] = {
     (Entity.APPLICATION, A.DRAFT, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
     (Entity.APPLICATION, A.RETURNED, Event.SUBMIT): Transition(A.SUBMITTED, ANY_ROLE, _owner),
-    (Entity.APPLICATION, A.SUBMITTED, Event.APPROVE): Transition(A.APPROVED, REVIEWER, _ward_staff_not_owner),
-    (Entity.APPLICATION, A.SUBMITTED, Event.RETURN): Transition(A.RETURNED, REVIEWER, _ward_staff_not_owner),
+    # The citizen is told by e-mail when their application is proposed, returned or recognised, and when their
+    # certificate is issued (webapp.notifications; nothing is sent to one without an address).
+    (Entity.APPLICATION, A.SUBMITTED, Event.APPROVE): Transition(A.APPROVED, REVIEWER, _ward_staff_not_owner,
+                                                                 effect=EffectKind.NOTIFY_PROPOSED),
+    (Entity.APPLICATION, A.SUBMITTED, Event.RETURN): Transition(A.RETURNED, REVIEWER, _ward_staff_not_owner,
+                                                                effect=EffectKind.NOTIFY_RETURNED),
     (Entity.APPLICATION, A.SUBMITTED, Event.REJECT): Transition(A.REJECTED, REVIEWER, _ward_staff_not_owner),
-    (Entity.APPLICATION, A.APPROVED, Event.RECOGNISE): Transition(A.RECOGNISED, CHAIR, _ward_staff_not_owner),
+    (Entity.APPLICATION, A.APPROVED, Event.RECOGNISE): Transition(A.RECOGNISED, CHAIR, _ward_staff_not_owner,
+                                                                  effect=EffectKind.NOTIFY_RECOGNISED),
     (Entity.CERTIFICATE, C.QUEUED, Event.CLAIM): Transition(C.RENDERING, SYSTEM),
-    (Entity.CERTIFICATE, C.RENDERING, Event.COMPLETE): Transition(C.ISSUED, SYSTEM),
+    (Entity.CERTIFICATE, C.RENDERING, Event.COMPLETE): Transition(C.ISSUED, SYSTEM,
+                                                                  effect=EffectKind.NOTIFY_CERTIFICATE),
     (Entity.CERTIFICATE, C.RENDERING, Event.RELEASE): Transition(C.QUEUED, SYSTEM, effect=RENDER),
     (Entity.CERTIFICATE, C.RENDERING, Event.FAIL): Transition(C.FAILED, SYSTEM),
     (Entity.CERTIFICATE, C.FAILED, Event.RETRY): Transition(C.QUEUED, REVOKERS | SYSTEM, _ward_staff, effect=RENDER),

@@ -194,7 +194,10 @@ def test_a_failure_in_a_batch_is_given_back_alone(app, api, session: Session, se
     session.expire_all()
     statuses = [session.get(Certificate, cert_id).status for cert_id in ids]
     assert statuses == ["issued", "queued", "issued"]
-    assert sent == [((ids[1],), {"countdown": float(webapp.tasks.RETRY_DELAYS[0])})]  # its own retry, delayed
+    renders = [call for call in sent if len(call[0]) == 1]
+    assert renders == [((ids[1],), {"countdown": float(webapp.tasks.RETRY_DELAYS[0])})]  # its own retry, delayed
+    told = sorted(call[0] for call in sent if len(call[0]) == 2)  # the two issued holders' e-mails (ADR 33)
+    assert told == sorted((i, "notify_certificate") for i in (ids[0], ids[2]))
 
 
 def test_a_claim_lost_in_a_batch_leaves_the_others_issued(app, api, session: Session, sent, monkeypatch) -> None:

@@ -31,7 +31,8 @@ def test_a_decision_earns_one_render_per_certificate_and_only_after_commit(sessi
         review.review(session, reviewer, aid, verdict)
         ids.append(aid)
     session.commit()
-    assert effects.take_ready(session) == []  # proposing earns no work for the workers
+    # proposing earns no render, only the citizens' e-mails (ADR 33)
+    assert effects.take_ready(session) == [Effect(EffectKind.NOTIFY_PROPOSED, aid) for aid in ids]
     data = parse(DecisionInput, {"year": 2026, "number": "E/QĐ", "signed_on": "2026-11-20", "signer_name": "A",
                                  "application_ids": ids})
     decision, certs = decisions.record_decision(session, chair, data, new_code=new_code, verify_url=str)
@@ -39,8 +40,9 @@ def test_a_decision_earns_one_render_per_certificate_and_only_after_commit(sessi
     session.commit()
     ready = effects.take_ready(session)
     # The table's initial state of a certificate carries the render: one per certificate, ids only; and the decision
-    # document's own render (ADR 30).
-    assert sorted(ready, key=lambda e: e.entity_id) == sorted(
+    # document's own render (ADR 30); and each recognised citizen's e-mail (ADR 33).
+    assert sorted(ready, key=lambda e: (e.entity_id, e.kind)) == sorted(
         [*(Effect(EffectKind.RENDER_CERTIFICATE, c.id) for c in certs),
-         Effect(EffectKind.RENDER_DECISION, decision.id)], key=lambda e: e.entity_id)
+         Effect(EffectKind.RENDER_DECISION, decision.id),
+         *(Effect(EffectKind.NOTIFY_RECOGNISED, aid) for aid in ids)], key=lambda e: (e.entity_id, e.kind))
     assert states.INITIAL[states.Entity.CERTIFICATE].effect == EffectKind.RENDER_CERTIFICATE

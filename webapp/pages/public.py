@@ -5,13 +5,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 
-from workflows import accounts, activation, issuance
+from workflows import accounts, activation, issuance, password_reset
 from workflows.clock import HANOI_OFFSET, now
 from workflows.errors import Invalid
 from workflows.vocabulary import Role, VerificationStatus
 
+from .. import password_links
 from ..auth import SessionUser, page_actor
 from ..database import db
+from ..dispatch import commit
 from ..extensions import limiter
 from ..i18n import message
 from ..runtime import runtime
@@ -137,3 +139,51 @@ INFO_PAGES = ("help", "contact", "privacy", "accessibility")
 def info(page: str) -> ResponseReturnValue:
     """Help, contact, privacy and accessibility: the pages every public service links from its footer."""
     return render_template(f"pages/info/{page}.html")
+
+
+RESET_REQUEST_LIMIT = "5 per hour"  # per address: enough for a typo or two, too few to probe who is registered
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_REQUEST_LIMIT, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    """Ask for a reset link by e-mail; the answer is the same whether or not the account exists or has an address,
+    and says what to do without one (the ward's desk)."""
+    if request.method == "POST":
+        who = request.form.get("who", "").strip()
+        if not who or len(who) > 254:
+            errors = error_messages({"who": "required" if not who else "too_long"}, ("who",))
+            return render_template("pages/password_forgot.html", errors=errors, who=who[:254]), 422
+        session = db()
+        password_reset.request_reset(session, who)
+        commit(session)  # the e-mail is sent by a worker after this commit
+        return render_template("pages/password_sent.html")
+    return render_template("pages/password_forgot.html", errors={}, who="")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: runtime().settings.login_rate_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Choose a new password from the e-mail's link (an hour, once); then sign in with it."""
+    found = password_links.read_token(token)
+    if found is None:
+        return render_template("pages/password_link_bad.html"), 410
+    codes: dict[str, str] = {}
+    if request.method == "POST":
+        password, again = request.form.get("password", ""), request.form.get("password_again", "")
+        if password != again:
+            codes["password_again"] = "passwords_differ"
+        else:
+            session = db()
+            try:
+                password_reset.set_new_password(session, found[0], found[1], password)
+                session.commit()
+                flash(gettext("Your password is changed. Sign in with the new one."))
+                return redirect(url_for(".login"))
+            except Invalid as exc:
+                session.rollback()
+                if exc.fields.get("password") == "reset_link_used":
+                    return render_template("pages/password_link_bad.html"), 410
+                codes = dict(exc.fields)
+    errors = error_messages(codes, ("password", "password_again"))
+    return render_template("pages/password_reset.html", errors=errors), 422 if errors else 200

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from workflows import applications, assignment, bulk_review, campaigns, review_queue
+from workflows import applications, assignment, bulk_review, campaigns, lookup, review_queue
 from workflows import review as reviewing
 from workflows.access import visible_application
 from workflows.actors import Actor
@@ -135,6 +135,18 @@ def bulk(actor: Actor) -> object:
     return render_template("pages/reviewer/bulk_result.html", outcomes=outcomes, names=names, assigned=assigned,
                            done=sum(o.outcome == bulk_review.DONE for o in outcomes), problems=[],
                            keep=_keep(f))
+
+
+@bp.post("/find")
+@require_role(*STAFF)
+def find(actor: Actor) -> object:
+    """Open the application of the person at the counter, by their CCCD number or their receipt's reference. Sent
+    by POST, so the identity number is in no address, history or access log; it is never shown back."""
+    found = lookup.find_application(db(), actor, request.form.get("number", "")[:40])
+    if found is None:
+        flash(gettext("No application of your ward or commune has this identity number or reference."))
+        return redirect(url_for(".queue", state=""))
+    return redirect(url_for(".application", app_id=found.id))
 
 
 @bp.route("/applications/<app_id>", methods=["GET", "POST"])

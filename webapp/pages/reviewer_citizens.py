@@ -81,7 +81,7 @@ def new_code(actor: Actor) -> object:
     cccd = "".join(request.form.get("cccd", "").split())
     if request.method == "POST":
         try:
-            done = assisted.reissue(s, actor, cccd)
+            done = assisted.reissue(s, actor, cccd, identity_checked=request.form.get("identity_checked") == "yes")
             commit(s)
             return render_template("pages/reviewer/citizen_registered.html", citizen=done.citizen, code=done.code,
                                    masked=mask(done.citizen.cccd), ward=_ward(actor), reissued=True), 200, NO_STORE

@@ -68,7 +68,7 @@ class Citizen(SQLModel, table=True):
     # The tổ dân phố (urban) or thôn (rural) within the ward, as the citizen gave it; None when not given.
     hamlet: str | None = Field(default=None, max_length=100)
     hamlet_code: str | None = Field(default=None, max_length=20)  # in the ward's list, when it has one
-    email: str | None = Field(default=None, max_length=254)
+    email: str | None = Field(default=None, max_length=254, index=True)  # lower case (a reset names it)
     phone: str | None = Field(default=None, max_length=20)
     consent_at: datetime
     consent_version: str = Field(max_length=20)

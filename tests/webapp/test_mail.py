@@ -1,0 +1,138 @@
+"""E-mail through a real SMTP server (the local catcher): a forgotten password reset by a link that works an hour
+and once, the same answer for an unknown or address-less account, notifications of the application's steps and of
+the certificate; and the ward's desk reset once the identity is checked."""
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from factories import PASSWORD, csrf, make_citizen, make_staff, scores, signed_in
+from mailcatcher import MailCatcher
+from sqlmodel import Session, select
+
+from webapp import create_app
+from workflows.models import AuditEvent, Citizen, User
+
+ADDRESS = "thu.ha@example.vn"
+
+
+@pytest.fixture
+def mail() -> Iterator[MailCatcher]:
+    with MailCatcher() as catcher:
+        yield catcher
+
+
+@pytest.fixture
+def mail_app(settings, mail: MailCatcher):
+    """The app sending real e-mail to the catcher, its tasks run in the request (eager)."""
+    application = create_app(dataclasses.replace(settings, mail_url=mail.url, task_always_eager=True,
+                                                 login_rate_limit="1000 per minute"))
+    yield application
+    application.extensions["cdht"].engine.dispose()
+
+
+def _forgot(client, who: str):
+    page = client.get("/password/forgot").get_data(as_text=True)
+    return client.post("/password/forgot", data={"csrf_token": csrf(page), "who": who})
+
+
+def test_a_forgotten_password_is_reset_by_a_link_that_works_once(mail_app, session: Session, mail) -> None:
+    _actor, cccd = make_citizen(session, email=ADDRESS)
+    client = mail_app.test_client()
+    sent = _forgot(client, cccd)
+    assert sent.status_code == 200 and "Kiểm tra thư điện tử" in sent.get_data(as_text=True)
+    [message] = mail.to(ADDRESS)
+    body = MailCatcher.text(message)
+    assert cccd not in body and "Nguyễn Văn An" in body  # the reader's name, never their identity number
+    path = urlsplit(MailCatcher.link(message)).path
+    form = client.get(path)
+    assert form.status_code == 200
+    differ = client.post(path, data={"csrf_token": csrf(form.get_data(as_text=True)),
+                                           "password": "mat-khau-moi-2026", "password_again": "mat-khau-khac"})
+    assert differ.status_code == 422 and "không giống nhau" in differ.get_data(as_text=True)
+    done = client.post(path, data={"csrf_token": csrf(form.get_data(as_text=True)),
+                                         "password": "mat-khau-moi-2026", "password_again": "mat-khau-moi-2026"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/login")
+    again = client.post(path, data={"csrf_token": csrf(form.get_data(as_text=True)),
+                                          "password": "mat-khau-khac-2026", "password_again": "mat-khau-khac-2026"})
+    assert again.status_code == 410  # the link worked once
+    login = mail_app.test_client()
+    page = login.get("/login").get_data(as_text=True)
+    assert login.post("/login", data={"csrf_token": csrf(page), "username": cccd,
+                                      "password": PASSWORD}).status_code == 401
+    assert login.post("/login", data={"csrf_token": csrf(page), "username": cccd,
+                                      "password": "mat-khau-moi-2026"}).status_code == 302
+    user = session.exec(select(User).where(User.username == cccd)).one()
+    audit = session.exec(select(AuditEvent).where(AuditEvent.entity_id == user.id, AuditEvent.event == "change")).one()
+    assert audit.detail == {"change": "password_reset", "channel": "email"}
+
+
+def test_the_answer_is_the_same_for_anyone(mail_app, session: Session, mail) -> None:
+    _actor, without_address = make_citizen(session)
+    client = mail_app.test_client()
+    answers = {_forgot(client, who).get_data(as_text=True).split("<main", 1)[1]
+               for who in (without_address, "001099999999", "nobody@example.vn")}
+    assert len(answers) == 1  # nothing tells whether an account exists or has an address
+    assert mail.messages == []
+    assert _forgot(client, "").status_code == 422
+
+
+def test_a_tampered_or_expired_link_is_refused(mail_app, session: Session, mail, monkeypatch) -> None:
+    _actor, _cccd = make_citizen(session, email=ADDRESS.upper())  # kept in lower case
+    client = mail_app.test_client()
+    _forgot(client, ADDRESS.title())  # an address is matched whatever its case
+    path = urlsplit(MailCatcher.link(mail.to(ADDRESS)[0])).path
+    assert client.get(path[:-3] + "abc").status_code == 410
+    from workflows import password_reset
+
+    monkeypatch.setattr(password_reset, "VALID_FOR_S", -1)  # an hour later
+    assert client.get(path).status_code == 410
+
+
+def test_the_citizen_is_told_of_each_step(mail_app, session: Session, mail, api) -> None:
+    from factories import citizen_data
+
+    api = type(api)(mail_app.test_client())  # the API helper, on the app that sends e-mail
+    make_staff(session, "ward_reviewer", username="rev-mail")
+    make_staff(session, "ward_chair", username="chair-mail")
+    data = citizen_data(email=ADDRESS, full_name="Phạm Thu Hà")
+    me, aid = api.submitted(data)
+    reviewer = api.token("rev-mail")
+    assert api.call("POST", f"/api/v1/applications/{aid}/review", reviewer, json={
+        "action": "return", "version": 2, "comment": "Bổ sung minh chứng."}).status_code == 200
+    assert api.call("POST", f"/api/v1/applications/{aid}/submit", me).status_code == 200
+    assert api.call("POST", f"/api/v1/applications/{aid}/review", reviewer, json={
+        "action": "approve", "version": 4, "scores": scores(9)}).status_code == 200
+    assert api.call("POST", "/api/v1/decisions", api.token("chair-mail"), json={
+        "year": 2026, "number": "31/QĐ-UBND", "signed_on": "2026-11-20", "signer_name": "Nguyễn Văn Thắng",
+        "application_ids": [aid]}).status_code == 201
+    subjects = [m["Subject"] for m in mail.to(ADDRESS)]
+    assert [s.split(" / ")[1] for s in subjects] == [
+        "Your application needs more evidence", "Proposed for recognition", "You are recognised",
+        "Your certificate is ready"]
+    assert all(data["cccd"] not in MailCatcher.text(m) for m in mail.messages)
+
+
+def test_the_ward_resets_a_forgotten_password_at_its_desk(web, session: Session) -> None:
+    _actor, cccd = make_citizen(session)
+    make_staff(session, "ward_reviewer", username="rev-desk")
+    desk = signed_in(web, "rev-desk")
+    page = desk.get("/reviewer/citizens/code").get_data(as_text=True)
+    refused = desk.post("/reviewer/citizens/code", data={"csrf_token": csrf(page), "cccd": cccd})
+    assert refused.status_code == 422 and "thẻ căn cước" in refused.get_data(as_text=True)
+    made = desk.post("/reviewer/citizens/code", data={"csrf_token": csrf(page), "cccd": cccd,
+                                                     "identity_checked": "yes"})
+    assert made.status_code == 200
+    code = re.search(r'class="activation-code"><strong>([^<]+)<', made.get_data(as_text=True))
+    assert code, "no code on the page"
+    client = web.test_client()
+    form = client.get("/activate").get_data(as_text=True)
+    done = client.post("/activate", data={"csrf_token": csrf(form), "cccd": cccd, "code": code.group(1),
+                                          "password": "mat-khau-tai-quay"})
+    assert done.status_code == 302
+    citizen = session.exec(select(Citizen).where(Citizen.cccd == cccd)).one()
+    issued = session.exec(select(AuditEvent).where(AuditEvent.entity_id == citizen.user_id,
+                                                   AuditEvent.event == "activation_code")).one()
+    assert issued.detail["password_reset"] is True and issued.detail["identity_checked"] is True

@@ -1,0 +1,94 @@
+"""What the citizen is told by e-mail, and the task that sends it. A message names no one but its reader, carries
+no identity number, and points to the service (the citizen signs in to see details); Vietnamese first, then
+English. Built from the rows when the task runs, so the broker message holds only an id."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from celery import shared_task
+from sqlmodel import Session, select
+
+from workflows.effects import EffectKind
+from workflows.models import Application, Certificate, Citizen, User
+
+from .mail import Message
+from .password_links import reset_link
+from .runtime import runtime
+
+log = logging.getLogger(__name__)
+
+# (subject, Vietnamese body, English body); {name}, {year}, {link} filled in.
+TEXTS: dict[EffectKind, tuple[str, str, str]] = {
+    EffectKind.NOTIFY_RETURNED: (
+        "Hồ sơ Công dân học tập năm {year} cần bổ sung / Your application needs more evidence",
+        ("Kính gửi {name},\n\nHồ sơ đăng ký danh hiệu “Công dân học tập” năm {year} của bạn đã được phường, xã trả lại "
+        "để bổ sung. Hãy đăng nhập để đọc nhận xét của cán bộ, bổ sung phần được yêu cầu rồi nộp lại:\n{link}"),
+        ("Your {year} application for the title “Learning citizen” was returned by your ward or commune for more "
+        "evidence. Sign in to read the reviewer's comment, add what is asked and submit again:\n{link}")),
+    EffectKind.NOTIFY_PROPOSED: (
+        "Hồ sơ Công dân học tập năm {year} được đề nghị công nhận / Proposed for recognition",
+        ("Kính gửi {name},\n\nHồ sơ năm {year} của bạn đã được phường, xã đề nghị công nhận danh hiệu "
+        "“Công dân học tập”. Chủ tịch Ủy ban nhân dân phường, xã sẽ ký quyết định công nhận; bạn sẽ nhận thư khi "
+        "giấy công nhận sẵn sàng.\n{link}"),
+        ("Your {year} application was proposed for recognition as a “Learning citizen”. The Chair of the People's "
+        "Committee signs the recognition decision; you will be told when your certificate is ready.\n{link}")),
+    EffectKind.NOTIFY_RECOGNISED: (
+        "Bạn được công nhận Công dân học tập năm {year} / You are recognised",
+        ("Kính gửi {name},\n\nBạn đã được công nhận danh hiệu “Công dân học tập” năm {year}. Giấy công nhận đang "
+        "được tạo và sẽ có trong vài phút.\n{link}"),
+        ("You are recognised as a “Learning citizen” for {year}. Your certificate of recognition is being prepared "
+        "and will be ready in a few minutes.\n{link}")),
+    EffectKind.NOTIFY_CERTIFICATE: (
+        "Giấy công nhận Công dân học tập năm {year} đã sẵn sàng / Your certificate is ready",
+        ("Kính gửi {name},\n\nGiấy công nhận “Công dân học tập” năm {year} của bạn đã sẵn sàng. Đăng nhập để tải về, "
+        "in hoặc chia sẻ đường dẫn xác thực:\n{link}"),
+        ("Your {year} certificate of recognition as a “Learning citizen” is ready. Sign in to download it, print it "
+        "or share its verification link:\n{link}")),
+}
+RESET_SUBJECT = "Đặt lại mật khẩu CDHT / Reset your CDHT password"
+RESET_TEXT = (
+    "Kính gửi {name},\n\nCó yêu cầu đặt lại mật khẩu cho tài khoản Công dân học tập của bạn. Mở đường dẫn sau trong "
+    "vòng 1 giờ để chọn mật khẩu mới (đường dẫn chỉ dùng được một lần):\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua "
+    "thư này; mật khẩu của bạn không thay đổi.\n\n---\n\nSomeone asked to reset the password of your Learning "
+    "citizen account. Open this link within an hour to choose a new password (it works once):\n{link}\n\nIf it was "
+    "not you, ignore this message; your password stays as it is.")
+FOOTER = "\n\n--\nHệ thống công nhận Công dân học tập thành phố Hà Nội. Thư tự động, xin đừng trả lời."
+
+
+def message_for(session: Session, kind: EffectKind, entity_id: str) -> Message | None:
+    """The e-mail an effect earns, or None when the citizen gave no address (or the row is gone)."""
+    base = runtime().settings.public_base_url
+    if kind == EffectKind.SEND_PASSWORD_RESET:
+        user = session.get(User, entity_id)
+        citizen = session.exec(select(Citizen).where(Citizen.user_id == entity_id)).first()
+        if user is None or citizen is None or not citizen.email:
+            return None
+        text = RESET_TEXT.format(name=citizen.full_name, link=reset_link(user))
+        return Message(to=citizen.email, subject=RESET_SUBJECT, body=text + FOOTER, kind=kind.value)
+    if kind == EffectKind.NOTIFY_CERTIFICATE:
+        cert = session.get(Certificate, entity_id)
+        app = session.get(Application, cert.application_id) if cert else None
+    else:
+        app = session.get(Application, entity_id)
+    citizen = session.get(Citizen, app.citizen_id) if app else None
+    if app is None or citizen is None or not citizen.email:
+        return None
+    subject, vi, en = TEXTS[kind]
+    values = {"name": citizen.full_name, "year": app.year, "link": f"{base}/citizen/"}
+    return Message(to=citizen.email, subject=subject.format(**values),
+                   body=vi.format(**values) + "\n\n---\n\n" + en.format(**values) + FOOTER, kind=kind.value)
+
+
+@shared_task(name="cdht.notify", acks_late=True, autoretry_for=(OSError, smtplib.SMTPException),
+             retry_backoff=30, retry_kwargs={"max_retries": 5})
+def notify(entity_id: str, kind: str) -> str:
+    """Send the e-mail an effect earned (retried with growing delays while the mail server is away)."""
+    rt = runtime()
+    with Session(rt.engine) as session:
+        message = message_for(session, EffectKind(kind), entity_id)
+    if message is None:
+        return "no address"
+    rt.mailer.send(message)
+    return "sent"
