@@ -73,6 +73,8 @@ class Rollup:
     wards_without_population: int = 0
     milestones: list[Target] = field(default_factory=list)  # every milestone in force (unit-level ones too)
     inactive: list[str] = field(default_factory=list)  # wards no longer in use (merged away): never in the city line
+    # The year's applications in each state, over the wards shown (the pipeline: waiting, returned, proposed…).
+    pipeline: dict[str, int] = field(default_factory=dict)
 
 
 def target_for(session: Session, indicator: str, year: int) -> TargetView | None:
@@ -142,13 +144,14 @@ def adults_only(mode: str) -> bool:
     return mode == DenominatorMode.RESIDENTS_15_PLUS
 
 
-def _applications(session: Session, year: int) -> tuple[dict[str, int], dict[str, int]]:
-    """Per ward: applications of the year sent for review, and those recognised (from the application counters)."""
+def _applications(session: Session, year: int) -> tuple[dict[str, int], dict[str, int], dict[str, dict[str, int]]]:
+    """Per ward: applications of the year sent for review, those recognised, and all per state (from the
+    application counters, one statement)."""
     both = application_counters.of_year_by_state(session, year)
     sent = {ward: sum(n for state, n in states.items() if state != ApplicationState.DRAFT)
             for ward, states in both.items()}
     recognised = {ward: states.get(ApplicationState.RECOGNISED, 0) for ward, states in both.items()}
-    return sent, recognised
+    return sent, recognised, both
 
 
 def rollup(session: Session, actor: Actor, year: int) -> Rollup:
@@ -165,7 +168,7 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
                            else _populations(session, year, modes[TargetIndicator.DIGITAL]))
     counted = numerators(session, year, modes)
     counts, holders = counted[TargetIndicator.CDHT], counted[TargetIndicator.DIGITAL]
-    sent, recognised = _applications(session, year)
+    sent, recognised, per_state = _applications(session, year)
     lines = [Figures(code, name, populations.get(code), cdht=counts.get(code, 0), digital=holders.get(code, 0),
                      digital_population=digital_populations.get(code), applications=sent.get(code, 0),
                      recognised_applications=recognised.get(code, 0)) for code, name in wards]
@@ -180,8 +183,13 @@ def rollup(session: Session, actor: Actor, year: int) -> Rollup:
     without = len(lines) - len(measured)
     if actor.is_ward_staff:
         lines = [f for f in lines if f.code == actor.ward_code]
+    pipeline: dict[str, int] = {}
+    for f in lines:
+        for state, n in per_state.get(f.code, {}).items():
+            pipeline[state] = pipeline.get(state, 0) + n
     return Rollup(year=year, targets=targets, city=city, wards=lines, wards_without_population=without,
-                  milestones=every, inactive=[code for code, _, active in every_ward if not active])
+                  milestones=every, inactive=[code for code, _, active in every_ward if not active],
+                  pipeline=pipeline)
 
 
 

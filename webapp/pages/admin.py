@@ -15,7 +15,7 @@ from workflows.errors import NotFound
 from workflows.validation import parse_int
 from workflows.vocabulary import ApplicationState, Role, TargetIndicator
 
-from .. import exports
+from .. import charts, exports
 from ..database import db
 from ..i18n import locale
 from . import formats
@@ -52,7 +52,14 @@ def dashboard(actor: Actor) -> object:
     rows = tuple((w.code, w.name, w.population, w.cdht, w.rate(w.cdht), short[w.code], w.pass_rate, w.digital,
                   w.digital_rate) for w in wards)
     gaps = _gaps(result.city, target, digital)
-    return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort,
+    chart = charts.wards_against_target(
+        charts.bars_of([(w.code, w.name, w.rate(w.cdht)) for w in result.wards]),
+        target.value if target else None, expected if target and target.milestone_year != year else None,
+        gettext("Learning citizens by ward and commune, %(year)s", year=year),
+        gettext("One bar per ward or commune with a population figure, highest rate first; the solid line is the "
+                "target, the dashed line what is expected by now. The table below gives the same figures."),
+        gettext("target"), gettext("expected by now"))
+    return render_template("pages/admin/dashboard.html", r=result, year=year, sort=sort, chart=chart,
                            years=range(FIRST_YEAR, current + 2), target=target, digital=digital, gaps=gaps,
                            as_of=now(), ward_rows=ward_rows(locale(), rows, target.value if target else None,
                                                             digital.value if digital else None, year),
