@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from factories import PASSWORD, make_staff
 from sqlmodel import Session, select
 
-from factories import PASSWORD, make_staff
 from workflows.demo_ward import PEOPLE
 from workflows.models import Activity, Application, Citizen, Decision
 
@@ -112,7 +112,8 @@ def test_every_page_of_the_journeys_passes_axe_at_both_widths(app, server: str, 
         # The checker itself finds what it must: an image without a text alternative is a critical violation.
         context = browser.new_context(bypass_csp=True)
         page = context.new_page()
-        page.set_content('<html lang="vi"><head><title>x</title></head><body><main><img src="x.png"></main></body></html>')
+        page.set_content('<html lang="vi"><head><title>x</title></head>'
+                         '<body><main><img src="x.png"></main></body></html>')
         page.evaluate(source)
         assert "image-alt" in page.evaluate("async () => (await axe.run()).violations.map(v => v.id)")
         context.close()
