@@ -22,6 +22,46 @@
       }
     });
   });
+  // A long list (the 126 wards and communes): a box above it keeps only the choices whose name holds what is typed,
+  // with or without diacritics. Without a script the list is the same list, complete.
+  var fold = function (text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+  };
+  document.querySelectorAll("select[data-filterable]").forEach(function (select, n) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.id = select.id + "-filter";
+    box.className = "list-filter";
+    box.setAttribute("aria-label", select.getAttribute("data-filterable"));
+    box.setAttribute("placeholder", select.getAttribute("data-filterable"));
+    box.setAttribute("aria-controls", select.id);
+    box.autocomplete = "off";
+    select.parentNode.insertBefore(box, select);
+    var all = Array.prototype.slice.call(select.querySelectorAll("option")).map(function (o) {
+      return { option: o, group: o.parentNode, text: fold(o.textContent) };
+    });
+    var auto = false;
+    select.addEventListener("change", function () { auto = false; });
+    box.addEventListener("input", function () {
+      var wanted = fold(box.value.trim());
+      // The person's own choice stays in the list; one this box made for them gives way to the new text. Read
+      // before the options move: a detached option's `selected` cannot be trusted.
+      var chosen = auto ? "" : select.value;
+      var matches = [];
+      all.forEach(function (item) { if (item.option.parentNode) { item.option.parentNode.removeChild(item.option); } });
+      all.forEach(function (item) {  // put back, in the list's own order, what matches
+        var value = item.option.value;
+        var show = !value || value === chosen || !wanted || item.text.indexOf(wanted) !== -1;
+        if (show) {
+          item.group.appendChild(item.option);
+          if (item.option.value) { matches.push(item); }
+        }
+      });
+      select.value = chosen;
+      auto = !chosen && matches.length === 1;
+      if (auto) { select.value = matches[0].option.value; }
+    });
+  });
   // Issuance progress: the page names a JSON address; the bar, the counts and the status follow it until done.
   var progress = document.querySelector("[data-progress-url]");
   if (progress && window.fetch) {
