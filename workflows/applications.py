@@ -112,6 +112,7 @@ def _fill(activity: Activity, data: ActivityInput, evidence: Evidence | None) ->
     activity.title, activity.kind, activity.hours = data.title, data.kind, data.hours
     activity.started_on, activity.ended_on, activity.provider = data.started_on, data.ended_on, data.provider
     activity.indicator_codes = list(data.indicator_codes)
+    activity.started_day_known, activity.ended_day_known = data.started_day_known, data.ended_day_known
     if evidence is not None:  # a new file replaces the old one (kept in storage, named by its hash in the audit)
         activity.evidence_key, activity.evidence_name = evidence.key, evidence.name
         activity.evidence_type, activity.evidence_sha256 = evidence.content_type, evidence.sha256

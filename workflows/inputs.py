@@ -146,6 +146,9 @@ class ActivityInput(Command):
     ended_on: Annotated[date | None, Day(required=False)] = None
     provider: Annotated[str | None, OptionalText(200)] = None
     indicator_codes: Annotated[list[str], BeforeValidator(_codes)] = []
+    # The pages let a citizen leave the day out (only the month and year): the date is then the month's first day.
+    started_day_known: Annotated[bool, BeforeValidator(_flag)] = True
+    ended_day_known: Annotated[bool, BeforeValidator(_flag)] = True
 
 
 class SelfAssessmentInput(Command):

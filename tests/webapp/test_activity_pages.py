@@ -116,3 +116,21 @@ def test_another_citizens_activity_is_not_found_and_a_submitted_one_is_refused(w
     data = parse(ActivityInput, {"title": "x", "kind": "club", "hours": 1, "started_on": "2026-03-01"})
     with pytest.raises(Conflict):
         applications.update_activity(session, other, submitted, theirs, data)
+
+
+def test_an_activity_remembered_by_its_month_only(web, session: Session) -> None:
+    client, app_id, activity_id = _draft(session, web)
+    edit_url = f"/citizen/applications/{app_id}/activities/{activity_id}/edit"
+    form = client.get(edit_url).get_data(as_text=True)
+    rv = client.post(edit_url, data={**FORM, "started_on-day": "", "csrf_token": csrf(form)})
+    assert rv.status_code == 302
+    session.expire_all()
+    activity = session.get(Activity, activity_id)
+    assert (activity.started_on.isoformat(), activity.started_day_known) == ("2026-03-01", False)
+    listing = client.get(f"/citizen/applications/{app_id}/activities").get_data(as_text=True)
+    assert "03/2026" in listing and "01/03/2026" not in listing
+    again = client.get(edit_url).get_data(as_text=True)
+    assert 'id="started_on-day" name="started_on-day" value=""' in again  # the day stays unknown
+    # A month alone is not enough: the year must come with it.
+    bad = client.post(edit_url, data={**FORM, "started_on-day": "", "started_on-year": "", "csrf_token": csrf(form)})
+    assert bad.status_code == 422

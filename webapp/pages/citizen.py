@@ -32,7 +32,7 @@ from ..runtime import runtime
 from ..serializers import application_json
 from . import formats
 from .access import require_role
-from .formats import date_from_parts, error_messages, hamlet_choices, parse_score, score_id
+from .formats import date_from_parts, error_messages, hamlet_choices, month_only, parse_score, score_id
 from .once import form_token, take_token
 
 bp = Blueprint("citizen", __name__, url_prefix="/citizen")
@@ -211,8 +211,12 @@ def open_application(actor: Actor) -> object:
 def activities(actor: Actor, app_id: str) -> object:
     """The activities logged so far, as summary cards, with 'add another'."""
     s = db()
-    view = application_json(s, visible_application(s, actor, app_id))
-    return render_template("pages/citizen/activities.html", app=view, editable=view["state"] in EDITABLE_STATES)
+    app = visible_application(s, actor, app_id)
+    view = application_json(s, app)
+    # Dates given as a month and a year are shown so (03/2026).
+    months = {a.id: (not a.started_day_known, not a.ended_day_known) for a in apps.activities_of(s, app)}
+    return render_template("pages/citizen/activities.html", app=view, editable=view["state"] in EDITABLE_STATES,
+                           months=months)
 
 
 @bp.route("/applications/<app_id>/activities/new", methods=["GET", "POST"])
@@ -243,8 +247,9 @@ def _activity_form(actor: Actor, app_id: str, activity_id: str | None) -> object
         data["hours"] = "".join(form.get("hours", "").split())
         data["indicator_codes"] = ",".join(form.getlist("indicator_codes"))
         date_errors = {}
-        for name in ("started_on", "ended_on"):
-            data[name], problem = date_from_parts(form, name)
+        for name in ("started_on", "ended_on"):  # the day may be left out: the month and year are enough
+            data[name], problem = date_from_parts(form, name, day_optional=True)
+            data[name.replace("_on", "_day_known")] = not month_only(form, name)
             if problem:
                 date_errors[name] = problem
         evidence = None
@@ -298,9 +303,14 @@ def _activity_values(activity: Activity | None) -> dict[str, Any]:
     if activity is None:
         return {"title": "", "kind": "", "hours": "", "provider": "", "indicator_codes": [],
                 "started_on": parts(None), "ended_on": parts(None)}
+    started, ended = parts(activity.started_on), parts(activity.ended_on)
+    if not activity.started_day_known:
+        started["day"] = ""
+    if not activity.ended_day_known:
+        ended["day"] = ""
     return {"title": activity.title, "kind": activity.kind, "hours": str(activity.hours),
             "provider": activity.provider or "", "indicator_codes": list(activity.indicator_codes),
-            "started_on": parts(activity.started_on), "ended_on": parts(activity.ended_on)}
+            "started_on": started, "ended_on": ended}
 
 
 @bp.route("/applications/<app_id>/activities/<activity_id>/delete", methods=["GET", "POST"])

@@ -152,7 +152,7 @@ def hamlet_choices(session: Any, ward_code: str) -> list[tuple[str, str]]:
 
 def register_filters(bp: Blueprint) -> None:
     """Make the formats, labels and the vocabulary available to every template of the app."""
-    for function in (vn_number, vn_percent, vn_date, long_date, label, tone, localized, criterion, without):
+    for function in (vn_number, vn_percent, vn_date, vn_month, long_date, label, tone, localized, criterion, without):
         bp.add_app_template_filter(function, function.__name__)
     bp.record_once(_vocabulary_globals)
 
@@ -164,14 +164,17 @@ def _vocabulary_globals(state: BlueprintSetupState) -> None:
 
 # --- forms ---------------------------------------------------------------------------------------------------------
 
-def date_from_parts(form: MultiDict[str, str], name: str) -> tuple[str, str | None]:
-    """Join the day, month and year fields `name-day|month|year` into YYYY-MM-DD.
+def date_from_parts(form: MultiDict[str, str], name: str, *, day_optional: bool = False) -> tuple[str, str | None]:
+    """Join the day, month and year fields `name-day|month|year` into YYYY-MM-DD; with `day_optional`, a blank day
+    with a month and a year is the month's first day (`month_only` tells the caller).
 
     Returns (value, error code): ("", None) when all three are blank (the domain decides if that is allowed).
     """
     parts = [re.sub(r"[\s.\-]", "", form.get(f"{name}-{p}", "")) for p in ("day", "month", "year")]
     if not any(parts):
         return "", None
+    if day_optional and month_only(form, name):
+        parts[0] = "1"
     numbers = [parse_int(p, 0, 9999) for p in parts]
     if None in numbers or len(parts[2]) != 4:
         return "", "date_parts"
@@ -180,6 +183,21 @@ def date_from_parts(form: MultiDict[str, str], name: str) -> tuple[str, str | No
         return date(year, month, day).isoformat(), None
     except ValueError:
         return "", "date_invalid"
+
+
+def month_only(form: MultiDict[str, str], name: str) -> bool:
+    """Whether a date was given as a month and a year, the day left blank."""
+    day, month, year = (form.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year"))
+    return not day and bool(month) and bool(year)
+
+
+def vn_month(value: date | str | None) -> str:
+    """A month as 03/2026 (a date whose day is not known)."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.month:02d}/{value.year}"
 
 
 def date_parts(value: date | str | None) -> dict[str, str]:

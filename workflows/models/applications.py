@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
@@ -78,6 +79,9 @@ class Activity(SQLModel, table=True):
     hours: int
     started_on: date
     ended_on: date | None = None
+    # False when the citizen gave only the month and year (the date is then the month's first day, shown as 03/2026).
+    started_day_known: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    ended_day_known: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     provider: str | None = Field(default=None, max_length=200)
     indicator_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     evidence_key: str | None = Field(default=None, max_length=200)
