@@ -37,7 +37,7 @@ def _self_assessment(app: Flask, session: Session, group: str) -> str:
     client.post("/citizen/applications", data={"csrf_token": csrf(home), "year": str(YEAR)})
     home = client.get("/citizen/").get_data(as_text=True)
     app_id = re.search(r"/citizen/applications/([\w-]+)/self-assessment", home).group(1)
-    page = client.get(f"/citizen/applications/{app_id}/self-assessment")
+    page = client.get(f"/citizen/applications/{app_id}/self-assessment?step=2")  # criterion II: II.1 is there
     assert page.status_code == 200
     return page.get_data(as_text=True)
 

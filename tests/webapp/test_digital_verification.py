@@ -192,7 +192,7 @@ def test_a_verified_attainment_is_offered_for_ii1_and_the_reviewer_sees_it(web: 
     application = applications.open_application(session, actor, parse(ApplicationInput, {"year": YEAR}))
     session.commit()
     citizen = signed_in(web, cccd)
-    path = f"/citizen/applications/{application.id}/self-assessment"
+    path = f"/citizen/applications/{application.id}/self-assessment?step=2"  # criterion II, where II.1 is
     before = text(citizen.get(path))
     assert 'id="score-II-1-digital"' not in before and 'id="score-II-1" name="score-II-1" value=""' in before
 
@@ -205,7 +205,8 @@ def test_a_verified_attainment_is_offered_for_ii1_and_the_reviewer_sees_it(web: 
     after = text(citizen.get(path))
     assert 'id="score-II-1-digital"' in after and 'id="score-II-1" name="score-II-1" value="10"' in after
     assert 'aria-describedby="score-II-1-hint score-II-1-digital"' in after
-    assert 'id="score-I-1" name="score-I-1" value=""' in after  # only the digital indicator is offered
+    first = text(citizen.get(path.replace("step=2", "step=1")))
+    assert 'id="score-I-1" name="score-I-1" value=""' in first  # only the digital indicator is offered
 
     # The citizen keeps their own choice: a saved score is never replaced by the suggestion.
     applications.set_self_assessment(session, actor, application.id, parse(SelfAssessmentInput, {

@@ -204,20 +204,25 @@ def test_citizen_to_certificate(pages_app):
     listing = text(citizen.get(f"/citizen/applications/{app_id}/activities"))
     assert listing.count('class="card-title">Lớp tin học văn phòng') == 1 and "giay-chung-nhan.png" in listing
 
-    # Self-assessment: a bad score is named; then all ten.
-    form = citizen.get(f"/citizen/applications/{app_id}/self-assessment")
-    html = text(form)
+    # Self-assessment, one criterion a page: a bad score is named; then each page's indicators, page after page.
+    url = f"/citizen/applications/{app_id}/self-assessment"
+    html = text(citizen.get(url))
     assert "cần tổng điểm từ 80 trở lên và không chỉ số nào dưới 5 điểm" in html  # from the criteria set
-    assert html.count('inputmode="numeric"') == 10
+    steps = int(re.search(r"tiêu chí 1/(\d+)", html).group(1))
     codes = re.findall(r'name="(score-[^"]+)"', html)
-    assert len(codes) == 10
-    wrong = citizen.post(f"/citizen/applications/{app_id}/self-assessment",
-                         data={"csrf_token": token(html), **dict.fromkeys(codes, "9"), codes[0]: "11"})
+    wrong = citizen.post(url, data={"csrf_token": token(html), "step": "1", **dict.fromkeys(codes, "9"),
+                                    codes[0]: "11"})
     assert wrong.status_code == 422 and f'href="#{codes[0]}"' in text(wrong)
     assert "Điểm phải từ 0 đến 10." in text(wrong)
-    saved = citizen.post(f"/citizen/applications/{app_id}/self-assessment",
-                         data={"csrf_token": token(html), **dict.fromkeys(codes, "9")})
-    assert saved.status_code == 302
+    seen: list[str] = []
+    for step in range(1, steps + 1):
+        html = text(citizen.get(f"{url}?step={step}"))
+        codes = re.findall(r'name="(score-[^"]+)"', html)
+        seen += codes
+        saved = citizen.post(url, data={"csrf_token": token(html), "step": str(step), **dict.fromkeys(codes, "9")})
+        assert saved.status_code == 302
+        assert saved.headers["Location"].endswith(f"step={step + 1}" if step < steps else "/citizen/")
+    assert len(seen) == len(set(seen)) == 10  # every indicator on exactly one page
 
     # Check and submit; a second submit lands on the same confirmation.
     check = citizen.get(f"/citizen/applications/{app_id}/check")
@@ -248,7 +253,7 @@ def test_citizen_to_certificate(pages_app):
                                     "comment": " ", "state": "submitted"})
     assert no_reason.status_code == 422 and 'href="#comment"' in text(no_reason)
     assert "Ghi rõ người dân cần bổ sung gì, hoặc lý do không đề nghị công nhận." in text(no_reason)
-    scores = dict.fromkeys(codes, "8")
+    scores = dict.fromkeys(seen, "8")  # every indicator, the reviewer's own
     approve = reviewer.post(f"/reviewer/applications/{app_id}",
                             data={"csrf_token": token(html), "version": version, "action": "approve",
                                   "state": "submitted", **scores})
@@ -312,10 +317,11 @@ def test_returned_application_shows_the_comment(pages_app):
     app_id = re.search(r"/citizen/applications/([\w-]+)/activities", text(citizen.get("/citizen/"))).group(1)
     html = _activity_form(citizen, app_id)
     citizen.post(f"/citizen/applications/{app_id}/activities/new", data=_activity(html))
-    html = text(citizen.get(f"/citizen/applications/{app_id}/self-assessment"))
-    codes = re.findall(r'name="(score-[^"]+)"', html)
-    citizen.post(f"/citizen/applications/{app_id}/self-assessment",
-                 data={"csrf_token": token(html), **dict.fromkeys(codes, "9")})
+    for step in range(1, 4):  # the three criteria of QĐ 324, a page each
+        html = text(citizen.get(f"/citizen/applications/{app_id}/self-assessment?step={step}"))
+        codes = re.findall(r'name="(score-[^"]+)"', html)
+        citizen.post(f"/citizen/applications/{app_id}/self-assessment",
+                     data={"csrf_token": token(html), "step": str(step), **dict.fromkeys(codes, "9")})
     citizen.post(f"/citizen/applications/{app_id}/check", data={"csrf_token": token(html)})
 
     reviewer = app.test_client()

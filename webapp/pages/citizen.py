@@ -1,5 +1,6 @@
 """The citizen's pages: register, "Năm của tôi", activities with evidence, self-assessment, check and submit."""
 
+from itertools import groupby
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -20,6 +21,7 @@ from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInpu
 from workflows.models import Activity, Application, User, Ward
 from workflows.registration import register_citizen
 from workflows.states import EDITABLE_STATES
+from workflows.validation import parse_int
 from workflows.vocabulary import ApplicationState, CertificateStatus, Role
 
 from ..auth import SessionUser
@@ -333,11 +335,15 @@ def delete_activity(actor: Actor, app_id: str, activity_id: str) -> object:
 @bp.route("/applications/<app_id>/self-assessment", methods=["GET", "POST"])
 @require_role(Role.CITIZEN)
 def self_assessment(actor: Actor, app_id: str) -> object:
-    """The indicators of the application's criteria set, worded for the citizen's target group, each scored in the
-    set's range, with the set's pass rule beside them."""
+    """One criterion (tiêu chí) a page: its indicators worded for the citizen's target group, each scored in the
+    set's range, the running total and the pass rule beside them (kept current as scores are typed, by site.js).
+    Each page saves its own scores; "Save and continue" leads to the next criterion, the last one home."""
     s = db()
     app = _editable(s, actor, app_id)
     indicators = apps.indicators_of(s, app)
+    groups = [list(g) for _, g in groupby(indicators, key=lambda i: i.competence)]
+    step = min(max(parse_int(request.values.get("step", ""), 1, len(groups)) or 1, 1), len(groups))
+    shown = groups[step - 1]
     codes: dict[str, str] = {}
     values = {i.code: str(app.self_scores.get(i.code, "")) for i in indicators}
     rule = apps.criteria_set_of(s, app)
@@ -345,11 +351,15 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     if digital is not None and not values.get(DIGITAL_INDICATOR):
         values[DIGITAL_INDICATOR] = str(rule.max_score)  # offered, not saved: the citizen saves or changes it
     if request.method == "POST":
-        values = {i.code: request.form.get(score_id(i.code), "") for i in indicators}
-        scores = {code: score for code, raw in values.items() if (score := parse_score(raw)) is not None}
+        sent = {i.code: request.form.get(score_id(i.code), "") for i in indicators
+                if score_id(i.code) in request.form}
+        values |= sent
+        scores = {code: score for code, raw in sent.items() if (score := parse_score(raw)) is not None}
         try:
             apps.set_self_assessment(s, actor, app.id, parse(SelfAssessmentInput, {"scores": scores}))
             commit(s)
+            if "step" in request.form and step < len(groups):
+                return redirect(url_for(".self_assessment", app_id=app.id, step=step + 1))
             flash(gettext("Your self-assessment is saved."))
             return redirect(url_for(".home"))
         except Invalid as exc:
@@ -359,10 +369,15 @@ def self_assessment(actor: Actor, app_id: str) -> object:
     errors = error_messages(codes, order, {f"scores.{i.code}": score_id(i.code) for i in indicators},
                             criteria.rule_params(rule))
     result = apps.assessment(s, app, app.self_scores)
+    on_page = {i.code for i in shown}
+    others = {code: score for code, score in app.self_scores.items() if code not in on_page}
     return render_template("pages/citizen/self_assessment.html", app=app, rule=rule, digital=digital,
-                           digital_indicator=DIGITAL_INDICATOR, indicators=indicators, values=values,
-                           errors=errors, labels=score_labels(indicators), result=result,
-                           score_id=score_id), 422 if errors else 200
+                           digital_indicator=DIGITAL_INDICATOR, indicators=indicators, shown=shown, step=step,
+                           steps=len(groups), values=values, errors=errors, labels=score_labels(indicators),
+                           result=result, score_id=score_id, other_total=sum(others.values()),
+                           other_missing=len(indicators) - len(on_page) - len(others),
+                           other_below=any(v < rule.pass_min_indicator for v in others.values()),
+                           ), 422 if errors else 200
 
 
 @bp.route("/applications/<app_id>/check", methods=["GET", "POST"])

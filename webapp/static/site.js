@@ -62,6 +62,27 @@
       if (auto) { select.value = matches[0].option.value; }
     });
   });
+  // The self-assessment's running total and the pass rule, as scores are typed (the page states them as saved).
+  var rule = document.querySelector("[data-live-total]");
+  if (rule) {
+    var num = function (name) { return parseInt(rule.getAttribute(name), 10); };
+    var update = function () {
+      var sum = num("data-other-total"), missing = num("data-other-missing"), below = num("data-other-below") > 0;
+      document.querySelectorAll("input[data-score]").forEach(function (input) {
+        var text = input.value.replace(/\s/g, "");
+        var score = /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
+        if (isNaN(score) || score < num("data-min") || score > num("data-max")) { missing += 1; return; }
+        sum += score;
+        if (score < num("data-pass-each")) { below = true; }
+      });
+      rule.querySelector("[data-live-sum]").textContent = String(sum);
+      rule.querySelector("[data-live-verdict]").textContent = rule.getAttribute(
+        missing ? "data-incomplete" : (!below && sum >= num("data-pass-total") ? "data-met" : "data-not-met"));
+    };
+    document.querySelectorAll("input[data-score]").forEach(function (input) {
+      input.addEventListener("input", update);
+    });
+  }
   // Issuance progress: the page names a JSON address; the bar, the counts and the status follow it until done.
   var progress = document.querySelector("[data-progress-url]");
   if (progress && window.fetch) {
