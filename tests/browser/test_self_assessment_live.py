@@ -43,6 +43,6 @@ def test_the_total_follows_the_typing(app, server: str, session: Session, sent) 
         assert typed == before + 9 * inputs.count()
         inputs.nth(0).fill("2")  # below the minimum of an indicator
         assert int(page.inner_text("[data-live-sum]")) == typed - 7
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")  # the page's own form, not the header's sign-out
         assert page.url.endswith("/citizen/")  # the last criterion saves and leads home
         browser.close()
