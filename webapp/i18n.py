@@ -107,6 +107,7 @@ MESSAGES: dict[str, str] = {
                        "09 (for example 0912 345 678), or a landline with its area code (for example 024 3825 1234)."),
     "unknown_ward": N_("There is no ward or commune with this code."),
     "unknown_indicator": N_("There is no such indicator."),
+    "unknown_activity": N_("This activity is not part of the application."),
     "score_not_integer": N_("Scores are whole numbers from %(min_score)s to %(max_score)s."),
     "score_out_of_range": N_("Scores go from %(min_score)s to %(max_score)s."),
     "invalid_scores": N_("Scores must map indicator codes to numbers."),

@@ -79,6 +79,7 @@ PEOPLE = (
 )
 RETURN_COMMENT = ("Chỉ số II.1: vui lòng bổ sung giấy chứng nhận hoàn thành lớp tin học cơ bản "
                   "(ảnh chụp hoặc bản PDF).")
+ACTIVITY_NOTE = "Ảnh chụp giấy chứng nhận bị mờ, không đọc được tên người học: vui lòng chụp lại."
 REJECT_COMMENT = "Chưa đạt điều kiện: tổng điểm tự đánh giá thấp hơn mức quy định và chỉ số I.2 dưới mức tối thiểu."
 ACTIVITIES = (
     ("Lớp tin học cơ bản tại trung tâm học tập cộng đồng", "course", 24, 3),
@@ -183,6 +184,8 @@ def _application(session: Session, citizen: Actor, person: Person, year: int, n:
 def _review(session: Session, reviewer: Actor, app_id: str, event: Event) -> None:
     app = review.may_review(session, reviewer, app_id)
     comment = {Event.RETURN: RETURN_COMMENT, Event.REJECT: REJECT_COMMENT}.get(event)
+    first = applications.activities_of(session, app)[0]
+    notes = {first.id: ACTIVITY_NOTE} if event == Event.RETURN else {}
     review.review(session, reviewer, app_id, parse(ReviewInput, {
-        "action": event, "version": app.version, "comment": comment,
+        "action": event, "version": app.version, "comment": comment, "notes": notes,
         "confirm_self_scores": event == Event.APPROVE}))

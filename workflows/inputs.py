@@ -168,6 +168,8 @@ class ReviewInput(Command):
     version: Annotated[int, Whole(1, 10**9)]
     scores: Scores | None = None
     comment: Annotated[str | None, OptionalText(2000)] = None
+    # What the reviewer asks about one activity, by its id: shown to the citizen next to it (blank: none).
+    notes: dict[str, Annotated[str | None, OptionalText(500)]] = {}
     # Approving with the citizen's own scores is allowed only when the reviewer says so.
     confirm_self_scores: Annotated[bool, BeforeValidator(_flag)] = False
 

@@ -1,6 +1,6 @@
 """Ward review: approve / return / reject an application of one's own ward."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from .access import visible_application
 from .actors import Actor
@@ -8,7 +8,7 @@ from .applications import assessment, check_scores, criteria_set_of
 from .clock import now
 from .errors import Invalid
 from .inputs import ReviewInput
-from .models import Application
+from .models import Activity, Application
 from .states import apply_event, authorise, require_role
 from .vocabulary import Entity, Event
 
@@ -29,7 +29,11 @@ def review(session: Session, actor: Actor, application_id: str, data: ReviewInpu
     authorise(app, data.action, actor)  # who and when first: a citizen or a chair learns nothing about fields
     errors: dict[str, str] = {}
     text = data.comment or ""
-    if data.action in (Event.RETURN, Event.REJECT) and not text:
+    notes = {ident: note for ident, note in data.notes.items() if note}
+    if notes:
+        logged = set(session.exec(select(Activity.id).where(Activity.application_id == app.id)))
+        errors |= {f"notes.{ident}": "unknown_activity" for ident in notes if ident not in logged}
+    if data.action in (Event.RETURN, Event.REJECT) and not text and not notes:
         errors["comment"] = "comment_required"
     entered = check_scores(session, app, data.scores) if data.scores else {}
     # The citizen's own scores count only when the reviewer explicitly confirms them.
@@ -50,8 +54,10 @@ def review(session: Session, actor: Actor, application_id: str, data: ReviewInpu
         )
     # The verdict and its scores in the same UPDATE as the state change (one write, fenced by the version read).
     apply_event(session, app, data.action, actor, expected_version=data.version,
-                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores},
+                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores}
+                | ({"notes": notes} if notes else {}),
                 also={"reviewer_scores": ward_scores, "total": result.total, "review_comment": text or None,
+                      "review_notes": notes or None,
                       "reviewed_by": actor.user_id, "reviewed_at": now()}
                 | ({} if data.action == Event.RETURN else {"passes": result.passed}))  # returned: the citizen's own
     return app

@@ -7,7 +7,7 @@ from factories import PASSWORD, signed_in
 from sqlmodel import Session, func, select
 
 from workflows.demo_ward import DECISION_NUMBER, PEOPLE, WARD
-from workflows.models import Application, AuditEvent, Certificate, Citizen, Decision, DigitalAttainment
+from workflows.models import Activity, Application, AuditEvent, Certificate, Citizen, Decision, DigitalAttainment
 
 
 def _rows(session: Session) -> tuple[int, ...]:
@@ -58,3 +58,37 @@ def test_the_demo_ward_fills_the_staff_screens(app, session: Session, sent) -> N
     assert page.status_code == 200 and DECISION_NUMBER in page.get_data(as_text=True)
     citizen = signed_in(app, PEOPLE[8].cccd)  # the returned application: the reviewer's words are on the home page
     assert "II.1" in citizen.get("/citizen/").get_data(as_text=True)
+
+
+def test_a_returned_application_shows_the_reviewers_note_next_to_the_activity(app, session: Session, sent) -> None:
+    from workflows.demo_ward import ACTIVITY_NOTE
+
+    assert app.test_cli_runner().invoke(args=["demo", "--password", PASSWORD]).exit_code == 0
+    returned = session.exec(select(Application).where(Application.state == "returned")).one()
+    [(activity_id, note)] = returned.review_notes.items()
+    assert note == ACTIVITY_NOTE
+    citizen = signed_in(app, PEOPLE[8].cccd)
+    home = citizen.get("/citizen/").get_data(as_text=True)
+    assert ACTIVITY_NOTE in home and f"#note-{activity_id}" in home
+    listing = citizen.get(f"/citizen/applications/{returned.id}/activities").get_data(as_text=True)
+    assert f'id="note-{activity_id}"' in listing and ACTIVITY_NOTE in listing
+
+
+def test_a_note_must_name_an_activity_of_the_application(app, session: Session, sent) -> None:
+    from factories import csrf
+
+    assert app.test_cli_runner().invoke(args=["demo", "--password", PASSWORD]).exit_code == 0
+    waiting = session.exec(select(Application).where(Application.state == "submitted")).first()
+    reviewer = signed_in(app, f"reviewer{WARD}")
+    page = reviewer.get(f"/reviewer/applications/{waiting.id}").get_data(as_text=True)
+    assert 'name="note-' in page
+    bad = reviewer.post(f"/reviewer/applications/{waiting.id}", data={
+        "csrf_token": csrf(page), "version": str(waiting.version), "action": "return", "note-nothere": "x"})
+    assert bad.status_code == 422 and 'href="#note-nothere"' in bad.get_data(as_text=True)
+    activity = session.exec(select(Activity.id).where(Activity.application_id == waiting.id)).first()
+    ok = reviewer.post(f"/reviewer/applications/{waiting.id}", data={
+        "csrf_token": csrf(page), "version": str(waiting.version), "action": "return",
+        f"note-{activity}": "Thiếu số giờ học."})  # a note alone is enough to return it
+    assert ok.status_code == 302
+    session.expire_all()
+    assert session.get(Application, waiting.id).review_notes == {activity: "Thiếu số giờ học."}

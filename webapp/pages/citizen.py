@@ -122,6 +122,13 @@ def _steps(view: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [{"label": label, "status": status} for label, status in zip(labels, by_state[state], strict=True)]
 
 
+def _notes(view: dict[str, Any] | None, app: Application | None) -> list[tuple[str, str, str]]:
+    """(activity id, its title, the reviewer's note) for each activity the reviewer wrote about, in logged order."""
+    if view is None or app is None or not app.review_notes:
+        return []
+    return [(a["id"], a["title"], app.review_notes[a["id"]]) for a in view["activities"] if a["id"] in app.review_notes]
+
+
 # --- registration --------------------------------------------------------------------------------------------------
 
 def _wards(session: Session) -> list[tuple[str, list[Ward]]]:
@@ -189,7 +196,8 @@ def home(actor: Actor) -> object:
     return render_template("pages/citizen/home.html", year=year, app=view, tasks=_tasks(view, result, len(worded)),
                            steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year],
                            indicator_count=len(worded), max_total=apps.max_total(s, current) if current else 0,
-                           campaign=dates, today=today(), cset=cset, below=below, verify_url=verify_url)
+                           campaign=dates, today=today(), cset=cset, below=below, verify_url=verify_url,
+                           notes=_notes(view, current))
 
 
 @bp.post("/applications")
@@ -218,7 +226,7 @@ def activities(actor: Actor, app_id: str) -> object:
     # Dates given as a month and a year are shown so (03/2026).
     months = {a.id: (not a.started_day_known, not a.ended_day_known) for a in apps.activities_of(s, app)}
     return render_template("pages/citizen/activities.html", app=view, editable=view["state"] in EDITABLE_STATES,
-                           months=months)
+                           months=months, notes=app.review_notes or {})
 
 
 @bp.route("/applications/<app_id>/activities/new", methods=["GET", "POST"])

@@ -163,8 +163,10 @@ def application(actor: Actor, app_id: str) -> object:
     form = request.form
     if request.method == "POST":
         scores = {i.code: v for i in indicators if (v := parse_score(form.get(score_id(i.code)))) is not None}
+        notes = {key.removeprefix("note-"): value for key, value in form.items() if key.startswith("note-")}
         raw = {"action": form.get("action"), "version": form.get("version"), "scores": scores,
-               "comment": form.get("comment"), "confirm_self_scores": form.get("confirm_self_scores")}
+               "comment": form.get("comment"), "confirm_self_scores": form.get("confirm_self_scores"),
+               "notes": notes}
         try:
             reviewing.review(s, actor, app.id, parse(ReviewInput, raw))
             commit(s)
@@ -179,7 +181,8 @@ def application(actor: Actor, app_id: str) -> object:
     view = application_json(s, app)
     first = score_id(indicators[0].code) if indicators else "action"
     ids = {f"scores.{i.code}": score_id(i.code) for i in indicators} | {
-        "scores": first, "action": "action-approve", "comment": "comment", "version": "action-approve"}
+        "scores": first, "action": "action-approve", "comment": "comment", "version": "action-approve"} | {
+        key: f"note-{key.split('.', 1)[1]}" for key in codes if key.startswith("notes.")}
     order = [f"scores.{i.code}" for i in indicators] + ["scores", "action", "comment", "version"]
     errors = error_messages(codes, order, ids, params)
     posted = request.method == "POST" and not banner
@@ -188,7 +191,7 @@ def application(actor: Actor, app_id: str) -> object:
               for i in indicators}
     saved = request.args.get("saved")
     context = {
-        "app": view, "rule": applications.criteria_set_of(s, app),
+        "app": view, "app_row": app, "rule": applications.criteria_set_of(s, app),
         "indicators": indicators, "errors": errors, "labels": score_labels(indicators) | {
             "action-approve": _l("Outcome of your review"), "comment": _l("Comment"),
             "confirm_self_scores": _l("Self-scores")},

@@ -57,6 +57,8 @@ class Application(SQLModel, table=True):
     reviewer_scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     total: int | None = None
     review_comment: str | None = Field(default=None, max_length=2000)
+    # The reviewer's notes on single activities ({activity id: text}), shown to the citizen next to each one.
+    review_notes: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     reviewed_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
     submitted_at: datetime | None = None
     reviewed_at: datetime | None = None
