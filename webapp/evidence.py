@@ -1,5 +1,6 @@
 """Evidence files: checked by their content (not their name), images re-encoded, size-limited, stored write-once."""
 
+import contextlib
 import hashlib
 import io
 
@@ -9,6 +10,7 @@ from PIL import Image
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage as Upload
 
+from certificates import StorageConflict
 from workflows.access import visible_application
 from workflows.actors import Actor
 from workflows.applications import Evidence
@@ -101,13 +103,61 @@ def digital_folder(citizen_id: str) -> str:
     return f"digital/{citizen_id}"
 
 
-def evidence_response(session: Session, actor: Actor, application_id: str, activity_id: str) -> Response:
-    """Serve an activity's evidence to someone who may see the application (owner, its ward's staff, admin)."""
+IMAGES = ("image/jpeg", "image/png")
+PREVIEW_WIDTH = 900  # pixels: a page read on a phone or beside the scores
+
+
+def evidence_response(session: Session, actor: Actor, application_id: str, activity_id: str,
+                      view: str = "download") -> Response:
+    """Serve an activity's evidence to someone who may see the application (owner, its ward's staff, admin): as a
+    download keeping its extension, or to look at in the page (`view="preview"`: an image as it is, a PDF's first
+    page as a PNG drawn once and kept)."""
     visible_application(session, actor, application_id)
     activity = session.get(Activity, activity_id)
     if activity is None or activity.application_id != application_id or activity.evidence_key is None:
         raise NotFound()
+    if view == "preview":
+        return _preview(activity)
     return _file_response(activity.evidence_key, activity.evidence_type, f"minh-chung-{activity.id}")
+
+
+def _preview(activity: Activity) -> Response:
+    """An image to show in the page: the evidence itself when it is one, its first page for a PDF."""
+    storage = runtime().storage
+    assert activity.evidence_key is not None
+    if activity.evidence_type in IMAGES:
+        data, mimetype = storage.get(activity.evidence_key), activity.evidence_type
+    elif activity.evidence_type == "application/pdf":
+        key = f"previews/{activity.evidence_sha256}.png"  # the same file gives the same preview: drawn once
+        if storage.exists(key):
+            data = storage.get(key)
+        else:
+            data = first_page_png(storage.get(activity.evidence_key))
+            with contextlib.suppress(StorageConflict):  # drawn by another request meanwhile: the same bytes
+                storage.put(key, data)
+        mimetype = "image/png"
+    else:
+        raise NotFound()
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": "inline",
+                                                      "Cache-Control": "private, max-age=3600"})
+
+
+def first_page_png(pdf: bytes) -> bytes:
+    """The first page of a (checked) PDF drawn as a PNG about PREVIEW_WIDTH wide (PDFium, imported only here: the
+    web process loads it the first time a preview is asked for)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width, _height = page.get_size()
+        image = page.render(scale=min(2.0, PREVIEW_WIDTH / max(width, 1.0))).to_pil()
+        page.close()
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def attainment_evidence_response(session: Session, actor: Actor, attainment_id: str) -> Response:

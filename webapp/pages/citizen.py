@@ -441,4 +441,4 @@ def certificate_pdf(actor: Actor, code: str) -> object:
 @require_role(Role.CITIZEN)
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Download the evidence one uploaded."""
-    return evidence_response(db(), actor, app_id, activity_id)
+    return evidence_response(db(), actor, app_id, activity_id, request.args.get("view", "download"))

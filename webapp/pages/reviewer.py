@@ -219,7 +219,7 @@ def _keep(f: dict[str, Any]) -> dict[str, Any]:
 @require_role(*STAFF)
 def evidence(actor: Actor, app_id: str, activity_id: str) -> object:
     """Open one evidence file of an application of the reviewer's own ward."""
-    return evidence_response(db(), actor, app_id, activity_id)
+    return evidence_response(db(), actor, app_id, activity_id, request.args.get("view", "download"))
 
 
 @bp.get("/export.csv")
