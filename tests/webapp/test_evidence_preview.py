@@ -4,13 +4,13 @@ download keeps its extension; another ward's official gets a 404."""
 import io
 import re
 
+from factories import csrf, make_citizen, make_staff, scores, signed_in
 from PIL import Image
 from reportlab.pdfgen import canvas
 from sqlmodel import Session, select
 
-from factories import csrf, make_citizen, make_staff, signed_in
 from workflows import applications
-from workflows.inputs import ApplicationInput, parse
+from workflows.inputs import ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import Activity
 
 
@@ -36,9 +36,6 @@ def _submitted_with(web, session: Session, data: bytes, name: str) -> tuple[str,
         "started_on-year": "2026", "csrf_token": csrf(page), "once": once, "evidence": (io.BytesIO(data), name)},
         content_type="multipart/form-data")
     assert rv.status_code == 302, rv.get_data(as_text=True)
-    from factories import scores
-    from workflows.inputs import SelfAssessmentInput
-
     applications.set_self_assessment(session, actor, draft.id, parse(SelfAssessmentInput, {"scores": scores(9)}))
     applications.submit(session, actor, draft.id)
     session.commit()
