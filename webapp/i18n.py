@@ -108,6 +108,7 @@ MESSAGES: dict[str, str] = {
     "unknown_ward": N_("There is no ward or commune with this code."),
     "unknown_indicator": N_("There is no such indicator."),
     "unknown_activity": N_("This activity is not part of the application."),
+    "own_account": N_("You cannot disable your own account: ask another city administrator."),
     "score_not_integer": N_("Scores are whole numbers from %(min_score)s to %(max_score)s."),
     "score_out_of_range": N_("Scores go from %(min_score)s to %(max_score)s."),
     "invalid_scores": N_("Scores must map indicator codes to numbers."),

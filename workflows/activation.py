@@ -25,7 +25,7 @@ from .models import ActivationCode, AuditEvent, User
 from .models.ids import new_id
 from .passwords import MIN_LENGTH, hash_password
 from .validation import FieldErrors
-from .vocabulary import Entity, Event, Role
+from .vocabulary import Entity, Event
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed from paper
 LENGTH = 10  # 31^10, about 2^49.5: out of reach of guessing at the login's rate limit
@@ -78,8 +78,9 @@ def activate(session: Session, data: Mapping[str, Any]) -> User:
         raise Invalid(fields=errors)
     assert raw_cccd and raw_code and password
     moment = clock.now()
-    user = session.exec(select(User).where(User.username == cccd_rules.clean(raw_cccd),
-                                           User.role == Role.CITIZEN.value, col(User.active).is_(True))).first()
+    # A citizen names the account by their CCCD (typed with spaces or dots), a staff member by their username.
+    names = {raw_cccd.strip(), cccd_rules.clean(raw_cccd)}
+    user = session.exec(select(User).where(col(User.username).in_(names), col(User.active).is_(True))).first()
     code = clean(raw_code)
     found = None
     if user is not None:
@@ -95,7 +96,7 @@ def activate(session: Session, data: Mapping[str, Any]) -> User:
     user.password_hash = hash_password(password)
     user.session_version += 1
     session.add(user)
-    session.add(AuditEvent(at=moment, actor_id=user.id, actor_role=Role.CITIZEN.value, entity_type=Entity.USER.value,
+    session.add(AuditEvent(at=moment, actor_id=user.id, actor_role=user.role, entity_type=Entity.USER.value,
                            entity_id=user.id, event=Event.ACTIVATE.value, detail={}))
     session.flush()
     return user

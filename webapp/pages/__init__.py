@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
         admin_criteria,
         admin_populations,
         admin_reports,
+        admin_staff,
         admin_targets,
         admin_unit_figures,
         assessments,
