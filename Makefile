@@ -29,8 +29,6 @@ $(BIN)/.installed-test: $(BIN)/.installed
 install: $(BIN)/.installed
 	$(BIN)/pybabel compile -d webapp/translations
 
-install-test: install $(BIN)/.installed-test $(AXE)
-
 ## axe-core, the accessibility checker the browser tests run in each page they visit: fetched from the npm registry
 ## into .cache/ (not kept in the repository), when npm is there.
 AXE_VERSION := 4.11.1
@@ -41,6 +39,9 @@ $(AXE):
 	  npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz && \
 	  cp package/axe.min.js ../../$(AXE) && cd ../.. && rm -rf .cache/npm; \
 	else echo "npm is missing: the browser tests skip their accessibility checks (required under CI=true)"; fi
+
+install-test: install $(BIN)/.installed-test $(AXE)
+
 
 ## Re-extract the English message ids (python, templates, N_ labels of workflows/vocabulary.py) and merge them into
 ## the Vietnamese catalogue; new or changed ids come out empty or fuzzy for a translator (tests/webapp/test_i18n.py
