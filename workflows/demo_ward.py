@@ -27,6 +27,7 @@ from .inputs import (
     parse,
 )
 from .models import Citizen, User
+from .passwords import hash_password
 from .registration import actor_for, register_citizen
 from .vocabulary import Event, Sex, TargetGroup
 
@@ -107,12 +108,13 @@ def seed_living_ward(session: Session, password: str, *, new_code: Callable[[], 
     if session.exec(select(Citizen.id).where(Citizen.cccd == PEOPLE[0].cccd)).first():
         return None
     reviewer, chair, centre = (_staff(session, f"{role}{WARD}") for role in ("reviewer", "chair", "centre"))
+    hashed = hash_password(password)  # one demo password for all: hashed once (argon2 takes ~0.2 s a hash)
     year = today().year
     counts: dict[str, int] = {}
     to_decide: list[str] = []
     digital = 0
     for n, person in enumerate(PEOPLE):
-        citizen = _register(session, person, password)
+        citizen = _register(session, person, password, hashed)
         if person.fate is not None:
             app_id = _application(session, citizen, person, year, n)
             counts[person.fate] = counts.get(person.fate, 0) + 1
@@ -143,11 +145,11 @@ def _staff(session: Session, username: str) -> Actor:
     return actor_for(session, user)
 
 
-def _register(session: Session, person: Person, password: str) -> Actor:
+def _register(session: Session, person: Person, password: str, hashed: str) -> Actor:
     citizen = register_citizen(session, {
         "cccd": person.cccd, "full_name": person.full_name, "date_of_birth": person.born, "sex": person.sex,
         "ward_code": WARD, "target_group": person.group, "password": password, "consent": True,
-        "hamlet": person.hamlet})
+        "hamlet": person.hamlet}, password_hash=hashed)
     user = session.get(User, citizen.user_id)
     assert user is not None
     return actor_for(session, user)

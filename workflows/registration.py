@@ -129,8 +129,9 @@ def ensure_new(session: Session, cccd: str) -> None:
         raise Conflict("cccd_exists", fields={"cccd": "cccd_exists"})
 
 
-def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
-    """Validate every field, then create the login and the profile; raise Invalid or Conflict, writing nothing."""
+def register_citizen(session: Session, data: Mapping[str, Any], *, password_hash: str | None = None) -> Citizen:
+    """Validate every field, then create the login and the profile; raise Invalid or Conflict, writing nothing.
+    `password_hash`: the password already hashed (the demo's one shared password, hashed once), else it is hashed."""
     errors = FieldErrors()
     person = check_person(data, errors)
     ward_code = errors.text(data, "ward_code", 5)
@@ -150,7 +151,8 @@ def register_citizen(session: Session, data: Mapping[str, Any]) -> Citizen:
         raise Invalid(fields=errors)
     assert person and ward_code and password
     ensure_new(session, person.cccd)
-    user = create_user(session, username=person.cccd, password=password, role=Role.CITIZEN,
+    user = create_user(session, username=person.cccd, password=password, password_hash=password_hash,
+                       role=Role.CITIZEN,
                        display_name=person.full_name)
     citizen = Citizen(**citizen_row(person, user_id=user.id, ward_code=ward_code, at=now()))
     session.add(citizen)

@@ -12,6 +12,7 @@ from .actors import SYSTEM_ACTOR
 from .clock import today
 from .digital import frameworks
 from .models import Citizen, Population, Target, User, Ward
+from .passwords import hash_password
 from .registration import register_citizen
 from .vocabulary import DenominatorMode, Role, Sex, TargetGroup, TargetIndicator, UnitIndicator
 
@@ -91,10 +92,12 @@ def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2
         logins += [DemoLogin(Role.WARD_REVIEWER, f"reviewer{code}", password, code),
                    DemoLogin(Role.WARD_CHAIR, f"chair{code}", password, code),
                    DemoLogin(Role.CENTRE_STAFF, f"centre{code}", password, code)]
+    hashed = None  # the demo password, hashed once for every demo account (argon2 takes ~0.2 s a hash)
     for login in logins:
         if not session.exec(select(User.id).where(User.username == login.username)).first():
+            hashed = hashed or hash_password(password)
             create_user(session, username=login.username, password=password, role=login.role,
-                        ward_code=login.ward)
+                        ward_code=login.ward, password_hash=hashed)
     citizen_cccd = "001190012345"
     if not session.exec(select(Citizen.id).where(Citizen.cccd == citizen_cccd)).first():
         register_citizen(session, {
