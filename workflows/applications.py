@@ -133,7 +133,8 @@ def add_activity(
     return activity
 
 
-def _own_activity(session: Session, app: Application, activity_id: str) -> Activity:
+def activity_of(session: Session, app: Application, activity_id: str) -> Activity:
+    """An activity of this application (another's, or none: NotFound)."""
     activity = session.get(Activity, activity_id)
     if activity is None or activity.application_id != app.id:
         raise NotFound()
@@ -150,7 +151,7 @@ def update_activity(
     """Change a logged activity while the application is editable; a new file replaces its evidence, or the
     evidence is taken off. The audit names the fields changed and the files by their hash."""
     app = _editable_own(session, actor, application_id)
-    activity = _own_activity(session, app, activity_id)
+    activity = activity_of(session, app, activity_id)
     _check_activity(session, app, data)
     before = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
     old_sha = activity.evidence_sha256
@@ -171,7 +172,7 @@ def delete_activity(session: Session, actor: Actor, application_id: str, activit
     """Take a logged activity off an editable application (its evidence file stays in storage, named in the
     audit by its hash)."""
     app = _editable_own(session, actor, application_id)
-    activity = _own_activity(session, app, activity_id)
+    activity = activity_of(session, app, activity_id)
     record_change(session, actor, Entity.APPLICATION, app.id,
                   {"activity": activity.id, "change": "activity_deleted", "title": activity.title,
                    "evidence_sha256": activity.evidence_sha256})

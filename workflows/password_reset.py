@@ -31,14 +31,9 @@ def fingerprint(user: User) -> str:
 def request_reset(session: Session, who: str) -> None:
     """Queue the reset e-mail for the active citizen account named by CCCD number or e-mail address, if it has an
     address; do nothing otherwise (the caller answers the same either way)."""
-    text = "".join(who.split()) if "@" not in who else who.strip().lower()
-    if "@" in text:
-        stmt = select(User.id).join(Citizen, col(Citizen.user_id) == col(User.id)).where(
-            col(Citizen.email).is_not(None), Citizen.email == text)
-    else:
-        stmt = select(User.id).join(Citizen, col(Citizen.user_id) == col(User.id)).where(
-            User.username == cccd_rules.clean(text), col(Citizen.email).is_not(None))
-    user_id = session.exec(stmt.where(User.role == Role.CITIZEN.value, col(User.active).is_(True))).first()
+    named = (Citizen.email == who.strip().lower()) if "@" in who else (User.username == cccd_rules.clean(who))
+    user_id = session.exec(select(User.id).join(Citizen, col(Citizen.user_id) == col(User.id)).where(
+        named, col(Citizen.email).is_not(None), User.role == Role.CITIZEN.value, col(User.active).is_(True))).first()
     if user_id is not None:
         emit(session, Effect(EffectKind.SEND_PASSWORD_RESET, user_id))
 

@@ -2,16 +2,14 @@
 Playwright) the size of a phone, JavaScript off (the pages must work without it). Under CI=true a missing browser or
 Playwright fails the run instead of skipping it."""
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 
 import pytest
+from browsing import launch, playwright
 from flask import Flask
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
 
 
@@ -28,14 +26,8 @@ def server(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def phone() -> Iterator[object]:
     """A browser page the size of a phone (its `viewport_size` says which), JavaScript off."""
-    if os.environ.get("CI") == "true":
-        from playwright import sync_api  # required: an ImportError fails the run
-    else:
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Chromium is not installed (`make system-deps` installs it)")
-        sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with playwright().sync_playwright() as p:
+        browser = launch(p)
         context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="vi-VN")
         yield context.new_page()
         browser.close()

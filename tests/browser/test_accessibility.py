@@ -5,10 +5,10 @@ impact. With CDHT_SCREENSHOTS=<folder> each page is also photographed there (doc
 axe-core comes from the npm registry into .cache/ (`make test` fetches it); under CI=true it is required."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+from browsing import launch, playwright, sign_in
 from factories import PASSWORD, make_staff
 from sqlmodel import Session, select
 
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pyte
 ROOT = Path(__file__).resolve().parents[2]
 AXE = next(iter(sorted(ROOT.glob(".cache/axe-core-*/axe.min.js"))), None)
 SHOTS = os.environ.get("CDHT_SCREENSHOTS")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # as tests/browser/conftest.py finds it
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 BLOCKING = ("serious", "critical")
 
@@ -63,30 +62,15 @@ def _pages(session: Session) -> list[tuple[str, str | None, str]]:
     ]
 
 
-def _sign_in(page, server: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not sign in"
-
-
 def test_every_page_of_the_journeys_passes_axe_at_both_widths(app, server: str, session: Session, sent) -> None:
     source = _axe_source()
-    if os.environ.get("CI") == "true":
-        from playwright import sync_api  # required under CI: an ImportError fails the run
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":
-        pytest.skip("Chromium is not installed (`make system-deps-test` installs it)")
+    sync_api = playwright()
     assert app.test_cli_runner().invoke(args=["demo", "--password", PASSWORD]).exit_code == 0
     make_staff(session, "city_admin", ward=None, username="admin-a11y")
     pages = _pages(session)
     problems: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(p)
         for size, viewport in SIZES.items():
             # bypass_csp lets the test inject axe-core; the pages themselves keep their policy.
             context = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True)
@@ -96,7 +80,8 @@ def test_every_page_of_the_journeys_passes_axe_at_both_widths(app, server: str, 
                 if user != who:
                     page.context.clear_cookies()
                     if user is not None:
-                        _sign_in(page, server, user)
+                        sign_in(page, server, user)
+                        assert "/login" not in page.url, f"{user} could not sign in"
                     who = user
                 response = page.goto(f"{server}{path}")
                 assert response is not None and response.status < 400, f"{name}: {response and response.status}"

@@ -5,6 +5,7 @@ result. Under CI=true a missing browser fails the run instead of skipping it."""
 import os
 
 import pytest
+from browsing import sign_in
 from factories import PASSWORD, make_citizen
 from sqlmodel import Session, select
 
@@ -65,13 +66,6 @@ def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
         assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"]
 
 
-def _sign_in(page, server: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
 
 def _fits(page, selector: str) -> None:
     for element in page.locator(selector).all():
@@ -92,7 +86,7 @@ def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
     Image.new("RGB", (1200, 900), (250, 250, 240)).save(photo, format="JPEG")
     page = phone
 
-    _sign_in(page, server, cccd)
+    sign_in(page, server, cccd)
     page.goto(f"{server}/citizen/digital")
     page.click("text=Gửi chứng chỉ khóa học")
     assert page.locator("h1").inner_text() == "Gửi chứng chỉ khóa học"
@@ -113,7 +107,7 @@ def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
     record = page.locator(".card").first.inner_text()
     assert "Kỹ năng số cơ bản cho người dân" in record and "Chờ xác nhận" in record
 
-    _sign_in(page, server, "rev-phone")
+    sign_in(page, server, "rev-phone")
     page.goto(f"{server}/reviewer/")
     page.click("text=Xác nhận kỹ năng số")
     assert page.locator("h1").inner_text() == "Kỹ năng số cần xác nhận"
@@ -135,7 +129,7 @@ def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
     assert "Đã lưu: Đã xác nhận." in page.locator(".notice").inner_text()
     assert "Không có kết quả nào đang chờ xác nhận." in page.content()
 
-    _sign_in(page, server, cccd)
+    sign_in(page, server, cccd)
     page.goto(f"{server}/citizen/digital")
     assert "Bạn đã được ghi nhận có kỹ năng số cơ bản" in page.locator(".banner").inner_text()
     assert "Đã xác nhận" in page.locator(".card").first.inner_text()

@@ -1,24 +1,15 @@
 """Choosing one's ward among 126 by typing part of its name (site.js), diacritics optional, on a phone; without a
 script the list is whole."""
 
-import os
-import shutil
-
 import pytest
+from browsing import launch, playwright
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def test_typing_part_of_a_name_shortens_the_list(server: str) -> None:
-    if os.environ.get("CI") == "true":
-        from playwright import sync_api
-    else:
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Chromium is not installed")
-        sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with playwright().sync_playwright() as p:
+        browser = launch(p)
         page = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
         page.goto(f"{server}/citizen/register")
         assert page.locator("#ward_code option[value]:not([value=''])").count() == 126

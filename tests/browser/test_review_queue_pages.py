@@ -5,7 +5,8 @@ Under CI=true a missing browser fails the run instead of skipping it."""
 import os
 
 import pytest
-from factories import PASSWORD, make_citizen, make_staff, submitted_application
+from browsing import sign_in
+from factories import make_citizen, make_staff, submitted_application
 from sqlmodel import Session, select
 
 from workflows import assignment, hamlets
@@ -18,13 +19,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pyte
 SHOTS = os.environ.get("CDHT_SCREENSHOTS")
 WARD = "00070"
 
-
-def _sign_in(page, server: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_a_reviewer_filters_proposes_in_bulk_and_splits_the_queue_on_a_phone(
@@ -44,7 +38,7 @@ def test_a_reviewer_filters_proposes_in_bulk_and_splits_the_queue_on_a_phone(
     session.commit()
 
     page = phone
-    _sign_in(page, server, "rev-phone")
+    sign_in(page, server, "rev-phone")
     page.goto(f"{server}/reviewer/")
     page.select_option("#hamlet", "TDP01")
     page.select_option("#passes", "true")
@@ -63,7 +57,7 @@ def test_a_reviewer_filters_proposes_in_bulk_and_splits_the_queue_on_a_phone(
     page.click("button[value=assign]")
     assert "1 hồ sơ đã đổi người xử lý" in page.locator("main").inner_text()
 
-    _sign_in(page, server, "rev-tdp01")
+    sign_in(page, server, "rev-tdp01")
     page.goto(f"{server}/reviewer/")
     text = page.locator("main").inner_text()
     assert "Phạm Thị Hoa 2" in text and "Lê Văn Tổ Một" in text

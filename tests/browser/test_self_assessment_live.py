@@ -1,10 +1,8 @@
 """The self-assessment's running total and the pass rule follow what is typed (site.js), one criterion a page; the
 page states the saved figures without a script."""
 
-import os
-import shutil
-
 import pytest
+from browsing import launch, playwright, sign_in
 from factories import PASSWORD
 from sqlmodel import Session, select
 
@@ -12,27 +10,18 @@ from workflows.demo_ward import PEOPLE
 from workflows.models import Application, Citizen
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def test_the_total_follows_the_typing(app, server: str, session: Session, sent) -> None:
-    if os.environ.get("CI") == "true":
-        from playwright import sync_api
-    else:
-        if not os.path.exists(CHROMIUM):
-            pytest.skip("Chromium is not installed")
-        sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = playwright()
     assert app.test_cli_runner().invoke(args=["demo", "--password", PASSWORD]).exit_code == 0
     draft = PEOPLE[10]  # half-way through: the first four indicators scored
     app_id = session.exec(select(Application.id).join(Citizen, Citizen.id == Application.citizen_id)
                           .where(Citizen.cccd == draft.cccd)).one()
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(p)
         page = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
-        page.goto(f"{server}/login")
-        page.fill("#username", draft.cccd)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, server, draft.cccd)
         page.goto(f"{server}/citizen/applications/{app_id}/self-assessment?step=3")
         inputs = page.locator("input[data-score]")
         assert "còn chỉ số chưa tự chấm điểm" in page.inner_text("[data-live-verdict]")

@@ -16,7 +16,7 @@ from workflows.actors import Actor
 from workflows.clock import today
 from workflows.criteria import DIGITAL_INDICATOR, Worded
 from workflows.digital import attainments as digital_records
-from workflows.errors import Conflict, Invalid, NotFound
+from workflows.errors import Conflict, Invalid
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import Activity, Application, User, Ward
 from workflows.registration import register_citizen
@@ -247,7 +247,7 @@ def _activity_form(actor: Actor, app_id: str, activity_id: str | None) -> object
     """The activity form, new or filled with a logged activity; saved when it is valid."""
     s = db()
     app = _editable(s, actor, app_id)
-    activity = _logged(s, app, activity_id) if activity_id else None
+    activity = apps.activity_of(s, app, activity_id) if activity_id else None
     form = request.form
     codes: dict[str, str] = {}
     if request.method == "POST":
@@ -296,14 +296,6 @@ def _activity_form(actor: Actor, app_id: str, activity_id: str | None) -> object
                            once=form_token("activity")), 422 if errors else 200
 
 
-def _logged(session: Session, app: Application, activity_id: str) -> Activity:
-    """An activity of this application (another's, or none: 404)."""
-    activity = session.get(Activity, activity_id)
-    if activity is None or activity.application_id != app.id:
-        raise NotFound()
-    return activity
-
-
 def _activity_values(activity: Activity | None) -> dict[str, Any]:
     """The form's values for a logged activity (empty for a new one)."""
     def parts(day: Any) -> dict[str, str]:
@@ -329,7 +321,7 @@ def delete_activity(actor: Actor, app_id: str, activity_id: str) -> object:
     """Ask, then take a logged activity off the application."""
     s = db()
     app = _editable(s, actor, app_id)
-    activity = _logged(s, app, activity_id)
+    activity = apps.activity_of(s, app, activity_id)
     if request.method == "POST":
         if request.form.get("confirm") != "yes":
             return redirect(url_for(".activities", app_id=app.id))

@@ -1,0 +1,37 @@
+"""What the browser tests share (tests/browser): Debian's Chromium through Playwright, and signing in on a page.
+Under CI=true a missing browser or Playwright fails the run instead of skipping it."""
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+from factories import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def playwright() -> Any:
+    """Playwright's sync API, or a skip (a failure under CI=true) when it or the browser is missing."""
+    if os.environ.get("CI") == "true":
+        from playwright import sync_api  # required: an ImportError fails the run
+
+        return sync_api
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (`make system-deps-test` installs it)")
+    return pytest.importorskip("playwright.sync_api")
+
+
+def launch(p: Any) -> Any:
+    """Debian's Chromium (Playwright never downloads a browser here)."""
+    return p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+
+
+def sign_in(page: Any, server: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login page, starting from no session."""
+    page.context.clear_cookies()
+    page.goto(f"{server}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
