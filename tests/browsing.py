@@ -3,12 +3,15 @@ Under CI=true a missing browser or Playwright fails the run instead of skipping 
 
 import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from factories import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = next(iter(sorted(Path(__file__).resolve().parents[1].glob(".cache/axe-core-*/axe.min.js"))), None)
+BLOCKING = ("serious", "critical")  # the impacts of an axe-core finding that fail a test
 
 
 def playwright() -> Any:
@@ -35,3 +38,20 @@ def sign_in(page: Any, server: str, username: str, password: str = PASSWORD) -> 
     page.fill("#password", password)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def axe_source() -> str:
+    """axe-core's script, fetched from the npm registry into .cache/ by `make install-test`; required under CI=true."""
+    if AXE is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("axe-core is missing: `make install-test` fetches it into .cache/")
+        pytest.skip("axe-core is not fetched (`make install-test` does it when npm is there)")
+    return AXE.read_text()
+
+
+def axe_blocking(page: Any, source: str) -> list[str]:
+    """axe-core run on the page as it stands: its findings of serious or critical impact, one line each."""
+    page.evaluate(source)
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                          ".violations.map(v => [v.id, v.impact, v.nodes.length, v.help])")
+    return [f"{rule} ({impact}, {n}×) {text}" for rule, impact, n, text in found if impact in BLOCKING]

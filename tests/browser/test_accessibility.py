@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browsing import launch, playwright, sign_in
+from browsing import axe_blocking, axe_source, launch, playwright, sign_in
 from factories import PASSWORD, make_staff
 from sqlmodel import Session, select
 
@@ -17,19 +17,8 @@ from workflows.models import Activity, Application, Citizen, Decision
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = next(iter(sorted(ROOT.glob(".cache/axe-core-*/axe.min.js"))), None)
 SHOTS = os.environ.get("CDHT_SCREENSHOTS")
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
-BLOCKING = ("serious", "critical")
-
-
-def _axe_source() -> str:
-    if AXE is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("axe-core is missing: `make install-test` fetches it into .cache/")
-        pytest.skip("axe-core is not fetched (`make install-test` does it when npm is there)")
-    return AXE.read_text()
 
 
 def _pages(session: Session) -> list[tuple[str, str | None, str]]:
@@ -63,7 +52,7 @@ def _pages(session: Session) -> list[tuple[str, str | None, str]]:
 
 
 def test_every_page_of_the_journeys_passes_axe_at_both_widths(app, server: str, session: Session, sent) -> None:
-    source = _axe_source()
+    source = axe_source()
     sync_api = playwright()
     assert app.test_cli_runner().invoke(args=["demo", "--password", PASSWORD]).exit_code == 0
     make_staff(session, "city_admin", ward=None, username="admin-a11y")
@@ -85,11 +74,7 @@ def test_every_page_of_the_journeys_passes_axe_at_both_widths(app, server: str, 
                     who = user
                 response = page.goto(f"{server}{path}")
                 assert response is not None and response.status < 400, f"{name}: {response and response.status}"
-                page.evaluate(source)
-                found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                                      ".violations.map(v => [v.id, v.impact, v.nodes.length, v.help])")
-                problems += [f"{size} {name}: {rule} ({impact}, {n}×) {text}"
-                             for rule, impact, n, text in found if impact in BLOCKING]
+                problems += [f"{size} {name}: {found}" for found in axe_blocking(page, source)]
                 if SHOTS:
                     Path(SHOTS).mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(Path(SHOTS) / f"{name}-{size}.png"), full_page=True)

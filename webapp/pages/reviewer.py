@@ -190,7 +190,12 @@ def application(actor: Actor, app_id: str) -> object:
     values = {i.code: (form.get(score_id(i.code), "") if posted else str(view["reviewer_scores"].get(i.code, "")))
               for i in indicators}
     saved = request.args.get("saved")
+    # The total as the review stands: the ward's score where one is typed, the citizen's own elsewhere (site.js keeps
+    # it current as scores are typed).
+    combined = {code: score for code, value in values.items()
+                if (score := parse_score(value) if value else app.self_scores.get(code)) is not None}
     context = {
+        "live": applications.assessment(s, app, combined),
         "app": view, "app_row": app, "rule": applications.criteria_set_of(s, app),
         "indicators": indicators, "errors": errors, "labels": score_labels(indicators) | {
             "action-approve": _l("Outcome of your review"), "comment": _l("Comment"),
