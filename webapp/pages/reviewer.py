@@ -192,8 +192,9 @@ def application(actor: Actor, app_id: str) -> object:
     saved = request.args.get("saved")
     # The total as the review stands: the ward's score where one is typed, the citizen's own elsewhere (site.js keeps
     # it current as scores are typed).
-    combined = {code: score for code, value in values.items()
-                if (score := parse_score(value) if value else app.self_scores.get(code)) is not None}
+    typed = {code: parse_score(value) for code, value in values.items()}
+    combined = {code: score for code in values
+                if isinstance(score := typed[code] if typed[code] is not None else app.self_scores.get(code), int)}
     context = {
         "live": applications.assessment(s, app, combined),
         "app": view, "app_row": app, "rule": applications.criteria_set_of(s, app),
