@@ -40,7 +40,7 @@ from workflows import accounts, application_counters, assignment
 from workflows.actors import SYSTEM_ACTOR
 from workflows.clock import today
 from workflows.db import session_scope
-from workflows.review_queue import Cursor
+from workflows.review_queue import Cursor, NameCursor
 from workflows.synthetic import generate
 from workflows.vocabulary import Role
 
@@ -104,11 +104,20 @@ def run(applications: int, citizens: int, requests: int) -> dict[str, Any]:
             at, ident = conn.execute(text(
                 "SELECT submitted_at, id FROM application WHERE ward_code = :w AND state = 'submitted' "
                 "ORDER BY submitted_at, id OFFSET :n LIMIT 1"), {"w": WARD, "n": (deep - 1) * 25 - 1}).one()
+            key, named = conn.execute(text(
+                "SELECT name_sort, id FROM application WHERE ward_code = :w AND state = 'submitted' "
+                "ORDER BY name_sort, id OFFSET :n LIMIT 1"), {"w": WARD, "n": (deep - 1) * 25 - 1}).one()
         after = Cursor(at, ident).token()
+        after_name = NameCursor(key, named).token()
         kinds = {
             "first_page": "/reviewer/?state=submitted",
             "deep_page": f"/reviewer/?state=submitted&page={deep}&after={after}",
             "filtered_page": "/reviewer/?state=returned",
+            # The other orders (issue 11): newest first, and by name as Vietnamese lists sort it.
+            "newest_first_page": "/reviewer/?state=submitted&sort=newest",
+            "by_name_first_page": "/reviewer/?state=submitted&sort=name",
+            "by_name_deep_page": f"/reviewer/?state=submitted&sort=name&page={deep}&after={after_name}",
+            "by_name_filtered": "/reviewer/?state=submitted&sort=name&passes=false",
             "search": "/reviewer/?state=submitted&q=nguyen+van",
             "api_first_page": "/api/v1/review/queue?state=submitted",
             "api_deep_page": f"/api/v1/review/queue?state=submitted&cursor={after}",

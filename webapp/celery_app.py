@@ -39,6 +39,8 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=settings.broker_url,
+        # The embedded broker: kombu's folder transport, with messages written whole (webapp.embedded_broker).
+        broker_transport="webapp.embedded_broker:Transport" if settings.embedded_broker else None,
         broker_transport_options=broker_options(settings),
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=5,

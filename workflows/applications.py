@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from . import campaigns, criteria
+from . import campaigns, criteria, names
 from .access import visible_application
 from .actors import Actor
 from .clock import now, today
@@ -49,7 +49,8 @@ def open_application(session: Session, actor: Actor, data: ApplicationInput) -> 
     app = Application(
         citizen_id=citizen.id, ward_code=citizen.ward_code, criteria_set_id=cset.id, title_type=cset.title_type,
         year=number, target_group=citizen.target_group, hamlet=citizen.hamlet, hamlet_code=citizen.hamlet_code,
-        state=initial_state(Entity.APPLICATION), name_folded=citizen.name_folded, reference=_free_reference(session),
+        state=initial_state(Entity.APPLICATION), name_folded=citizen.name_folded,
+        name_sort=names.sort_key(citizen.name_folded), reference=_free_reference(session),
     )
     session.add(app)
     session.flush()

@@ -131,7 +131,8 @@ def _correct(session: Session, actor: Actor, citizen: Citizen, full_name: str, b
     citizen.date_of_birth = born
     session.add(citizen)
     session.execute(update(User).where(col(User.id) == citizen.user_id).values(display_name=full_name))
-    session.execute(update(Application).where(col(Application.citizen_id) == citizen.id).values(name_folded=folded))
+    session.execute(update(Application).where(col(Application.citizen_id) == citizen.id).values(
+        name_folded=folded, name_sort=names.sort_key(folded)))
     session.add(AuditEvent(actor_id=actor.user_id, actor_role=actor.role, entity_type=Entity.CITIZEN,
                            entity_id=citizen.id, event=Event.CORRECT,
                            detail={**changed, "certificate": old.code, "reason": reason}))

@@ -23,6 +23,10 @@ PAGE_SIZE = 25
 # are thousands, not how many thousands, and counting a ward's 100,000 exactly costs a scan of all of them.
 COUNT_CAP = 10_000
 QUEUE_STATES = tuple(s for s in ApplicationState if s is not ApplicationState.DRAFT)
+# The queue's orders: oldest submission first (the default: first come, first served), newest first, or by name in
+# the order of Vietnamese lists (given name, family name, middle names). Each is a walk of one index.
+OLDEST, NEWEST, BY_NAME = "oldest", "newest", "name"
+SORTS = (OLDEST, NEWEST, BY_NAME)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class QueueRow:
     passes: bool = False
     has_evidence: bool = False
     birth_year: int | None = None  # with the tổ dân phố / thôn, tells namesakes apart
+    name_sort: str = ""  # the name's key in list order (workflows.names.sort_key)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,40 @@ class Cursor:
         return cls(as_utc(when), ident)
 
 
+@dataclass(frozen=True)
+class NameCursor:
+    """A place in the queue's order by name (name key, id); its token starts with "~", which no time token does."""
+
+    name: str
+    id: str
+
+    @classmethod
+    def of(cls, row: "QueueRow") -> Self:
+        return cls(row.name_sort, row.id)
+
+    def token(self) -> str:
+        return "~" + base64.urlsafe_b64encode(f"{self.name}|{self.id}".encode()).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str, field: str = "cursor") -> Self:
+        try:
+            raw = base64.urlsafe_b64decode(token[1:] + "=" * (-len(token[1:]) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise Invalid(fields={field: "invalid"}) from None
+        name, _, ident = raw.rpartition("|")
+        if not token.startswith("~") or not ident or len(ident) > 32 or len(name) > 200:
+            raise Invalid(fields={field: "invalid"})
+        return cls(name, ident)
+
+
+def parse_cursor(token: str, sort: str = OLDEST, field: str = "cursor") -> "Cursor | NameCursor":
+    """The cursor a token of the given order names; Invalid (the field named) for anything else, including a token
+    of another order."""
+    return NameCursor.parse(token, field) if sort == BY_NAME else Cursor.parse(token, field)
+
+
+AnyCursor = Cursor | NameCursor
+
 NOBODY = "none"  # the assignee filter's value for applications nobody holds yet
 
 
@@ -105,8 +144,8 @@ class QueuePage:
     total: int
     counts: dict[ApplicationState, int]
     page: int = 1
-    before: Cursor | None = None
-    after: Cursor | None = None
+    before: AnyCursor | None = None
+    after: AnyCursor | None = None
     # Filtered counts stop at COUNT_CAP: the states whose count is "at least", and whether `total` is exact.
     capped: frozenset[ApplicationState] = frozenset()
     total_exact: bool = True
@@ -114,8 +153,8 @@ class QueuePage:
 
 def queue(
     session: Session, actor: Actor, *, state: ApplicationState | None = ApplicationState.SUBMITTED,
-    q: str | None = None, page: int = 1, after: Cursor | None = None, before: Cursor | None = None,
-    page_size: int | None = None, filters: Filters | None = None,
+    q: str | None = None, page: int = 1, after: AnyCursor | None = None, before: AnyCursor | None = None,
+    page_size: int | None = None, filters: Filters | None = None, sort: str = OLDEST,
 ) -> QueuePage:
     """One page of the actor's ward queue, oldest submission first; other wards are never visible.
 
@@ -130,6 +169,11 @@ def queue(
     """
     if actor.role not in WARD_STAFF or actor.ward_code is None:
         raise NotFound()
+    if sort not in SORTS:
+        raise Invalid(fields={"sort": "invalid"})
+    for cursor in (after, before):
+        if cursor is not None and isinstance(cursor, NameCursor) != (sort == BY_NAME):
+            raise Invalid(fields={"cursor": "invalid"})  # a link of another order
     size = page_size or PAGE_SIZE
     backwards = before is not None
     filters = filters or Filters()
@@ -140,10 +184,10 @@ def queue(
     if filters.q:
         # A name search: one scan of the matching part of the index finds the matches (few, as a name is rare; a
         # common one is still one scan), counts them exactly per state and picks the page (ADR 12).
-        matches = sa_select(col(Application.id), col(Application.state), col(Application.submitted_at)) \
-            .where(*where).cte("matches")  # read twice below: PostgreSQL computes it once
-        found_ids = _page_ids(matches.c.id, matches.c.state, matches.c.submitted_at, state=state, page=page,
-                              after=after, before=before, size=size)
+        matches = sa_select(col(Application.id), col(Application.state), col(Application.submitted_at),
+                            col(Application.name_sort)).where(*where).cte("matches")  # read twice: computed once
+        found_ids = _page_ids(matches.c.id, matches.c.state, _key_column(matches.c, sort), state=state, page=page,
+                              after=after, before=before, size=size, descending=sort == NEWEST)
         both = union_all(
             sa_select(matches.c.state, func.count(), literal(None, String)).group_by(matches.c.state),
             sa_select(literal(None, String), literal(None, Integer), found_ids.c.id))
@@ -158,8 +202,9 @@ def queue(
     elif filters.any() or actor.hamlets is not None:
         # One statement: each state's matches counted up to COUNT_CAP + 1 (a seek on the queue index per state that
         # stops there: a filter most rows pass costs no more than a narrow one), and the page's ids (ADR 26).
-        picked = _page_ids(col(Application.id), col(Application.state), col(Application.submitted_at),
-                           state=state, page=page, after=after, before=before, size=size, where=where)
+        picked = _page_ids(col(Application.id), col(Application.state), _key_column(Application, sort),
+                           state=state, page=page, after=after, before=before, size=size, where=where,
+                           descending=sort == NEWEST)
         parts: list[Any] = [
             sa_select(literal(s.value, String), func.count(), literal(None, String)).select_from(
                 sa_select(literal(1).label("one")).where(*where, col(Application.state) == s)
@@ -177,56 +222,72 @@ def queue(
         chosen = col(Application.id).in_(ids)
     else:  # the whole queue's counts are kept by every change of state (ADR 12)
         per_state = application_counters.by_state(session, actor.ward_code)
-        page_ids = _page_ids(col(Application.id), col(Application.state), col(Application.submitted_at),
-                             state=state, page=page, after=after, before=before, size=size, where=where)
+        page_ids = _page_ids(col(Application.id), col(Application.state), _key_column(Application, sort),
+                             state=state, page=page, after=after, before=before, size=size, where=where,
+                             descending=sort == NEWEST)
         chosen = col(Application.id).in_(sa_select(page_ids.c.id))
     counts: dict[ApplicationState, int] = {s: per_state.get(s, 0) for s in QUEUE_STATES}
     total = counts.get(state, 0) if state else sum(counts.values())
-    order = ((col(Application.submitted_at).desc(), col(Application.id).desc()) if backwards
-             else (col(Application.submitted_at), col(Application.id)))
+    key = _key_column(Application, sort)
+    order = ((key.desc(), col(Application.id).desc()) if backwards != (sort == NEWEST)
+             else (key, col(Application.id)))
     found = session.execute(
         sa_select(col(Application.id), col(Application.state), col(Application.version), col(Citizen.full_name),
                   col(Application.target_group), col(Application.submitted_at), col(Application.total),
                   col(Application.hamlet), col(User.display_name), col(Application.passes),
-                  col(Application.has_evidence), col(Citizen.date_of_birth))
+                  col(Application.has_evidence), col(Citizen.date_of_birth), col(Application.name_sort))
         .join(Citizen, col(Citizen.id) == col(Application.citizen_id))
         .outerjoin(User, col(User.id) == col(Application.assignee_id))
         .where(chosen).order_by(*order)
     ).all()
     rows = [QueueRow(id=i, state=ApplicationState(st), version=v, citizen_name=name, target_group=group,
                      submitted_at=at, total=t, hamlet=hamlet, assignee_name=holder, passes=bool(ok),
-                     has_evidence=bool(ev), birth_year=born.year if born else None)
-            for i, st, v, name, group, at, t, hamlet, holder, ok, ev, born in found]
+                     has_evidence=bool(ev), birth_year=born.year if born else None, name_sort=key_name)
+            for i, st, v, name, group, at, t, hamlet, holder, ok, ev, born, key_name in found]
     more = len(rows) > size  # one row past the page says there is another page that way
     rows = rows[:size]
     if backwards:
         rows.reverse()
         if not rows:  # everything before has gone: start again at the top
-            return queue(session, actor, state=state, page=1, page_size=size, filters=filters)
+            return queue(session, actor, state=state, page=1, page_size=size, filters=filters, sort=sort)
         page = max(2, page) if more else 1
     elif after is not None:
         page = max(2, page)
     has_prev = more if backwards else (after is not None or page > 1)
     has_next = True if backwards else more
+    place = NameCursor.of if sort == BY_NAME else Cursor.of
     return QueuePage(rows=rows, total=total, counts=counts, page=page,
-                     before=Cursor.of(rows[0]) if rows and has_prev else None,
-                     after=Cursor.of(rows[-1]) if rows and has_next else None,
+                     before=place(rows[0]) if rows and has_prev else None,
+                     after=place(rows[-1]) if rows and has_next else None,
                      capped=frozenset(capped), total_exact=not (capped & ({state} if state else set(QUEUE_STATES))))
 
 
+def _key_column(source: Any, sort: str) -> Any:
+    """The column a sort orders by (then by id), of the application table or of a search's matches."""
+    return source.name_sort if sort == BY_NAME else source.submitted_at
+
+
+def _key_value(cursor: AnyCursor) -> Any:
+    return cursor.name if isinstance(cursor, NameCursor) else as_utc(cursor.submitted_at)
+
+
 def _page_ids(
-    ident: Any, state_column: Any, submitted_at: Any, *, state: ApplicationState | None, page: int,
-    after: Cursor | None, before: Cursor | None, size: int, where: list[Any] | None = None,
+    ident: Any, state_column: Any, key_column: Any, *, state: ApplicationState | None, page: int,
+    after: AnyCursor | None, before: AnyCursor | None, size: int, where: list[Any] | None = None,
+    descending: bool = False,
 ) -> Any:
     """The ids of one page (and one more row, to tell whether another follows) over the given columns: the
-    application table's, or a search's matches."""
+    application table's, or a search's matches; in the order of `key_column` then id (descending: newest first)."""
     conditions = [*(where or []), *([state_column == state] if state else [])]
-    key = tuple_(submitted_at, ident)
-    if before is not None:
-        conditions.append(key < tuple_(as_utc(before.submitted_at), before.id))
+    key = tuple_(key_column, ident)
+    if before is not None:  # the rows just before the cursor, walking back
+        place = tuple_(_key_value(before), before.id)
+        conditions.append(key > place if descending else key < place)
     elif after is not None:
-        conditions.append(key > tuple_(as_utc(after.submitted_at), after.id))
-    order = (submitted_at.desc(), ident.desc()) if before is not None else (submitted_at, ident)
+        place = tuple_(_key_value(after), after.id)
+        conditions.append(key < place if descending else key > place)
+    backwards = (before is not None) != descending
+    order = (key_column.desc(), ident.desc()) if backwards else (key_column, ident)
     ids = sa_select(ident.label("id")).where(*conditions).order_by(*order).limit(size + 1)
     if before is None and after is None:
         ids = ids.offset((page - 1) * size)

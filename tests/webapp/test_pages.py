@@ -366,12 +366,60 @@ def test_queue_pages_walk_by_cursor_links(pages_app, session, monkeypatch):
         link = re.search(r'<a rel="next" href="([^"]+)"', html)
         path = link.group(1).replace("&amp;", "&") if link else ""
     assert len(seen) == len(set(seen)) >= 5
-    assert "Trang 1/" in pages[0] and f"Trang {len(pages)}/{len(pages)}" in pages[-1]
+    assert "trang 1/" in pages[0] and f"trang {len(pages)}/{len(pages)}" in pages[-1]
+    assert 'aria-current="page">1</a>' in pages[0] and f'aria-current="page">{len(pages)}</a>' in pages[-1]
     back = re.search(r'<a rel="prev" href="([^"]+)"', pages[-1])
     assert back and "before=" in back.group(1)
     html = text(client.get(back.group(1).replace("&amp;", "&")))
     assert re.findall(r'href="/reviewer/applications/([^"?]+)', html) == seen[-(len(seen) % 2 or 2) - 2:][:2]
     assert client.get("/reviewer/?state=submitted&after=not-a-cursor").status_code == 404
+
+
+def _walk(client, path: str) -> list[str]:
+    """The application ids of every page, following the "next" links from `path`."""
+    seen: list[str] = []
+    while path:
+        html = text(client.get(path))
+        seen += re.findall(r'href="/reviewer/applications/([^"?]+)', html)
+        link = re.search(r'<a rel="next" href="([^"]+)"', html)
+        path = link.group(1).replace("&amp;", "&") if link else ""
+    return seen
+
+
+def test_queue_sorts_by_name_in_list_order_and_by_newest(pages_app, session, monkeypatch):
+    """Three orders, each walked page by page; by name is the order of Vietnamese lists (given name first)."""
+    from factories import make_citizen, submitted_application
+
+    from workflows import review_queue
+    from workflows.models import Application
+
+    monkeypatch.setattr(review_queue, "PAGE_SIZE", 2)
+    people = ["Trần Văn Bình", "Nguyễn Thị Ánh", "Lê Minh Châu", "Đỗ An", "Nguyễn Văn An"]
+    ids = {}
+    for name in people:
+        citizen, _ = make_citizen(session, ward="00004", full_name=name)
+        ids[submitted_application(session, citizen)] = name
+    client = pages_app.test_client()
+    login(client, "reviewer00004")
+    by_name = [ids[i] for i in _walk(client, "/reviewer/?state=submitted&sort=name")]
+    assert by_name == ["Đỗ An", "Nguyễn Văn An", "Nguyễn Thị Ánh", "Trần Văn Bình", "Lê Minh Châu"]
+    oldest = _walk(client, "/reviewer/?state=submitted")
+    assert sorted(oldest) == sorted(ids) and _walk(client, "/reviewer/?state=submitted&sort=newest") == oldest[::-1]
+    assert [session.get(Application, i).name_sort for i in oldest][:1] == ["binh tran van"]
+
+    # Page 3 by its number is the same rows as walking there; the order is kept in the links.
+    html = text(client.get("/reviewer/?state=submitted&sort=name"))
+    third = re.search(r'<a href="([^"]*page=3[^"]*)" aria-label="Trang 3"', html)
+    assert third and "sort=name" in third.group(1)
+    page3 = text(client.get(third.group(1).replace("&amp;", "&")))
+    assert [ids[i] for i in re.findall(r'href="/reviewer/applications/([^"?]+)', page3)] == ["Lê Minh Châu"]
+    back = re.search(r'<a rel="prev" href="([^"]+)"', page3).group(1).replace("&amp;", "&")
+    assert [ids[i] for i in re.findall(r'href="/reviewer/applications/([^"?]+)', text(client.get(back)))] == [
+        "Nguyễn Thị Ánh", "Trần Văn Bình"]
+    # A cursor of one order in a link of another names nothing; an unknown order neither.
+    after = re.search(r'after=([^&"]+)', html).group(1)
+    assert client.get(f"/reviewer/?state=submitted&after={after}").status_code == 404
+    assert client.get("/reviewer/?state=submitted&sort=age").status_code == 404
 
 
 def test_admin_dashboard_states_the_city_line_first(pages_app):

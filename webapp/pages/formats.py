@@ -257,3 +257,17 @@ def parse_score(raw: str | None) -> int | str | None:
     number = parse_int(text, 0, 10**6)
     return number if number is not None else text
 
+
+
+def page_links(current: int, last: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and `around` either side of the current one, with None
+    where numbers are left out (shown as "…"). No total known (last 0) or a single page: none."""
+    if last <= 1:
+        return []
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    links: list[int | None] = []
+    for number in shown:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links

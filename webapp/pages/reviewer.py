@@ -37,6 +37,8 @@ bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
 formats.register_filters(bp)
 
 STAFF = (Role.WARD_REVIEWER, Role.WARD_CHAIR)
+SORT_LABELS = {review_queue.OLDEST: _l("Oldest submission first"), review_queue.NEWEST: _l("Newest submission first"),
+               review_queue.BY_NAME: _l("By name (given name, then family name)")}
 FILTERS = ("target_group", "hamlet", "assignee", "waited_days", "has_evidence", "passes")
 
 
@@ -44,10 +46,12 @@ def _filters(source: Any = None) -> dict[str, Any]:
     """The queue's filters from the query string or the form (state may be '' for every state)."""
     source = request.values if source is None else source
     state = source.get("state", ApplicationState.SUBMITTED)
-    if state and state not in review_queue.QUEUE_STATES:
+    sort = source.get("sort", "")
+    if (state and state not in review_queue.QUEUE_STATES) or (sort and sort not in review_queue.SORTS):
         raise NotFound()
     page = source.get("page", "1")
-    return {"state": state, "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1,
+    return {"state": state, "sort": "" if sort == review_queue.OLDEST else sort,
+            "q": source.get("q", "").strip()[:100], "page": parse_int(page, 1, 100_000) or 1,
             "after": source.get("after", ""), "before": source.get("before", "")} | {
         name: source.get(name, "").strip()[:32] for name in FILTERS}
 
@@ -60,10 +64,11 @@ def _queue_filters(f: dict[str, Any], actor: Actor) -> review_queue.Filters:
         raise NotFound() from None
 
 
-def _cursor(token: str) -> review_queue.Cursor | None:
-    """A queue cursor from a link; a damaged link is a 404, like any other address that names nothing."""
+def _cursor(token: str, sort: str) -> review_queue.AnyCursor | None:
+    """A queue cursor of the page's order from a link; a damaged link is a 404, like any other address that names
+    nothing."""
     try:
-        return review_queue.Cursor.parse(token) if token else None
+        return review_queue.parse_cursor(token, sort or review_queue.OLDEST) if token else None
     except Invalid:
         raise NotFound() from None
 
@@ -74,13 +79,16 @@ def queue(actor: Actor) -> object:
     """The ward's queue: filters, counts per state, a table, 25 rows a page."""
     s = db()
     f = _filters()
-    found = review_queue.queue(s, actor, state=f["state"] or None, page=f["page"], after=_cursor(f["after"]),
-                               before=_cursor(f["before"]), filters=_queue_filters(f, actor))
+    found = review_queue.queue(s, actor, state=f["state"] or None, page=f["page"],
+                               after=_cursor(f["after"], f["sort"]), before=_cursor(f["before"], f["sort"]),
+                               filters=_queue_filters(f, actor), sort=f["sort"] or review_queue.OLDEST)
     total = found.total
     pages = max(1, -(-total // review_queue.PAGE_SIZE), found.page + (1 if found.after else 0))
     f = f | {"page": found.page}
     return render_template("pages/reviewer/queue.html", rows=found.rows, total=total, counts=found.counts, f=f,
-                           pages=pages, states=review_queue.QUEUE_STATES, found=found, keep=_keep(f),
+                           pages=pages, page_links=formats.page_links(found.page, pages if found.total_exact else 0),
+                           sorts=review_queue.SORTS, sort_labels=SORT_LABELS, states=review_queue.QUEUE_STATES,
+                           found=found, keep=_keep(f),
                            digital_waiting=verification.pending_count(s, actor), **_choices(s, actor),
                            deadlines=campaigns.for_staff(s, actor.ward_code) if actor.ward_code else None)
 

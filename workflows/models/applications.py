@@ -26,6 +26,8 @@ class Application(SQLModel, table=True):
         # A reviewer of some tổ dân phố / thôn: their part of the ward's queue, in the same order (ADR 26).
         Index("ix_application_hamlet_queue", "ward_code", "hamlet_code", "state", "submitted_at", "id",
               "name_folded", "target_group", "assignee_id", "passes", "has_evidence"),
+        # The queue by name, in the order of Vietnamese lists (workflows.names.sort_key).
+        Index("ix_application_name_queue", "ward_code", "state", "name_sort", "id"),
         # "Mine": the applications a reviewer holds, in the queue's order; most rows hold none, so partial.
         Index("ix_application_assignee_queue", "assignee_id", "state", "submitted_at", "id",
               postgresql_where=text("assignee_id IS NOT NULL"), sqlite_where=text("assignee_id IS NOT NULL")),
@@ -67,6 +69,8 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=now)
     # The applicant's name as filed, folded (workflows.names.fold), for the queue's name search.
     name_folded: str = Field(default="", max_length=200)
+    # The same name in list order (workflows.names.sort_key: given name, family name, middle names).
+    name_sort: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 

@@ -40,7 +40,7 @@ DECISION_COLUMNS = ("id", "ward_code", "year", "number", "number_year", "signed_
 APPLICATION_COLUMNS = ("id", "citizen_id", "ward_code", "criteria_set_id", "title_type", "year", "target_group",
                        "state", "version", "self_scores", "reviewer_scores", "total", "review_comment",
                        "reviewed_by", "submitted_at", "reviewed_at", "decision_id", "created_at", "updated_at",
-                       "name_folded", "hamlet", "hamlet_code", "has_evidence", "passes")
+                       "name_folded", "name_sort", "hamlet", "hamlet_code", "has_evidence", "passes")
 ACTIVITY_COLUMNS = ("id", "application_id", "title", "kind", "hours", "started_on", "ended_on", "provider",
                     "indicator_codes", "created_at", "evidence_key", "evidence_name", "evidence_type")
 CERTIFICATE_COLUMNS = ("id", "code", "register_number", "application_id", "citizen_id", "decision_id", "ward_code",
@@ -414,7 +414,8 @@ class _Maker:
             apps.append((aid, cid, code, criteria, "cdht", year, group, state, version, self_json, reviewer_json,
                          total, comment, reviewer, sub_at, reviewed_at, decision_id,
                          days[s // DAY_S - first_day] + times[s % DAY_S],
-                         days[last // DAY_S - first_day] + times[last % DAY_S], folded, hamlet, hamlet_code,
+                         days[last // DAY_S - first_day] + times[last % DAY_S], folded, f"{giv[1]} {sur[1]} {mid[1]}",
+                         hamlet, hamlet_code,
                          evidence, passes))
             ended = hanoi_date(began + random_() * (logged - began)) if random_() < 0.7 else null
             activities.append((f"V{n_app:021d}", aid, title, kind, str(fewest + int(random_() * (most - fewest))),
