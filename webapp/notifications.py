@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 TEXTS: dict[EffectKind, tuple[str, str, str]] = {
     EffectKind.NOTIFY_RETURNED: (
         "Hồ sơ Công dân học tập năm {year} cần bổ sung / Your application needs more evidence",
-        ("Kính gửi {name},\n\nHồ sơ đăng ký danh hiệu “Công dân học tập” năm {year} của bạn đã được phường, xã trả lại "
+        ("Kính gửi {name},\n\nHồ sơ đăng ký danh hiệu “Công dân học tập” năm {year} của bạn đã được phường/xã trả lại "
         "để bổ sung. Hãy đăng nhập để đọc nhận xét của cán bộ, bổ sung phần được yêu cầu rồi nộp lại:\n{link}"),
         ("Your {year} application for the title “Learning citizen” was returned by your ward or commune for more "
         "evidence. Sign in to read the reviewer's comment, add what is asked and submit again:\n{link}")),
     EffectKind.NOTIFY_PROPOSED: (
         "Hồ sơ Công dân học tập năm {year} được đề nghị công nhận / Proposed for recognition",
-        ("Kính gửi {name},\n\nHồ sơ năm {year} của bạn đã được phường, xã đề nghị công nhận danh hiệu "
-        "“Công dân học tập”. Chủ tịch Ủy ban nhân dân phường, xã sẽ ký quyết định công nhận; bạn sẽ nhận thư khi "
+        ("Kính gửi {name},\n\nHồ sơ năm {year} của bạn đã được phường/xã đề nghị công nhận danh hiệu "
+        "“Công dân học tập”. Chủ tịch Ủy ban nhân dân phường/xã sẽ ký quyết định công nhận; bạn sẽ nhận thư khi "
         "giấy công nhận sẵn sàng.\n{link}"),
         ("Your {year} application was proposed for recognition as a “Learning citizen”. The Chair of the People's "
         "Committee signs the recognition decision; you will be told when your certificate is ready.\n{link}")),

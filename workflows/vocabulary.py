@@ -59,6 +59,7 @@ class Entity(Term):
     HAMLET = "hamlet", N_("Residential group or village")
     CAMPAIGN = "campaign", N_("Campaign")
     CRITERIA_SET = "criteria_set", N_("Criteria set")
+    WARD = "ward", N_("Ward or commune")
 
 
 class ApplicationState(Term):

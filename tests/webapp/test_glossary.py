@@ -88,6 +88,15 @@ def test_vietnamese_translations_use_the_glossary():
     assert not wrong, "forms docs/glossary.md says to avoid:\n" + "\n".join(wrong)
 
 
+def test_e_mails_use_the_glossary():
+    from webapp.notifications import FOOTER, RESET_SUBJECT, RESET_TEXT, TEXTS
+
+    texts = {f"webapp/notifications.py ({kind})": f"{subject} {vi}" for kind, (subject, vi, _en) in TEXTS.items()}
+    texts |= {"webapp/notifications.py (reset)": f"{RESET_SUBJECT} {RESET_TEXT} {FOOTER}"}
+    wrong = [f"{where}: {problem}" for where, text in texts.items() for problem in findings(text)]
+    assert not wrong, "forms docs/glossary.md says to avoid:\n" + "\n".join(wrong)
+
+
 @pytest.mark.parametrize("text", [
     "Tệp PDF có mật khẩu, vui lòng gửi bản không khoá.",
     "Bạn có thể yêu cầu xoá dữ liệu.",

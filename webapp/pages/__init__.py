@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         admin_staff,
         admin_targets,
         admin_unit_figures,
+        admin_wards,
         assessments,
         chair,
         citizen,
