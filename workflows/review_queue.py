@@ -184,9 +184,10 @@ def queue(
     if filters.q:
         # A name search: one scan of the matching part of the index finds the matches (few, as a name is rare; a
         # common one is still one scan), counts them exactly per state and picks the page (ADR 12).
-        matches = sa_select(col(Application.id), col(Application.state), col(Application.submitted_at),
-                            col(Application.name_sort)).where(*where).cte("matches")  # read twice: computed once
-        found_ids = _page_ids(matches.c.id, matches.c.state, _key_column(matches.c, sort), state=state, page=page,
+        # Only the order's own column rides along, so that the matches are read from that order's index alone.
+        matches = sa_select(col(Application.id), col(Application.state),
+                            _key_column(Application, sort).label("key")).where(*where).cte("matches")  # read twice
+        found_ids = _page_ids(matches.c.id, matches.c.state, matches.c.key, state=state, page=page,
                               after=after, before=before, size=size, descending=sort == NEWEST)
         both = union_all(
             sa_select(matches.c.state, func.count(), literal(None, String)).group_by(matches.c.state),
@@ -263,7 +264,7 @@ def queue(
 
 
 def _key_column(source: Any, sort: str) -> Any:
-    """The column a sort orders by (then by id), of the application table or of a search's matches."""
+    """The column a sort orders by (then by id)."""
     return source.name_sort if sort == BY_NAME else source.submitted_at
 
 

@@ -26,8 +26,10 @@ class Application(SQLModel, table=True):
         # A reviewer of some tổ dân phố / thôn: their part of the ward's queue, in the same order (ADR 26).
         Index("ix_application_hamlet_queue", "ward_code", "hamlet_code", "state", "submitted_at", "id",
               "name_folded", "target_group", "assignee_id", "passes", "has_evidence"),
-        # The queue by name, in the order of Vietnamese lists (workflows.names.sort_key).
-        Index("ix_application_name_queue", "ward_code", "state", "name_sort", "id"),
+        # The queue by name, in the order of Vietnamese lists (workflows.names.sort_key), with the same columns riding
+        # along: a name search or a filter in that order is read from the index alone too.
+        Index("ix_application_name_queue", "ward_code", "state", "name_sort", "id", "name_folded", "target_group",
+              "hamlet_code", "assignee_id", "passes", "has_evidence"),
         # "Mine": the applications a reviewer holds, in the queue's order; most rows hold none, so partial.
         Index("ix_application_assignee_queue", "assignee_id", "state", "submitted_at", "id",
               postgresql_where=text("assignee_id IS NOT NULL"), sqlite_where=text("assignee_id IS NOT NULL")),
