@@ -526,3 +526,22 @@ def test_chair_sees_the_year_a_decision_number_is_already_used_in(pages_app, ses
     checked = client.post("/chair/decisions/check", data=form)
     assert checked.status_code == 422
     assert f"Số quyết định này đã được dùng trong năm {today().year} ở phường/xã." in text(checked)
+
+
+def test_the_fonts_are_fetched_with_the_page_and_never_swapped_in(pages_app):
+    """Every page asks for the four font files beside its stylesheet, and the stylesheet lets a late font wait for
+    the next page rather than redraw the text in another face."""
+    client = pages_app.test_client()
+    html = text(client.get("/"))
+    fonts = re.findall(r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', html)
+    assert len(fonts) == 4
+    for href in fonts:
+        response = client.get(href)
+        assert response.status_code == 200 and response.data[:4] == b"wOF2"
+        response.close()  # a static file is sent from an open file
+    sheet = client.get("/static/site.css")
+    css = sheet.get_data(as_text=True)
+    sheet.close()
+    declared = re.findall(r'url\("(fonts/[^"]+)"\)', css)
+    assert sorted(f"/static/{d}" for d in declared) == sorted(fonts)  # the same URLs: one download each
+    assert "font-display: swap" not in css and css.count("font-display: optional") == 4
