@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 
 from .access import visible_application
 from .actors import Actor
-from .applications import assessment, check_scores, criteria_set_of
+from .applications import assessment, check_scores, criteria_set_of, indicators_of
 from .clock import now
 from .errors import Invalid
 from .inputs import ReviewInput
@@ -29,10 +29,12 @@ def review(session: Session, actor: Actor, application_id: str, data: ReviewInpu
     authorise(app, data.action, actor)  # who and when first: a citizen or a chair learns nothing about fields
     errors: dict[str, str] = {}
     text = data.comment or ""
+    # Notes for the citizen, each about one activity (by its id) or one indicator (by its code).
     notes = {ident: note for ident, note in data.notes.items() if note}
     if notes:
         logged = set(session.exec(select(Activity.id).where(Activity.application_id == app.id)))
-        errors |= {f"notes.{ident}": "unknown_activity" for ident in notes if ident not in logged}
+        indicators = {i.code for i in indicators_of(session, app)}
+        errors |= {f"notes.{ident}": "unknown_activity" for ident in notes if ident not in logged | indicators}
     if data.action in (Event.RETURN, Event.REJECT) and not text and not notes:
         errors["comment"] = "comment_required"
     entered = check_scores(session, app, data.scores) if data.scores else {}

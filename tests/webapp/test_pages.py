@@ -328,12 +328,24 @@ def test_returned_application_shows_the_comment(pages_app):
     login(reviewer, "reviewer00004")
     html = text(reviewer.get(f"/reviewer/applications/{app_id}"))
     version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    assert 'name="note-II.1"' in html and 'id="note-score-II-1"' in html  # a note box on each indicator too
+    bogus = reviewer.post(f"/reviewer/applications/{app_id}",
+                          data={"csrf_token": token(html), "version": version, "action": "return",
+                                "note-IX.9": "Không có chỉ số này."})
+    assert bogus.status_code == 422  # a note about nothing of this application
     response = reviewer.post(f"/reviewer/applications/{app_id}",
                              data={"csrf_token": token(html), "version": version, "action": "return",
-                                   "comment": "Bổ sung ảnh giấy chứng nhận lớp tin học."})
+                                   "comment": "Bổ sung ảnh giấy chứng nhận lớp tin học.",
+                                   "note-II.1": "Điểm 9 cần có giấy xác nhận của trung tâm."})
     assert response.status_code == 302
     home = text(citizen.get("/citizen/"))
     assert "Bổ sung ảnh giấy chứng nhận lớp tin học." in home and "Cần sửa" in home
+    # The indicator's note on My year, linked to the self-assessment's page that holds it, and shown there.
+    link = re.search(r'href="(/citizen/applications/[^"]+/self-assessment\?step=(\d))#note-score-II-1"', home)
+    assert link and "Điểm 9 cần có giấy xác nhận của trung tâm." in home
+    page = text(citizen.get(link.group(1)))
+    assert 'id="note-score-II-1"' in page and "Điểm 9 cần có giấy xác nhận của trung tâm." in page
+    assert 'aria-describedby="score-II-1-hint note-score-II-1"' in page
 
 
 def test_queue_pages_carry_the_page_number_in_the_title(pages_app):

@@ -129,6 +129,16 @@ def _notes(view: dict[str, Any] | None, app: Application | None) -> list[tuple[s
     return [(a["id"], a["title"], app.review_notes[a["id"]]) for a in view["activities"] if a["id"] in app.review_notes]
 
 
+def _indicator_notes(s: Any, app: Application | None) -> list[tuple[int, str, str]]:
+    """(the self-assessment's page, the indicator's code, the reviewer's note) for each indicator the reviewer wrote
+    about, in printed order (a page is one criterion, as the self-assessment shows them)."""
+    if app is None or not app.review_notes:
+        return []
+    groups = [list(g) for _, g in groupby(apps.indicators_of(s, app), key=lambda i: i.competence)]
+    return [(step, i.code, app.review_notes[i.code])
+            for step, group in enumerate(groups, 1) for i in group if i.code in app.review_notes]
+
+
 # --- registration --------------------------------------------------------------------------------------------------
 
 def _wards(session: Session) -> list[tuple[str, list[Ward]]]:
@@ -197,7 +207,7 @@ def home(actor: Actor) -> object:
                            steps=_steps(view), result=result, earlier=[a for a in mine if a.year != year],
                            indicator_count=len(worded), max_total=apps.max_total(s, current) if current else 0,
                            campaign=dates, today=today(), cset=cset, below=below, verify_url=verify_url,
-                           notes=_notes(view, current))
+                           notes=_notes(view, current), indicator_notes=_indicator_notes(s, current))
 
 
 @bp.post("/applications")
@@ -377,7 +387,7 @@ def self_assessment(actor: Actor, app_id: str) -> object:
                            result=result, score_id=score_id, other_total=sum(others.values()),
                            other_missing=len(indicators) - len(on_page) - len(others),
                            other_below=any(v < rule.pass_min_indicator for v in others.values()),
-                           ), 422 if errors else 200
+                           notes=app.review_notes or {}), 422 if errors else 200
 
 
 @bp.route("/applications/<app_id>/check", methods=["GET", "POST"])

@@ -190,7 +190,7 @@ def application(actor: Actor, app_id: str) -> object:
     first = score_id(indicators[0].code) if indicators else "action"
     ids = {f"scores.{i.code}": score_id(i.code) for i in indicators} | {
         "scores": first, "action": "action-approve", "comment": "comment", "version": "action-approve"} | {
-        key: f"note-{key.split('.', 1)[1]}" for key in codes if key.startswith("notes.")}
+        key: _note_id(key.split(".", 1)[1], indicators) for key in codes if key.startswith("notes.")}
     order = [f"scores.{i.code}" for i in indicators] + ["scores", "action", "comment", "version"]
     errors = error_messages(codes, order, ids, params)
     posted = request.method == "POST" and not banner
@@ -220,6 +220,11 @@ def application(actor: Actor, app_id: str) -> object:
     }
     status = 422 if errors else 409 if banner else 200
     return render_template("pages/reviewer/application.html", **context), status
+
+
+def _note_id(key: str, indicators: list[Any]) -> str:
+    """The element id of a note's box: an indicator's (note-score-I-1) or an activity's (note-<id>)."""
+    return f"note-{score_id(key)}" if key in {i.code for i in indicators} else f"note-{key}"
 
 
 def _keep(f: dict[str, Any]) -> dict[str, Any]:
