@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from workflows.errors import DomainError
 
-from .i18n import locale, message
+from .i18n import field_params, locale, message
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def error_response(status: int, code: str, fields: dict[str, str] | None = None,
     params = params or {}
     body: dict[str, Any] = {"error": {
         "code": code, "message": message(code, lang, **params),
-        "fields": {name: message(err, lang, **params) for name, err in (fields or {}).items()},
+        "fields": {name: message(err, lang, **field_params(params, name)) for name, err in (fields or {}).items()},
         "field_codes": fields or {},
         # a file's bad rows (`row.N` in fields): the column at fault in each; empty otherwise
         "columns": dict(params["columns"]) if isinstance(params.get("columns"), Mapping) else {}}}

@@ -75,7 +75,7 @@ def activate(session: Session, data: Mapping[str, Any]) -> User:
     if password is not None and len(password) < MIN_LENGTH:
         errors["password"] = "password_too_short"
     if errors:
-        raise Invalid(fields=errors)
+        raise errors.invalid()
     assert raw_cccd and raw_code and password
     moment = clock.now()
     # A citizen names the account by their CCCD (typed with spaces or dots), a staff member by their username.

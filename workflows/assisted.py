@@ -86,7 +86,7 @@ def register(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registe
         except Invalid as exc:
             errors.update(exc.fields)
     if errors:
-        raise Invalid(fields=errors)
+        raise errors.invalid()
     assert person is not None
     ensure_new(session, person.cccd)
     user = create_user(session, username=person.cccd, password="", password_hash=unusable_hash(),

@@ -27,6 +27,7 @@ from .vocabulary import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+OURS = "cdht_limit"  # marks the context of an error of ours that carries a limit
 FIRST_YEAR, LAST_YEAR = 2024, 2100
 MAX_APPLICATIONS = 5000  # one decision; a ward recognises larger numbers in several
 
@@ -36,8 +37,9 @@ _BUILTIN_CODES = {"missing": "required", "string_type": "not_text", "int_type": 
                   "bool_parsing": "invalid_choice", "model_type": "invalid"}
 
 
-def _fail(code: str) -> PydanticCustomError:
-    return PydanticCustomError(code, code)
+def _fail(code: str, limits: dict[str, int] | None = None) -> PydanticCustomError:
+    """An error of ours: its code, and the limit it broke when there is one (marked as ours for `parse`)."""
+    return PydanticCustomError(code, code, {OURS: 1, **limits}) if limits else PydanticCustomError(code, code)
 
 
 def _via(check: Callable[[FieldErrors, dict[str, Any]], Any]) -> BeforeValidator:
@@ -47,7 +49,7 @@ def _via(check: Callable[[FieldErrors, dict[str, Any]], Any]) -> BeforeValidator
         errors = FieldErrors()
         result = check(errors, {"v": value})
         if errors:
-            raise _fail(errors["v"])
+            raise _fail(errors["v"], errors.limits.get("v"))
         return result
 
     return BeforeValidator(run)
@@ -261,13 +263,18 @@ def parse(model: type[M], data: Any) -> M:
         return model.model_validate(dict(data))
     except ValidationError as exc:
         fields: dict[str, str] = {}
+        limits: dict[str, dict[str, int]] = {}
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]) or "body"
             kind = str(error["type"])
             if error.get("input", "") is None:
                 kind = "missing"
-            fields.setdefault(name, _BUILTIN_CODES.get(kind, kind if "ctx" not in error else "invalid"))
-        raise Invalid(fields=fields) from None
+            context = dict(error.get("ctx") or {})
+            ours = context.pop(OURS, None) is not None
+            fields.setdefault(name, _BUILTIN_CODES.get(kind, kind if ours or "ctx" not in error else "invalid"))
+            if ours and fields[name] == kind:
+                limits.setdefault(name, context)
+        raise (Invalid(fields=fields, limits=limits) if limits else Invalid(fields=fields)) from None
 
 
 class CertificateInput(Command):

@@ -148,7 +148,7 @@ def register_citizen(session: Session, data: Mapping[str, Any], *, password_hash
         except Invalid as exc:
             errors.update(exc.fields)
     if errors:
-        raise Invalid(fields=errors)
+        raise errors.invalid()
     assert person and ward_code and password
     ensure_new(session, person.cccd)
     user = create_user(session, username=person.cccd, password=password, password_hash=password_hash,

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from .errors import Invalid
+
 _ASCII_INT = re.compile(r"[0-9]{1,9}")
 
 
@@ -20,7 +22,19 @@ def parse_int(raw: object, low: int, high: int) -> int | None:
 
 
 class FieldErrors(dict[str, str]):
-    """Collects field → error code while a whole form is checked, so every problem is reported at once."""
+    """Collects field → error code while a whole form is checked, so every problem is reported at once; `limits`
+    keeps, for a value too long or out of range, the limit it broke ({"max": 200}, {"low": 0, "high": 10}), so that
+    the message can say it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: dict[str, dict[str, int]] = {}
+
+    def invalid(self, **params: Any) -> Invalid:
+        """The Invalid these errors make, with the limits that were broken (for messages that say them)."""
+        if self.limits:
+            params["limits"] = self.limits
+        return Invalid(fields=dict(self), **params)
 
     def require(self, data: Mapping[str, Any], name: str) -> Any:
         """Return the value or record 'required' when it is missing or blank."""
@@ -41,6 +55,7 @@ class FieldErrors(dict[str, str]):
         value = unicodedata.normalize("NFC", value).strip()
         if len(value) > max_length:
             self[name] = "too_long"
+            self.limits[name] = {"max": max_length}
             return None
         return value
 
@@ -65,6 +80,7 @@ class FieldErrors(dict[str, str]):
             return None
         if len(value) > max_length:
             self[name] = "too_long"
+            self.limits[name] = {"max": max_length}
             return None
         return value
 
@@ -94,6 +110,7 @@ class FieldErrors(dict[str, str]):
             return None
         if not low <= number <= high:
             self[name] = "out_of_range"
+            self.limits[name] = {"low": low, "high": high}
             return None
         return number
 

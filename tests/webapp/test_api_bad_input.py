@@ -269,3 +269,38 @@ def test_polyglot_image_keeps_only_its_pixels(api, session: Session) -> None:
     stored = api.client.application.extensions["cdht"].storage
     key = f"evidence/{aid}/{rv.json['evidence']['sha256']}.png"
     assert b"<script>" not in stored.get(key)  # only the re-encoded pixels were kept
+
+
+def test_a_limit_broken_is_named_in_the_message(api, session: Session) -> None:
+    """A value too long or out of range says the limit, field by field, in the API and on the page; a check that
+    knows no limit keeps the plain wording."""
+    from workflows.errors import Invalid
+    from workflows.inputs import ActivityInput, parse
+
+    with pytest.raises(Invalid) as caught:
+        parse(ActivityInput, {"title": "x" * 301, "kind": "course", "hours": "5000", "started_on": "2026-03-01",
+                              "provider": "y" * 201})
+    assert caught.value.fields == {"title": "too_long", "hours": "out_of_range", "provider": "too_long"}
+    assert caught.value.params["limits"] == {"title": {"max": 300}, "hours": {"low": 1, "high": 2000},
+                                             "provider": {"max": 200}}
+
+    from webapp.i18n import field_params, message
+
+    params = caught.value.params
+    assert message("too_long", "vi", **field_params(params, "title")) == "Nội dung quá dài: viết tối đa 300 ký tự."
+    assert message("out_of_range", "vi", **field_params(params, "hours")) == "Nhập một số nguyên từ 1 đến 2000."
+    assert message("too_long", "en", **field_params(params, "provider")) == \
+        "Too long: write at most 200 characters."
+    assert message("too_long", "vi") == "Nội dung quá dài."  # no limit known: the plain wording
+
+    from webapp.pages.formats import error_messages
+
+    with api.client.application.test_request_context(headers={"Accept-Language": "vi"}):
+        shown = error_messages(caught.value.fields, ["title", "hours"], {"hours": "hours-box"}, params)
+    assert shown == {"title": "Nội dung quá dài: viết tối đa 300 ký tự.",
+                     "hours-box": "Nhập một số nguyên từ 1 đến 2000.",
+                     "provider": "Nội dung quá dài: viết tối đa 200 ký tự."}
+
+    rv = api.call("POST", "/api/v1/citizens", json=citizen_data() | {"full_name": "Nguyễn " * 40})
+    assert rv.status_code == 422 and rv.json["error"]["field_codes"]["full_name"] == "too_long"
+    assert "tối đa" in rv.json["error"]["fields"]["full_name"], rv.json

@@ -4,7 +4,6 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from workflows import accounts
-from workflows.errors import Invalid
 from workflows.models import Citizen
 from workflows.validation import FieldErrors
 
@@ -33,7 +32,7 @@ def token() -> ResponseReturnValue:
     username = errors.text(data, "username", 64)
     password = errors.secret(data, "password")
     if errors:
-        raise Invalid(fields=errors)
+        raise errors.invalid()
     session = db()
     user = accounts.authenticate(session, str(username), str(password))
     if user is None:

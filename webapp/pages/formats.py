@@ -17,7 +17,7 @@ from workflows.clock import HANOI_OFFSET
 from workflows.validation import parse_int
 from workflows.vocabulary import VOCABULARY, Event, Term, Tone
 
-from ..i18n import gettext, locale, message
+from ..i18n import field_params, gettext, locale, message
 
 # The reviewer's three verdicts, in the order they are offered (a reviewer proposes; only the chair recognises).
 DECISIONS: tuple[Event, ...] = (Event.APPROVE, Event.RETURN, Event.REJECT)
@@ -219,7 +219,7 @@ def error_messages(codes: Mapping[str, str], order: Iterable[str], ids: Mapping[
     result: dict[str, str] = {}
     for field in ordered:
         element = ids.get(field, field)
-        result.setdefault(element, message(codes[field], **(params or {})))
+        result.setdefault(element, message(codes[field], **field_params(params or {}, field)))
     return result
 
 
