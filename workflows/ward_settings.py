@@ -53,7 +53,7 @@ def set_papers(session: Session, actor: Actor, code: str, papers: Papers) -> tup
     if len(title) > TITLE_MAX:
         errors["signer_title"] = "too_long"
     if errors:
-        raise Invalid(fields=errors)
+        raise Invalid(fields=errors, limits={"issuer_name": {"max": ISSUER_MAX}, "signer_title": {"max": TITLE_MAX}})
     wanted = {"issuer_name": issuer or None, "signing_mode": papers.signing_mode, "signer_title": title or None}
     changed = {field: {"from": getattr(ward, field), "to": value}
                for field, value in wanted.items() if getattr(ward, field) != value}

@@ -35,6 +35,7 @@ def test_the_admin_sets_a_wards_signature_block(web, session: Session, ward: War
     bad = admin.post(f"/admin/wards/{CODE}/papers", data={"csrf_token": csrf(html), "issuer_name": "X" * 121,
                                                           "signing_mode": "kt", "signer_title": ""})
     assert bad.status_code == 422 and 'href="#issuer_name"' in bad.get_data(as_text=True)
+    assert "tối đa 120 ký tự" in bad.get_data(as_text=True)
     odd = admin.post(f"/admin/wards/{CODE}/papers", data={"csrf_token": csrf(html), "signing_mode": "president"})
     assert odd.status_code == 422 and 'href="#signing_mode-tm"' in odd.get_data(as_text=True)
 

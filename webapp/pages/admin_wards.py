@@ -1,5 +1,7 @@
 """The city administrator's settings of one ward: who issues its papers and how they are signed."""
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -29,6 +31,7 @@ def ward_papers(actor: Actor, code: str) -> object:
     if ward is None:
         raise NotFound()
     codes: dict[str, str] = {}
+    params: dict[str, Any] = {}
     papers = ward_settings.papers_of(ward)
     if request.method == "POST":
         papers = ward_settings.Papers(*(request.form.get(k, "") for k in FIELDS))
@@ -40,8 +43,8 @@ def ward_papers(actor: Actor, code: str) -> object:
             return redirect(url_for(".ward_papers", code=code))
         except Invalid as exc:
             s.rollback()
-            codes = dict(exc.fields)
-    errors = error_messages(codes, FIELDS, IDS)
+            codes, params = dict(exc.fields), exc.params
+    errors = error_messages(codes, FIELDS, IDS, params)
     valid_mode = papers.signing_mode in {m.value for m in SigningMode}
     shown = ward_settings.preview(ward, papers if valid_mode and not errors else ward_settings.papers_of(ward))
     defaults = ward_settings.preview(ward, ward_settings.Papers(signing_mode=papers.signing_mode if valid_mode
