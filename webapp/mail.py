@@ -1,6 +1,6 @@
-"""E-mail to citizens, behind one small interface (SMS or Zalo would be other adapters of it): SMTP for production,
-a folder of .eml files for `make run`, none at all when MAIL_URL is empty. Only workers send (the web tier never
-waits on a mail server); nothing personal is logged, only that a message of a kind went out."""
+"""E-mail to citizens (the e-mail channel of webapp.notifications; SMS or Zalo would be other channels): SMTP for
+production, a folder of .eml files for `make run`, none at all when MAIL_URL is empty. Only workers send (the web
+tier never waits on a mail server); nothing personal is logged, only that a message of a kind went out."""
 
 from __future__ import annotations
 

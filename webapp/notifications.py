@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
+from typing import Protocol
 
 from celery import shared_task
 from sqlmodel import Session, select
@@ -13,7 +15,7 @@ from sqlmodel import Session, select
 from workflows.effects import EffectKind
 from workflows.models import Application, Certificate, Citizen, User
 
-from .mail import Message
+from .mail import Mailer, Message
 from .password_links import reset_link
 from .runtime import runtime
 
@@ -57,38 +59,85 @@ RESET_TEXT = (
 FOOTER = "\n\n--\nHệ thống công nhận Công dân học tập thành phố Hà Nội. Thư tự động, xin đừng trả lời."
 
 
-def message_for(session: Session, kind: EffectKind, entity_id: str) -> Message | None:
-    """The e-mail an effect earns, or None when the citizen gave no address (or the row is gone)."""
+@dataclass(frozen=True)
+class Notice:
+    """What a citizen is told, before a channel carries it: a subject line, the text, and what it is about (for
+    the log, never the address)."""
+
+    subject: str
+    text: str
+    kind: str
+
+
+class Channel(Protocol):
+    """One way of reaching a citizen. E-mail is built; an SMS or a Zalo adapter would be another implementation
+    (the address it reads, how it delivers), listed in `channels()` (not built: issue 11 leaves them out)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def address(self, citizen: Citizen) -> str | None: ...
+
+    def deliver(self, to: str, notice: Notice) -> None: ...
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    """E-mail to the address the citizen gave, through the configured mailer (MAIL_URL)."""
+
+    mailer: Mailer
+    name: str = "email"
+
+    def address(self, citizen: Citizen) -> str | None:
+        return citizen.email or None
+
+    def deliver(self, to: str, notice: Notice) -> None:
+        self.mailer.send(Message(to=to, subject=notice.subject, body=notice.text, kind=notice.kind))
+
+
+def channels() -> tuple[Channel, ...]:
+    """The channels a notice goes out on: every one the citizen has an address for."""
+    return (EmailChannel(runtime().mailer),)
+
+
+def notice_for(session: Session, kind: EffectKind, entity_id: str) -> tuple[Citizen, Notice] | None:
+    """The citizen an effect concerns and what they are told, or None when the row is gone."""
     base = runtime().settings.public_base_url
     if kind == EffectKind.SEND_PASSWORD_RESET:
         user = session.get(User, entity_id)
         citizen = session.exec(select(Citizen).where(Citizen.user_id == entity_id)).first()
-        if user is None or citizen is None or not citizen.email:
+        if user is None or citizen is None:
             return None
         text = RESET_TEXT.format(name=citizen.full_name, link=reset_link(user))
-        return Message(to=citizen.email, subject=RESET_SUBJECT, body=text + FOOTER, kind=kind.value)
+        return citizen, Notice(subject=RESET_SUBJECT, text=text + FOOTER, kind=kind.value)
     if kind == EffectKind.NOTIFY_CERTIFICATE:
         cert = session.get(Certificate, entity_id)
         app = session.get(Application, cert.application_id) if cert else None
     else:
         app = session.get(Application, entity_id)
     citizen = session.get(Citizen, app.citizen_id) if app else None
-    if app is None or citizen is None or not citizen.email:
+    if app is None or citizen is None:
         return None
     subject, vi, en = TEXTS[kind]
     values = {"name": citizen.full_name, "year": app.year, "link": f"{base}/citizen/"}
-    return Message(to=citizen.email, subject=subject.format(**values),
-                   body=vi.format(**values) + "\n\n---\n\n" + en.format(**values) + FOOTER, kind=kind.value)
+    return citizen, Notice(subject=subject.format(**values),
+                           text=vi.format(**values) + "\n\n---\n\n" + en.format(**values) + FOOTER, kind=kind.value)
 
 
 @shared_task(name="cdht.notify", acks_late=True, autoretry_for=(OSError, smtplib.SMTPException),
              retry_backoff=30, retry_kwargs={"max_retries": 5})
 def notify(entity_id: str, kind: str) -> str:
-    """Send the e-mail an effect earned (retried with growing delays while the mail server is away)."""
-    rt = runtime()
-    with Session(rt.engine) as session:
-        message = message_for(session, EffectKind(kind), entity_id)
-    if message is None:
+    """Send the notice an effect earned on every channel the citizen has an address for (retried with growing
+    delays while a channel's server is away)."""
+    with Session(runtime().engine) as session:
+        found = notice_for(session, EffectKind(kind), entity_id)
+    if found is None:
         return "no address"
-    rt.mailer.send(message)
-    return "sent"
+    citizen, notice = found
+    sent = 0
+    for channel in channels():
+        to = channel.address(citizen)
+        if to:
+            channel.deliver(to, notice)
+            sent += 1
+    return "sent" if sent else "no address"

@@ -115,6 +115,40 @@ def test_the_citizen_is_told_of_each_step(mail_app, session: Session, mail, api)
     assert all(data["cccd"] not in MailCatcher.text(m) for m in mail.messages)
 
 
+def test_another_channel_is_one_adapter_more(mail_app, session: Session, mail, api, monkeypatch) -> None:
+    """A second channel (a stand-in for SMS) plugs into the same interface: each notice goes out on every channel
+    the citizen has an address for, the e-mail still through the catcher."""
+    from factories import citizen_data
+
+    from webapp import notifications
+
+    texts: list[tuple[str, str]] = []
+
+    class TextMessages:
+        name = "sms"
+
+        def address(self, citizen) -> str | None:
+            return citizen.phone
+
+        def deliver(self, to: str, notice: notifications.Notice) -> None:
+            texts.append((to, notice.kind))
+
+    real = notifications.channels
+    monkeypatch.setattr(notifications, "channels", lambda: (*real(), TextMessages()))
+    api = type(api)(mail_app.test_client())
+    make_staff(session, "ward_reviewer", username="rev-sms")
+    _me, aid = api.submitted(citizen_data(email=ADDRESS, phone="0912345678"))
+    assert api.call("POST", f"/api/v1/applications/{aid}/review", api.token("rev-sms"), json={
+        "action": "return", "version": 2, "comment": "Bổ sung minh chứng."}).status_code == 200
+    assert texts == [("0912345678", "notify_returned")]
+    assert [m["Subject"].split(" / ")[1] for m in mail.to(ADDRESS)] == ["Your application needs more evidence"]
+    # Without an address on a channel, that channel is skipped; without any, nothing is sent.
+    _other, other_aid = api.submitted(citizen_data(full_name="Lê Văn Tám"))
+    assert api.call("POST", f"/api/v1/applications/{other_aid}/review", api.token("rev-sms"), json={
+        "action": "return", "version": 2, "comment": "Bổ sung minh chứng."}).status_code == 200
+    assert len(texts) == 1 and len(mail.messages) == 1
+
+
 def test_the_ward_resets_a_forgotten_password_at_its_desk(web, session: Session) -> None:
     _actor, cccd = make_citizen(session)
     make_staff(session, "ward_reviewer", username="rev-desk")
