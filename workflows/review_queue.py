@@ -156,7 +156,8 @@ def queue(
     q: str | None = None, page: int = 1, after: AnyCursor | None = None, before: AnyCursor | None = None,
     page_size: int | None = None, filters: Filters | None = None, sort: str = OLDEST,
 ) -> QueuePage:
-    """One page of the actor's ward queue, oldest submission first; other wards are never visible.
+    """One page of the actor's ward queue in the order `sort` names (SORTS; oldest submission first unless asked);
+    other wards are never visible.
 
     Two statements whatever the ward's size. Without a filter: the counts per state from the application counters,
     then the page. With a name search: one scan of the matches counts them per state and picks the page (ADR 12).
