@@ -8,13 +8,15 @@ from sqlmodel import Session
 
 from .actors import Actor
 from .clock import now
-from .errors import Forbidden, Invalid, NotFound
+from .errors import Forbidden, NotFound
 from .models import AuditEvent, Ward
 from .names import normalise
 from .signers import Signer, SigningMode, signer_from
+from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role
 
 ISSUER_MAX, TITLE_MAX = 120, 60
+MODES = tuple(m.value for m in SigningMode)
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,14 @@ def set_papers(session: Session, actor: Actor, code: str, papers: Papers) -> tup
     ward = session.get(Ward, code)
     if ward is None:
         raise NotFound()
-    issuer, title = normalise(papers.issuer_name).upper(), normalise(papers.signer_title).upper()
-    errors: dict[str, str] = {}
-    if papers.signing_mode not in {m.value for m in SigningMode}:
-        errors["signing_mode"] = "invalid_choice"
-    if len(issuer) > ISSUER_MAX:
-        errors["issuer_name"] = "too_long"
-    if len(title) > TITLE_MAX:
-        errors["signer_title"] = "too_long"
+    errors = FieldErrors()  # NFC, stripped, within the column's length: the limit named in the message
+    data = {"issuer_name": normalise(papers.issuer_name).upper(), "signing_mode": papers.signing_mode,
+            "signer_title": normalise(papers.signer_title).upper()}
+    issuer = errors.text(data, "issuer_name", ISSUER_MAX, required=False)
+    errors.choice(data, "signing_mode", MODES)
+    title = errors.text(data, "signer_title", TITLE_MAX, required=False)
     if errors:
-        raise Invalid(fields=errors, limits={"issuer_name": {"max": ISSUER_MAX}, "signer_title": {"max": TITLE_MAX}})
+        raise errors.invalid()
     wanted = {"issuer_name": issuer or None, "signing_mode": papers.signing_mode, "signer_title": title or None}
     changed = {field: {"from": getattr(ward, field), "to": value}
                for field, value in wanted.items() if getattr(ward, field) != value}

@@ -45,7 +45,7 @@ def ward_papers(actor: Actor, code: str) -> object:
             s.rollback()
             codes, params = dict(exc.fields), exc.params
     errors = error_messages(codes, FIELDS, IDS, params)
-    valid_mode = papers.signing_mode in {m.value for m in SigningMode}
+    valid_mode = papers.signing_mode in ward_settings.MODES
     shown = ward_settings.preview(ward, papers if valid_mode and not errors else ward_settings.papers_of(ward))
     defaults = ward_settings.preview(ward, ward_settings.Papers(signing_mode=papers.signing_mode if valid_mode
                                                                 else SigningMode.ON_BEHALF.value))
