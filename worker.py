@@ -20,4 +20,4 @@ def warm_renderer(**_kwargs: object) -> None:
     from certificates.render import warm_up
 
     warm_up()
-    logging.getLogger(__name__).info("renderer warm")
+    logging.getLogger("cdht.worker").info("renderer warm")

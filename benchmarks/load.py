@@ -724,6 +724,7 @@ def server_env(tmp: Path, url: str, port: int, workers: int | None, threads: int
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12", "STORAGE_URL": str(tmp / "storage"),
         "SIGNING_KEY_PATH": str(tmp / "signing_key.pem"), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/12", "LOGIN_RATE_LIMIT": "100000 per minute",
+        "VERIFY_RATE_LIMIT": "1000000 per minute",  # 8 clients verify from one address
         "CDHT_INSTANCE_PATH": str(tmp / "instance"), "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": "/dev/null",  # gunicorn formats the line as in production but writes it nowhere
     }

@@ -1,5 +1,6 @@
 """Builders of real rows through the domain's own use cases (no shortcuts that skip the rules)."""
 
+import io
 import itertools
 import json
 import re
@@ -119,3 +120,12 @@ def issued_certificate(api: Any, session: Session, app: Any, number: str, full_n
     cert = session.get(Certificate, cert_id)
     assert cert is not None and cert.status == "issued"
     return cert
+
+
+def png(colour: tuple[int, int, int]) -> bytes:
+    """A tiny PNG of one colour: evidence the upload check accepts."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(buffer, format="PNG")
+    return buffer.getvalue()

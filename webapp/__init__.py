@@ -41,11 +41,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # With the limiter's Redis down, each process counts in its own memory (and says so in the log) until Redis
+        # answers again: sign-in keeps working, still limited (ADR 37).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
+    if settings.ratelimit_storage_uri.startswith(("redis://", "rediss://")):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["cdht"] = Runtime(settings=settings, engine=make_engine(settings.database_url),
-                                     storage=storage_from_url(settings.storage_url))
+    engine = make_engine(settings.database_url, audit_key=settings.audit_chain_key)
+    app.extensions["cdht"] = Runtime(settings=settings, engine=engine, storage=storage_from_url(settings.storage_url))
     database.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

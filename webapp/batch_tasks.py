@@ -16,7 +16,7 @@ from workflows.db import session_scope
 from .dispatch import unit_of_work
 from .runtime import runtime
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 RETRY_DELAYS = (10, 60, 300, 1200)  # after attempts 1–4; the fifth failure marks the batch failed
 
 

@@ -34,7 +34,7 @@ from workflows.vocabulary import (
 )
 
 from .config import ROOT
-from .dispatch import send, unit_of_work
+from .dispatch import drain_outbox, send, unit_of_work
 from .i18n import message
 from .runtime import runtime
 
@@ -145,12 +145,13 @@ def register(app: Flask) -> None:
 
     @users.command("create")
     @click.option("--username", required=True)
-    @click.option("--password", required=True, prompt=True, hide_input=True)
     @click.option("--role", required=True, type=click.Choice([r.value for r in STAFF_ROLES]))
     @click.option("--ward", default=None, help="5-digit ward code (ward staff only)")
     @click.option("--cccd", default=None, help="the staff member's own CCCD, so they never review themselves")
-    def create(username: str, password: str, role: str, ward: str | None, cccd: str | None) -> None:
-        """Create a staff account."""
+    def create(username: str, role: str, ward: str | None, cccd: str | None) -> None:
+        """Create a staff account; the password is asked for, twice, without echo (never on the command line,
+        where the shell's history and the process list would keep it)."""
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
             with session_scope(runtime().engine) as session:
                 user = accounts.create_user(session, username=username, password=password, role=role,
@@ -160,17 +161,26 @@ def register(app: Flask) -> None:
         click.echo(f"created {user.role} {user.username}")
 
     @app.cli.command("sweep")
-    def sweep() -> None:
-        """Re-enqueue certificates stuck in queued or rendering, and decision documents and batches whose message
-        was lost."""
+    @click.option("--now", "at_once", is_flag=True,
+                  help="Re-send every queued certificate at once, without waiting for its grace (after a broker "
+                       "restart that lost its messages).")
+    def sweep(at_once: bool) -> None:
+        """Send what waits in the outbox, then re-enqueue certificates stuck in queued or rendering, and decision
+        documents and batches whose message was lost."""
+        from datetime import timedelta
+
         from workflows import batches, decision_documents, issuance
 
+        parked, waiting = drain_outbox(runtime().engine)
         with session_scope(runtime().engine) as session:
-            ids = issuance.sweep(session)
+            ids = issuance.sweep(session, timedelta(0)) if at_once else issuance.sweep(session)
             documents, prepared = decision_documents.sweep(session), batches.sweep(session)
         sent, found = send(take_ready(session)), len(ids) + len(documents) + len(prepared)
-        click.echo(f"re-enqueued {sent} of {found}: {len(ids)} certificates, {len(documents)} decision documents, "
-                   f"{len(prepared)} batches")
+        click.echo(f"sent {parked} from the outbox ({waiting} still waiting); re-enqueued {sent} of {found}: "
+                   f"{len(ids)} certificates, {len(documents)} decision documents, {len(prepared)} batches")
+        if waiting:
+            click.echo("the broker did not take everything: run again when it is back", err=True)
+            sys.exit(1)
 
     @app.cli.command("retry-failed")
     def retry_failed() -> None:
@@ -628,6 +638,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(criteria_group)
     app.cli.add_command(_certificates_group())
+    app.cli.add_command(_audit_group())
     app.cli.add_command(units)
     app.cli.add_command(db_group)
     app.cli.add_command(citizens)
@@ -636,6 +647,42 @@ def register(app: Flask) -> None:
     app.cli.add_command(digital)
     app.cli.add_command(population)
     app.cli.add_command(targets_group)
+
+
+def _audit_group() -> AppGroup:
+    """`flask audit verify|seal`: the audit trail's hash chain (ADR 36)."""
+    from workflows import audit_chain
+
+    group = AppGroup("audit", help="The audit trail: check its hash chain, seal records written around the app.")
+
+    @group.command("verify")
+    def audit_verify() -> None:
+        """Walk the chain from its first record; exit 1 naming every record edited, deleted or moved."""
+        with runtime().engine.connect() as conn:
+            report = audit_chain.verify(conn)
+        for problem in report.problems:
+            click.echo(f"BROKEN: {problem}")
+        if report.unsealed:
+            click.echo(f"note: {report.unsealed} records are not sealed yet (written around the app, or being "
+                       "committed now): `flask audit seal` seals them", err=True)
+        if not report.clean:
+            click.echo(f"the audit trail does not match its seals ({report.checked} records checked)", err=True)
+            sys.exit(1)
+        click.echo(f"audit trail intact: {report.checked} records, chain head at {report.head_seq}")
+
+    @group.command("seal")
+    def audit_seal() -> None:
+        """Seal the records that have no seal (those of before the chain, or written by hand), oldest first."""
+        total = 0
+        while True:
+            with runtime().engine.begin() as conn:
+                sealed = audit_chain.seal(conn, limit=audit_chain.BATCH)
+            total += sealed
+            if sealed < audit_chain.BATCH:
+                break
+        click.echo(f"sealed {total} records")
+
+    return group
 
 
 def _certificates_group() -> AppGroup:

@@ -1,5 +1,7 @@
 """The one place configuration is read: environment variables, with safe embedded defaults for `make run`."""
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -31,11 +33,18 @@ class Settings:
     broker_url: str = ""
     storage_url: str = ""
     secret_key: str = ""
+    audit_key: str = ""  # AUDIT_KEY: the audit chain's key (ADR 36); derived from secret_key when not given
     signing_key_path: Path = ROOT / "instance" / "signing_key.pem"
+    # A web node's only key (least privilege): it verifies and publishes, never signs; workers hold SIGNING_KEY_PATH.
+    public_key_path: Path | None = None
     retired_public_keys_path: Path | None = None
     public_base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
-    login_rate_limit: str = "10 per minute"
+    # Per client address, sized for many citizens behind one mobile carrier's address; per account, refusals only.
+    login_rate_limit: str = "60 per minute"
+    login_account_limit: str = "5 per minute;20 per hour"
+    registration_rate_limit: str = "60 per hour"
+    verify_rate_limit: str = "300 per minute"
     proxy_hops: int = 0
     task_always_eager: bool = False
     worker_max_memory_mb: int = 300  # a pool process whose peak passed this is replaced after its task (ADR 32)
@@ -43,6 +52,13 @@ class Settings:
     # folder:///path (each message a .eml file: `make run`'s default), or "" for none (the ward resets passwords).
     mail_url: str = ""
     mail_from: str = "CDHT Hà Nội <no-reply@cdht.invalid>"
+
+    @property
+    def audit_chain_key(self) -> bytes:
+        """The key that seals the audit trail: AUDIT_KEY, else one derived from SECRET_KEY (ADR 36)."""
+        if self.audit_key:
+            return self.audit_key.encode()
+        return hmac.new(self.secret_key.encode(), b"cdht audit chain", hashlib.sha256).digest()
 
     @property
     def embedded_broker(self) -> bool:
@@ -65,6 +81,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.broker_url = e.get("CELERY_BROKER_URL", "filesystem://")
     s.storage_url = e.get("STORAGE_URL", str(instance / "storage"))
     s.signing_key_path = Path(e.get("SIGNING_KEY_PATH", str(instance / "signing_key.pem")))
+    if e.get("PUBLIC_KEY_PATH"):
+        s.public_key_path = Path(e["PUBLIC_KEY_PATH"])
+        if not s.public_key_path.is_file():
+            raise ConfigError(f"PUBLIC_KEY_PATH names no file: {e['PUBLIC_KEY_PATH']}")
     retired = e.get("RETIRED_PUBLIC_KEYS", "")
     if retired:
         s.retired_public_keys_path = Path(retired)
@@ -77,6 +97,9 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.public_base_url = e.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{int(port)}").rstrip("/")
     s.ratelimit_storage_uri = e.get("RATELIMIT_STORAGE_URI", "memory://")
     s.login_rate_limit = e.get("LOGIN_RATE_LIMIT", s.login_rate_limit)
+    s.login_account_limit = e.get("LOGIN_ACCOUNT_RATE_LIMIT", s.login_account_limit)
+    s.registration_rate_limit = e.get("REGISTRATION_RATE_LIMIT", s.registration_rate_limit)
+    s.verify_rate_limit = e.get("VERIFY_RATE_LIMIT", s.verify_rate_limit)
     hops = e.get("PROXY_HOPS", "0")
     if not hops.isascii() or not hops.isdigit():
         raise ConfigError("PROXY_HOPS must be a whole number (reverse proxies in front of the web app)")
@@ -91,9 +114,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.mail_from = e.get("MAIL_FROM", s.mail_from)
     secret = e.get("SECRET_KEY", "")
     if mode == "production":
-        required = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "SIGNING_KEY_PATH",
-                    "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI")
+        required = ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL", "PUBLIC_BASE_URL",
+                    "RATELIMIT_STORAGE_URI")
         missing = [k for k in required if not e.get(k)]
+        if not e.get("SIGNING_KEY_PATH") and not e.get("PUBLIC_KEY_PATH"):
+            missing.append("SIGNING_KEY_PATH (workers) or PUBLIC_KEY_PATH (web nodes)")
         if missing:
             raise ConfigError(f"production needs these environment variables: {', '.join(missing)}")
         if len(secret) < 32:
@@ -101,4 +126,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         if s.ratelimit_storage_uri.startswith("memory://"):
             raise ConfigError("RATELIMIT_STORAGE_URI must be shared storage (redis://…) in production")
     s.secret_key = secret or _instance_secret(instance / "secret_key")
+    s.audit_key = e.get("AUDIT_KEY", "")
+    if s.audit_key and len(s.audit_key) < 32:
+        raise ConfigError("AUDIT_KEY must be at least 32 characters")
     return s

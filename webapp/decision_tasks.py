@@ -16,7 +16,7 @@ from workflows.models import Decision
 
 from .runtime import runtime
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 
 
 @shared_task(name="cdht.render_decision_document", acks_late=True)

@@ -7,14 +7,15 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workflows.errors import DomainError
 
 from .i18n import field_params, locale, message
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
+security_log = logging.getLogger("cdht.security")  # the route's pattern, never its values or the body
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media",
@@ -48,6 +49,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> ResponseReturnValue:
+        if exc.status == 403:
+            security_log.warning("denied: %s %s (%s)", request.method, request.url_rule, exc.code)
         if _wants_json():
             return error_response(exc.status, exc.code, exc.fields, exc.params)
         return _page(exc.status, exc.code, exc.params)
@@ -59,12 +62,23 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError) -> ResponseReturnValue:
         # Two requests raced past the same uniqueness check: the loser gets a conflict, not a 500.
-        log.info("integrity conflict: %s", type(exc.orig).__name__)
+        security_log.info("integrity conflict: %s %s (%s)", request.method, request.url_rule, type(exc.orig).__name__)
         return error_response(409, "conflict") if _wants_json() else _page(409, "conflict")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: DBAPIError) -> ResponseReturnValue:
+        # The database cannot be reached (down, restarting, out of connections): 503, and the pool drops the broken
+        # connections, so the next request after it is back connects afresh. The transaction did not commit.
+        log.error("database unavailable: %s", type(exc.orig).__name__)
+        response = error_response(503, "unavailable") if _wants_json() else _page(503, "unavailable")
+        return response[0], 503, {"Retry-After": "30"}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
+        if status == 429:
+            security_log.warning("rate limited: %s %s", request.method, request.url_rule)
         code = HTTP_CODES.get(status, "server_error" if status >= 500 else "bad_request")
         if _wants_json():
             return error_response(status, code)

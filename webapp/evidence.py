@@ -1,4 +1,5 @@
-"""Evidence files: checked by their content (not their name), images re-encoded, size-limited, stored write-once."""
+"""Evidence files: checked by their content (not their name), images re-encoded, PDFs rewritten without scripts,
+size-limited, stored write-once."""
 
 import contextlib
 import hashlib
@@ -18,6 +19,7 @@ from workflows.digital import verification
 from workflows.errors import Invalid, NotFound
 from workflows.models import Activity
 
+from . import pdf_sanitiser
 from .runtime import runtime
 from .uploads import MAX_BYTES
 
@@ -35,10 +37,13 @@ def _kind(data: bytes) -> tuple[str, str]:
 
 
 def _checked_pdf(data: bytes) -> bytes:
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        if len(pdf.pages) < 1:
-            raise Invalid(fields={"evidence": "file_damaged"})
-    return data
+    """The PDF rewritten without scripts, active actions or embedded files (webapp.pdf_sanitiser)."""
+    try:
+        return pdf_sanitiser.sanitised(data)
+    except pdf_sanitiser.NoPages as exc:
+        raise Invalid(fields={"evidence": "file_damaged"}) from exc
+    except pdf_sanitiser.TooManyPages as exc:
+        raise Invalid(fields={"evidence": "too_many_pages"}, max_pages=pdf_sanitiser.MAX_PAGES) from exc
 
 
 def _reencoded_image(data: bytes, fmt: str) -> bytes:

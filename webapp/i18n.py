@@ -21,7 +21,7 @@ from flask_babel import Babel
 
 from workflows.vocabulary import N_, TargetGroup
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -63,6 +63,8 @@ MESSAGES: dict[str, str] = {
     "rate_limited": N_("Too many attempts. Wait a minute and try again."),
     "invalid_characters": N_("The request contains characters that are not allowed."),
     "server_error": N_("Something went wrong. Try again in a few minutes."),
+    "too_many_pages": N_("The PDF has more than %(max_pages)s pages: send the pages that show the activity."),
+    "unavailable": N_("The service is briefly unavailable. Nothing you sent was lost: try again in a minute."),
     "bad_json": N_("The body must be valid JSON."),
     "too_large": N_("The file is too large (10 MB at most)."),
     "unsupported_media": N_("Unsupported media type."),
@@ -102,7 +104,9 @@ MESSAGES: dict[str, str] = {
     "cccd_province": N_("The first three digits of the personal identification number are not a province code."),
     "cccd_birth_mismatch": N_("The personal identification number does not match the year of birth."),
     "cccd_sex_mismatch": N_("The personal identification number does not match the sex."),
-    "password_too_short": N_("The password needs at least 8 characters."),
+    "password_too_short": N_("The password needs at least 10 characters."),
+    "password_too_common": N_("This password is too common or too easy to guess: choose a longer phrase of your own."),
+    "password_personal": N_("The password must not contain your identity number, your date of birth or your name."),
     "email_format": N_("Write the e-mail address in full, for example ten.cua.ban@gmail.com."),
     "phone_format": N_("Write a Vietnamese phone number: a mobile number of 10 digits starting with 03, 05, 07, 08 or "
                        "09 (for example 0912 345 678), or a landline with its area code (for example 024 3825 1234)."),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 TIMEOUT_S = 20
 
 

@@ -19,7 +19,7 @@ from .mail import Mailer, Message
 from .password_links import reset_link
 from .runtime import runtime
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 
 # (subject, Vietnamese body, English body); {name}, {year}, {link} filled in.
 TEXTS: dict[EffectKind, tuple[str, str, str]] = {

@@ -34,8 +34,17 @@ class Runtime:
 
     @cached_property
     def public_key(self) -> bytes:
-        """The public half, published for offline verification."""
-        return public_key_pem(self.signing_key)
+        """The active public key, published for offline verification: PUBLIC_KEY_PATH on a web node, which never
+        reads the private key; else the public half of the signing key. Both given: they must be a pair."""
+        path = self.settings.public_key_path
+        if path is None:
+            return public_key_pem(self.signing_key)
+        pems = offline.split_pem(path.read_bytes())
+        if len(pems) != 1:
+            raise RuntimeError(f"PUBLIC_KEY_PATH must hold one PUBLIC KEY block: {path}")
+        if self.settings.signing_key_path.exists() and key_id(public_key_pem(self.signing_key)) != key_id(pems[0]):
+            raise RuntimeError("PUBLIC_KEY_PATH is not the public half of SIGNING_KEY_PATH")
+        return pems[0]
 
     @cached_property
     def key_id(self) -> str:

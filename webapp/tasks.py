@@ -15,12 +15,12 @@ from workflows.effects import Effect, EffectKind
 from workflows.errors import Conflict
 from workflows.models import Certificate
 
-from .dispatch import send_each, send_render_batches, unit_of_work
+from .dispatch import drain_outbox, send_each, send_render_batches, unit_of_work
 from .runtime import runtime
 
 # The renderer (WeasyPrint, Pango) is looked up inside the task, never at import: web processes import this module
 # to send tasks and must not pay WeasyPrint's start-up time and memory; a test checks it stays out.
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 RETRY_DELAYS = (5, 30, 120, 600)
 
 
@@ -136,7 +136,10 @@ def _give_back(certificate_id: str, claimed_version: int, error: str) -> str:
 @shared_task(name="cdht.sweep_certificates")
 def sweep_certificates() -> int:
     """Re-enqueue certificates stuck in queued (lost message) or rendering (dead worker), and decision documents and
-    batches whose message was lost."""
+    batches whose message was lost; first, send what waits in the outbox (ADR 37)."""
+    sent, waiting = drain_outbox(runtime().engine)
+    if sent or waiting:
+        log.info("sweeper sent %d effects from the outbox; %d still wait there", sent, waiting)
     with unit_of_work(runtime().engine) as session:
         ids = issuance.sweep(session)
         documents, prepared = decision_documents.sweep(session), batches.sweep(session)

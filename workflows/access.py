@@ -8,7 +8,7 @@ from .actors import Actor
 from .db import by_ids
 from .errors import NotFound
 from .models import Application, Certificate
-from .vocabulary import Role
+from .vocabulary import ApplicationState, Role
 
 
 def can_see(actor: Actor, ward_code: str, citizen_id: str) -> bool:
@@ -27,9 +27,12 @@ def in_scope(actor: Actor, hamlet_code: str | None) -> bool:
 
 
 def may_see_application(actor: Actor, app: Application) -> bool:
-    """The owner, a city administrator, or the ward's staff whose part of the ward it is in."""
+    """The owner; anyone else only once the citizen has submitted it (a draft and its evidence are the citizen's
+    own until then): a city administrator, or the ward's staff whose part of the ward it is in."""
     if actor.citizen_id is not None and actor.citizen_id == app.citizen_id:
         return True
+    if app.state == ApplicationState.DRAFT:  # never submitted (a returned one was, and stays the ward's to see)
+        return False
     return can_see(actor, app.ward_code, app.citizen_id) and in_scope(actor, app.hamlet_code)
 
 

@@ -1,6 +1,7 @@
 """Accounts: creation, password sign-in with rehash, bearer tokens stored hashed."""
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
@@ -9,11 +10,12 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select
 
 from . import cccd as cccd_rules
+from . import passwords
 from .actors import ROLES, WARD_SCOPED, Actor
 from .clock import now
 from .errors import Conflict, Invalid
 from .models import ApiToken, AuditEvent, Citizen, User, Ward
-from .passwords import DUMMY_HASH, MIN_LENGTH, hash_password, is_usable, needs_rehash, verify_password
+from .passwords import dummy_hash, hash_password, is_usable, needs_rehash, verify_password
 from .vocabulary import Entity, Event, Role
 
 TOKEN_LIFETIME = timedelta(hours=12)
@@ -38,8 +40,10 @@ def create_user(
         errors["role"] = "invalid_choice"
     if role in WARD_SCOPED and (not ward_code or session.get(Ward, ward_code) is None):
         errors["ward"] = "unknown_ward"
-    if password_hash is None and len(password) < MIN_LENGTH:
-        errors["password"] = "password_too_short"
+    if password_hash is None:
+        refused = passwords.problem(password, cccd=cccd, name=display_name, others=[username])
+        if refused:
+            errors["password"] = refused
     if not username or len(username) > 64:
         errors["username"] = "required"
     if errors:
@@ -57,18 +61,58 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Return the active user whose password matches, rehashing stale hashes; None otherwise."""
+security_log = logging.getLogger("cdht.security")  # security events, never with what a person typed or is
+UNKNOWN_ACCOUNT = "-"  # the audited entity of a sign-in for no account: what was typed is not kept (it may be a CCCD)
+
+
+def _account_event(session: Session, user: User | None, event: Event, detail: dict[str, Any]) -> None:
+    """Audit what happened to an account's access: the account acts on itself (or no account at all)."""
+    session.add(AuditEvent(actor_id=user.id if user else None, actor_role=user.role if user else Role.SYSTEM,
+                           entity_type=Entity.USER, entity_id=user.id if user else UNKNOWN_ACCOUNT, event=event,
+                           detail=detail))
+    if event == Event.SIGN_IN_FAILED:
+        security_log.warning("sign-in refused: account=%s reason=%s channel=%s",
+                             user.id if user else UNKNOWN_ACCOUNT, detail["reason"], detail["channel"])
+
+
+def password_problem(session: Session, user: User, password: str) -> str | None:
+    """Why `password` may not be this account's new password (workflows.passwords.problem), measured against the
+    person's own details: their citizen profile (CCCD, name, date of birth), their username and name."""
+    profile = session.exec(select(Citizen).where(or_(
+        col(Citizen.user_id) == user.id, and_(col(Citizen.cccd) == user.cccd, col(Citizen.cccd).is_not(None))))
+    ).first()
+    return passwords.problem(password, cccd=profile.cccd if profile else user.cccd,
+                             name=profile.full_name if profile else user.display_name,
+                             born=profile.date_of_birth if profile else None, others=[user.username])
+
+
+def authenticate(session: Session, username: str, password: str, channel: str = "page") -> User | None:
+    """Return the active user whose password matches, rehashing stale hashes; None otherwise. Either way the
+    attempt is audited (`channel`: page or api), so the caller commits even a refusal."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.active or not is_usable(user.password_hash):
-        verify_password(DUMMY_HASH, password)  # same work either way (an account not yet activated too)
+        verify_password(dummy_hash(), password)  # same work either way (an account not yet activated too)
+        reason = "unknown_account" if user is None else "inactive" if not user.active else "not_activated"
+        _account_event(session, user, Event.SIGN_IN_FAILED, {"channel": channel, "reason": reason})
         return None
     if not verify_password(user.password_hash, password):
+        _account_event(session, user, Event.SIGN_IN_FAILED, {"channel": channel, "reason": "password"})
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
+    _account_event(session, user, Event.SIGN_IN, {"channel": channel})
     return user
+
+
+def sign_out(session: Session, user_id: str) -> None:
+    """End the user's cookie sessions: the session version moves on, so no copy of the cookie signs in again."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    user.session_version += 1
+    session.add(user)
+    _account_event(session, user, Event.SIGN_OUT, {"channel": "page"})
 
 
 def _digest(token: str) -> str:
@@ -79,7 +123,9 @@ def issue_token(session: Session, user: User) -> tuple[str, datetime]:
     """Create a bearer token; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     expires_at = now() + TOKEN_LIFETIME
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=expires_at))
+    row = ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=expires_at)
+    session.add(row)
+    _account_event(session, user, Event.TOKEN_ISSUE, {"token_id": row.id, "expires_at": expires_at.isoformat()})
     return token, expires_at
 
 
@@ -126,6 +172,7 @@ def revoke_token(session: Session, token: str) -> bool:
         return False
     row.revoked_at = now()
     session.add(row)
+    _account_event(session, session.get(User, row.user_id), Event.TOKEN_REVOKE, {"token_id": row.id})
     return True
 
 

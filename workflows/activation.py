@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from . import accounts, clock
 from . import cccd as cccd_rules
-from . import clock
 from .errors import Invalid
 from .models import ActivationCode, AuditEvent, User
 from .models.ids import new_id
-from .passwords import MIN_LENGTH, hash_password
+from .passwords import hash_password
+from .passwords import problem as password_problem
 from .validation import FieldErrors
 from .vocabulary import Entity, Event
 
@@ -72,8 +73,10 @@ def activate(session: Session, data: Mapping[str, Any]) -> User:
     raw_cccd = errors.text(data, "cccd", 20)
     raw_code = errors.text(data, "code", 40)
     password = errors.secret(data, "password")
-    if password is not None and len(password) < MIN_LENGTH:
-        errors["password"] = "password_too_short"
+    if password is not None:
+        refused = password_problem(password, cccd=cccd_rules.clean(raw_cccd or ""))
+        if refused:
+            errors["password"] = refused
     if errors:
         raise errors.invalid()
     assert raw_cccd and raw_code and password
@@ -93,6 +96,9 @@ def activate(session: Session, data: Mapping[str, Any]) -> User:
             update(ActivationCode).where(col(ActivationCode.id) == found.id, col(ActivationCode.used_at).is_(None))
             .values(used_at=moment)).rowcount != 1:  # type: ignore[attr-defined]
         raise Invalid(fields={"code": "activation_code_invalid"})
+    refused = accounts.password_problem(session, user, password)
+    if refused:  # only now is the person known: their own details are not a password
+        raise Invalid(fields={"password": refused})
     user.password_hash = hash_password(password)
     user.session_version += 1
     session.add(user)

@@ -210,9 +210,14 @@ def set_self_assessment(session: Session, actor: Actor, application_id: str, dat
     """Record the citizen's own scores (all or some indicators; submit needs all)."""
     app = _editable_own(session, actor, application_id)
     scores = check_scores(session, app, data.scores)
-    app.self_scores = {**app.self_scores, **scores}
+    before = dict(app.self_scores)
+    changed = {code: value for code, value in scores.items() if before.get(code) != value}
+    app.self_scores = {**before, **scores}
     app.updated_at = now()
     session.add(app)
+    if changed:  # who scored what, from what (saving the same scores again is no change)
+        record_change(session, actor, Entity.APPLICATION, app.id, {
+            "change": "self_scores", "scores": changed, "before": {c: before[c] for c in changed if c in before}})
     session.flush()
     return app
 

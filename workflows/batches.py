@@ -24,7 +24,7 @@ from .errors import Conflict
 from .models import Certificate, CertificateBatch, Decision
 from .vocabulary import CertificateStatus
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 MAX_ATTEMPTS = 5
 # A batch still preparing after this long is presumed lost by the broker: the sweeper, or the next request, sends it
 # again.

@@ -12,12 +12,22 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, col, create_engine, select
 
+from . import audit_chain  # every session seals the audit records it wrote when it commits
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+
+def make_engine(url: str, *, audit_key: bytes | None = None, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so web and worker can share it.
 
     Statement parameters are hidden from error messages: they hold CCCDs and password hashes, never to be logged.
+    `audit_key` seals the audit records written through it (workflows.audit_chain; the app gives its own).
     """
+    engine = _engine(url, **kwargs)
+    if audit_key is not None:
+        audit_chain.use_key(engine, audit_key)
+    return engine
+
+
+def _engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                hide_parameters=True, **kwargs)

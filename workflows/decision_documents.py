@@ -12,13 +12,14 @@ from sqlmodel import Session, col, select
 
 from certificates.decision import DecisionData, ListedCitizen, decision_storage_key
 
-from .actors import Actor
+from .actors import SYSTEM_ACTOR, Actor
 from .clock import now
 from .effects import Effect, EffectKind, emit
 from .errors import Conflict, NotFound
 from .models import Application, Certificate, Citizen, Decision, Ward
 from .signers import ward_signer
-from .vocabulary import Role, Sex, TargetGroup, TitleType
+from .states import record_change
+from .vocabulary import Entity, Event, Role, Sex, TargetGroup, TitleType
 
 QUEUED, ISSUED = "queued", "issued"
 SEXES = {Sex.MALE: "Nam", Sex.FEMALE: "Nữ"}
@@ -32,7 +33,7 @@ TARGET_GROUPS = {TargetGroup.RESIDENT: "Người dân", TargetGroup.WORKER: "Ng�
 # most once a grace, so that a document that cannot be rendered is not sent every minute).
 QUEUED_GRACE = timedelta(minutes=15)
 MAX_RESENDS = 5
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"cdht.{__name__}")  # one hierarchy: "cdht"
 
 
 def queue(session: Session, decision: Decision) -> None:
@@ -52,6 +53,8 @@ def sweep(session: Session) -> list[str]:
         decision.document_queued_at, decision.document_resends = moment, decision.document_resends + 1
         session.add(decision)
         queue(session, decision)
+        record_change(session, SYSTEM_ACTOR, Entity.DECISION, decision.id,
+                      {"document": "resend", "resends": decision.document_resends}, event=Event.RESEND)
         if decision.document_resends == MAX_RESENDS:
             log.error("decision %s: its document is sent for the last time (%d re-sends); the sweeper stops here",
                       decision.id, MAX_RESENDS)

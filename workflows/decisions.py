@@ -17,7 +17,7 @@ from .errors import Conflict, Forbidden, Invalid, NotFound
 from .inputs import DecisionInput
 from .models import Application, Certificate, Citizen, Decision, Ward
 from .signers import ward_signer
-from .states import apply_event_many, initial_state, record_creation_many, require_role
+from .states import apply_event_many, initial_state, record_change, record_creation_many, require_role
 from .vocabulary import ApplicationState, CertificateStatus, Entity, Event, Role, Sex, TitleType
 
 CERTIFICATE_TITLES = {TitleType.CDHT: "Công dân học tập"}  # printed on the certificate as the law names it
@@ -65,6 +65,9 @@ def record_decision(
                         document_status=decision_documents.QUEUED)  # set before the insert: no UPDATE later
     session.add(decision)
     session.flush()
+    record_change(session, actor, Entity.DECISION, decision.id, {
+        "ward_code": ward.code, "year": year, "number": number, "signed_on": signed_on.isoformat(),
+        "signer_name": signer_name, "applications": len(apps)}, event=Event.CREATE)
     first = register_numbers.take(session, ward.code, year, len(apps))
     # In bulk: a decision may recognise thousands, so no statement per application.
     apply_event_many(session, apps, Event.RECOGNISE, actor, detail={"decision_id": decision.id},
@@ -162,6 +165,7 @@ def approved_in_ward(session: Session, actor: Actor, year: int) -> list[tuple[Ap
 def retry_failed(session: Session, actor: Actor, decision_id: str) -> list[str]:
     """Queue a decision's failed certificates again (its ward's chair or an admin); another ward's is not found."""
     decision_progress(session, actor, decision_id)
+    require_role(actor, Entity.CERTIFICATE, Event.RETRY)  # who first: a reviewer is refused even with none failed
     return issuance.retry_failed(session, actor, decision_id)
 
 

@@ -12,12 +12,13 @@ import hashlib
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from . import accounts
 from . import cccd as cccd_rules
 from .clock import now
 from .effects import Effect, EffectKind, emit
 from .errors import Invalid
 from .models import ApiToken, AuditEvent, Citizen, User
-from .passwords import MIN_LENGTH, hash_password
+from .passwords import hash_password
 from .vocabulary import Entity, Event, Role
 
 VALID_FOR_S = 3600
@@ -44,8 +45,9 @@ def set_new_password(session: Session, user_id: str, mark: str, password: str) -
     user = session.get(User, user_id)
     if user is None or not user.active or fingerprint(user) != mark:
         raise Invalid(fields={"password": "reset_link_used"})
-    if len(password) < MIN_LENGTH:
-        raise Invalid(fields={"password": "password_too_short"})
+    refused = accounts.password_problem(session, user, password)
+    if refused:
+        raise Invalid(fields={"password": refused})
     moment = now()
     user.password_hash = hash_password(password)
     user.session_version += 1  # signs every browser out

@@ -22,7 +22,7 @@ from .errors import Conflict, Invalid
 from .hamlets import HAMLET_MAX
 from .models import AuditEvent, Citizen, User, Ward
 from .models.ids import new_id
-from .passwords import MIN_LENGTH
+from .passwords import problem as password_problem
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
 
@@ -138,8 +138,13 @@ def register_citizen(session: Session, data: Mapping[str, Any], *, password_hash
     password = errors.secret(data, "password")
     if data.get("consent") not in (True, "true", "on", "1", "yes"):
         errors["consent"] = "consent_required"
-    if password is not None and len(password) < MIN_LENGTH:
-        errors["password"] = "password_too_short"
+    if password is not None:
+        refused = password_problem(password, cccd=cccd_rules.clean(str(data.get("cccd") or "")),
+                                   name=str(data.get("full_name") or ""),
+                                   born=person.date_of_birth if person is not None else None,
+                                   others=[str(data.get("email") or "").split("@")[0]])
+        if refused:
+            errors["password"] = refused
     if ward_code is not None and session.get(Ward, ward_code) is None:
         errors["ward_code"] = "unknown_ward"
     elif ward_code is not None and person is not None:

@@ -56,8 +56,8 @@ def review(session: Session, actor: Actor, application_id: str, data: ReviewInpu
         )
     # The verdict and its scores in the same UPDATE as the state change (one write, fenced by the version read).
     apply_event(session, app, data.action, actor, expected_version=data.version,
-                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores}
-                | ({"notes": notes} if notes else {}),
+                detail={"comment": text, "total": result.total, "confirmed_self_scores": data.confirm_self_scores,
+                        "scores": ward_scores} | ({"notes": notes} if notes else {}),
                 also={"reviewer_scores": ward_scores, "total": result.total, "review_comment": text or None,
                       "review_notes": notes or None,
                       "reviewed_by": actor.user_id, "reviewed_at": now()}

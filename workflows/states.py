@@ -334,9 +334,11 @@ def record_creation(session: Session, obj: Governed, actor: Actor, detail: dict[
         emit(session, Effect(initial.effect, obj.id))
 
 
-def record_change(session: Session, actor: Actor, entity: Entity, entity_id: str, detail: dict[str, Any]) -> None:
-    """Audit a change that moves no state (an activity added, edited or deleted): who, what, and the detail."""
-    _audit(session, actor, entity, entity_id, Event.CHANGE, None, None, detail)
+def record_change(session: Session, actor: Actor, entity: Entity, entity_id: str, detail: dict[str, Any],
+                  event: Event = Event.CHANGE) -> None:
+    """Audit a change that moves no governed state (an activity added, edited or deleted; a decision recorded; a
+    sweeper's re-send): who, what, and the detail."""
+    _audit(session, actor, entity, entity_id, event, None, None, detail)
 
 
 def record_creation_many(

@@ -125,6 +125,12 @@ class Event(Term):
     ACTIVATE = "activate", N_("Account activated")
     ACTIVATION_CODE = "activation_code", N_("Activation code issued")
     PUBLISH = "publish", N_("Publish"), Tone.DONE
+    SIGN_IN = "sign_in", N_("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", N_("Sign-in refused"), Tone.PROBLEM
+    SIGN_OUT = "sign_out", N_("Signed out")
+    TOKEN_ISSUE = "token_issue", N_("API token issued")
+    TOKEN_REVOKE = "token_revoke", N_("API token revoked")
+    RESEND = "resend", N_("Sent to the workers again")
 
 
 class Role(Term):

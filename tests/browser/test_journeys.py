@@ -337,10 +337,10 @@ def _password_reset(visit: Visit, deployment: Deployment) -> None:
     assert link.startswith(visit.base)
     page.goto(link)
     visit.check("password-reset")
-    page.fill("#password", "mat-khau-moi-2026")
-    page.fill("#password_again", "mat-khau-moi-2026")
+    page.fill("#password", "sen-hong-ho-tay-2026")
+    page.fill("#password_again", "sen-hong-ho-tay-2026")
     visit.submit()
-    visit.sign_in(deployment.card["cccd"], "mat-khau-moi-2026")
+    visit.sign_in(deployment.card["cccd"], "sen-hong-ho-tay-2026")
     assert page.url.endswith("/citizen/")
 
 

@@ -3,20 +3,12 @@ editable; each change is audited; another's activity is a 404, and a submitted a
 
 import io
 
-from factories import csrf, make_citizen, signed_in, submitted_application
-from PIL import Image
+from factories import csrf, make_citizen, png, signed_in, submitted_application
 from sqlmodel import Session, select
 
 from workflows import applications
 from workflows.inputs import ActivityInput, ApplicationInput, parse
 from workflows.models import Activity, AuditEvent
-
-
-def png(colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), colour).save(buffer, format="PNG")
-    return buffer.getvalue()
-
 
 FORM = {"title": "Lớp tiếng Anh giao tiếp", "kind": "course", "hours": "30", "started_on-day": "2",
         "started_on-month": "3", "started_on-year": "2026", "provider": "Trung tâm học tập cộng đồng"}

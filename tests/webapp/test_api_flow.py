@@ -44,9 +44,10 @@ def test_full_path_to_queued_certificate(api, session: Session) -> None:
     assert api.call("GET", f"/api/v1/certificates/{cert['code']}/pdf", me).status_code == 409  # not yet rendered
     progress = api.call("GET", f"/api/v1/decisions/{rv.json['id']}", chair).json
     assert progress["total"] == 1
-    # one audit record per transition (create, submit, approve, recognise) and per activity logged (change)
+    # one audit record per transition (create, submit, approve, recognise), per activity logged and per edit of the
+    # self-scores (change)
     events = session.exec(select(AuditEvent.event).where(AuditEvent.entity_id == aid).order_by(AuditEvent.id)).all()
-    assert events == ["create", "change", "submit", "approve", "recognise"]
+    assert events == ["create", "change", "change", "submit", "approve", "recognise"]
 
 
 def test_other_ward_reviewer_gets_404(api, session: Session) -> None:

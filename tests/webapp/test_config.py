@@ -18,6 +18,17 @@ def test_production_settings_accepted(tmp_path) -> None:
     assert settings.worker_max_memory_mb == 300
 
 
+def test_a_web_node_may_have_the_public_key_instead_of_the_signing_key(tmp_path) -> None:
+    public = tmp_path / "public.pem"
+    public.write_text("-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n")
+    env = {k: v for k, v in PRODUCTION.items() if k != "SIGNING_KEY_PATH"} | {"CDHT_INSTANCE_PATH": str(tmp_path)}
+    assert from_env(env | {"PUBLIC_KEY_PATH": str(public)}).public_key_path == public
+    with pytest.raises(ConfigError, match="PUBLIC_KEY_PATH names no file"):
+        from_env(env | {"PUBLIC_KEY_PATH": str(tmp_path / "absent.pem")})
+    with pytest.raises(ConfigError, match=r"SIGNING_KEY_PATH \(workers\) or PUBLIC_KEY_PATH \(web nodes\)"):
+        from_env(env)
+
+
 @pytest.mark.parametrize("missing", sorted(set(PRODUCTION) - {"CDHT_ENV"}))
 def test_production_needs_every_variable(tmp_path, missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing} | {"CDHT_INSTANCE_PATH": str(tmp_path)}

@@ -44,3 +44,55 @@ def test_other_effects_fan_out_one_task_each(app, sent) -> None:
         assert fan_out(EffectKind.RENDER_DECISION.value, ["d1", "d2"]) == 2
     assert sent == [("cdht.render_decision_document", ("d1",), {"countdown": None}),
                     ("cdht.render_decision_document", ("d2",), {"countdown": None})]
+
+
+class _DownBroker:
+    """Every publish fails as a stopped broker makes it fail; counts the attempts."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def __call__(self, task, args=None, kwargs=None, retry=True, **options):
+        assert retry is False, "a request publishes once, without Celery's retries"
+        self.attempts += 1
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_a_broker_down_parks_effects_in_the_outbox_and_the_sweeper_sends_them(app, monkeypatch, sent) -> None:
+    from celery.app.task import Task
+
+    from workflows import outbox
+    from workflows.db import session_scope
+
+    engine = app.extensions["cdht"].engine
+    published = Task.apply_async  # the `sent` fixture's recorder
+    down = _DownBroker()
+    monkeypatch.setattr(Task, "apply_async", down)
+    dispatch.breaker.reset()
+    effects = [Effect(RENDER, "c1"), Effect(EffectKind.NOTIFY_RECOGNISED, "a1"),
+               Effect(RENDER, "c2", timedelta(seconds=30))]
+    try:
+        with app.test_request_context("/chair/decisions", method="POST"):  # as a request sends them
+            assert dispatch.send(effects) == 0
+            # One attempt, then the web process leaves the broker alone: no other request waits on it.
+            assert down.attempts == 1 and not dispatch.breaker.allows()
+            assert dispatch.send([Effect(RENDER, "c3")]) == 0 and down.attempts == 1
+        with app.app_context():  # a command or a worker keeps no one waiting: it tries, and parks again
+            assert dispatch.drain_outbox(engine) == (0, 4) and down.attempts == 2
+        with session_scope(engine) as session:
+            assert outbox.waiting(session) == 4
+        result = app.test_cli_runner().invoke(args=["sweep"])
+        assert result.exit_code == 1 and "4 still waiting" in result.output
+        monkeypatch.setattr(Task, "apply_async", published)
+        dispatch.breaker.reset()  # the pause is over
+        result = app.test_cli_runner().invoke(args=["sweep"])
+        assert result.exit_code == 0 and "sent 4 from the outbox (0 still waiting)" in result.output, result.output
+    finally:
+        dispatch.breaker.reset()
+    assert sorted((name, args) for name, args, _options in sent) == [
+        ("cdht.notify", ("a1", "notify_recognised")), ("cdht.render_certificate", ("c1",)),
+        ("cdht.render_certificate", ("c2",)), ("cdht.render_certificate", ("c3",))]
+    delayed = next(o["countdown"] for _n, args, o in sent if args == ("c2",))
+    assert 0 < delayed <= 30  # still due when it was: the wait already spent in the outbox counts
+    with session_scope(engine) as session:
+        assert outbox.waiting(session) == 0

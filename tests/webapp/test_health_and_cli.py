@@ -29,12 +29,17 @@ def test_readyz_reports_a_broken_storage(client, app, tmp_path) -> None:
 
 def test_users_create_and_bad_ward_exits_2(app, session: Session) -> None:
     runner = app.test_cli_runner()
-    ok = runner.invoke(args=["users", "create", "--username", "rv1", "--password", "long-enough-1",
-                             "--role", "ward_reviewer", "--ward", "00004"])
+    typed = "long-enough-1\nlong-enough-1\n"  # asked twice, not echoed
+    ok = runner.invoke(args=["users", "create", "--username", "rv1", "--role", "ward_reviewer", "--ward", "00004"],
+                       input=typed)
     assert ok.exit_code == 0, ok.output
+    assert "long-enough-1" not in ok.output
+    on_the_line = runner.invoke(args=["users", "create", "--username", "rv3", "--password", "long-enough-1",
+                                      "--role", "ward_reviewer", "--ward", "00004"])
+    assert on_the_line.exit_code == 2 and "--password" in on_the_line.output
     assert session.exec(select(User.ward_code).where(User.username == "rv1")).one() == "00004"
-    bad = runner.invoke(args=["users", "create", "--username", "rv2", "--password", "long-enough-1",
-                              "--role", "ward_reviewer", "--ward", "12345"])
+    bad = runner.invoke(args=["users", "create", "--username", "rv2", "--role", "ward_reviewer", "--ward", "12345"],
+                        input=typed)
     assert bad.exit_code == 2 and "ward" in bad.output
     assert session.exec(select(User).where(User.username == "rv2")).first() is None
 

@@ -50,10 +50,10 @@ def test_a_forgotten_password_is_reset_by_a_link_that_works_once(mail_app, sessi
     form = client.get(path)
     assert form.status_code == 200
     differ = client.post(path, data={"csrf_token": csrf(form.get_data(as_text=True)),
-                                           "password": "mat-khau-moi-2026", "password_again": "mat-khau-khac"})
+                                           "password": "sen-hong-ho-tay-2026", "password_again": "mat-khau-khac"})
     assert differ.status_code == 422 and "không giống nhau" in differ.get_data(as_text=True)
     done = client.post(path, data={"csrf_token": csrf(form.get_data(as_text=True)),
-                                         "password": "mat-khau-moi-2026", "password_again": "mat-khau-moi-2026"})
+                                         "password": "sen-hong-ho-tay-2026", "password_again": "sen-hong-ho-tay-2026"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/login")
     again = client.post(path, data={"csrf_token": csrf(form.get_data(as_text=True)),
                                           "password": "mat-khau-khac-2026", "password_again": "mat-khau-khac-2026"})
@@ -63,7 +63,7 @@ def test_a_forgotten_password_is_reset_by_a_link_that_works_once(mail_app, sessi
     assert login.post("/login", data={"csrf_token": csrf(page), "username": cccd,
                                       "password": PASSWORD}).status_code == 401
     assert login.post("/login", data={"csrf_token": csrf(page), "username": cccd,
-                                      "password": "mat-khau-moi-2026"}).status_code == 302
+                                      "password": "sen-hong-ho-tay-2026"}).status_code == 302
     user = session.exec(select(User).where(User.username == cccd)).one()
     audit = session.exec(select(AuditEvent).where(AuditEvent.entity_id == user.id, AuditEvent.event == "change")).one()
     assert audit.detail == {"change": "password_reset", "channel": "email"}

@@ -146,3 +146,35 @@ def test_retired_keys_come_from_one_pem_file(tmp_path: Path) -> None:
     rt = Runtime(settings=settings, engine=None, storage=None)  # type: ignore[arg-type]
     assert [k["status"] for k in rt.keys_document["keys"]] == ["active", "retired", "retired"]
     assert rt.public_keys == [rt.public_key, first, second]
+
+
+def test_a_web_node_with_the_public_key_only_verifies_and_never_reads_the_private_key(
+        api, session: Session, app, settings, tmp_path: Path) -> None:
+    """Least privilege: web nodes get PUBLIC_KEY_PATH, only workers hold the signing key (ADR 38)."""
+    import dataclasses
+
+    from webapp import create_app
+
+    cert = _issued(api, session, app, "45/QĐ-UBND")
+    public = tmp_path / "public.pem"
+    public.write_bytes(app.extensions["cdht"].public_key)
+    # A production node whose signing key file is absent: reading it would raise.
+    web = create_app(dataclasses.replace(settings, env="production", public_key_path=public,
+                                         signing_key_path=tmp_path / "absent.pem"))
+    try:
+        client = web.test_client()
+        keys = client.get("/.well-known/cdht-keys.json").get_json()
+        assert [k["kid"] for k in keys["keys"]] == [app.extensions["cdht"].key_id]
+        assert client.get(f"/api/v1/verify/{cert.code}").get_json()["valid"] is True
+        assert client.get(f"/verify/{cert.code}").status_code == 200
+        with pytest.raises(RuntimeError, match="signing key not found"):
+            _ = web.extensions["cdht"].signing_key
+        # The wrong public key beside a signing key is refused rather than published.
+        other = tmp_path / "other.pem"
+        other.write_bytes(certificates.public_key_pem(generate_private_key_pem()))
+        mismatched = create_app(dataclasses.replace(settings, public_key_path=other))
+        with pytest.raises(RuntimeError, match="not the public half"):
+            _ = mismatched.extensions["cdht"].public_key
+        mismatched.extensions["cdht"].engine.dispose()
+    finally:
+        web.extensions["cdht"].engine.dispose()

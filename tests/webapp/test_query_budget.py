@@ -23,7 +23,9 @@ BUDGET = {
     "queue api": 3,
     "review page": 6,  # + the citizen's verified digital record offered beside indicator II.1
     # + the campaign of a submitted application's ward and year, to say whether its review is overdue
-    "decision api": 14,  # + the holder counters (breakdowns of the title: ADR 20), one upsert
+    "decision api": 19,  # + the holder counters (breakdowns of the title: ADR 20), one upsert
+    # + the audit records' seal at commit (ADR 36): lock the chain's head, read, seal (4 on SQLite, 3 on PostgreSQL)
+    # + the decision's own audit record (its number, date and signer)
     "dashboard": 8,  # holder counters: totals, breakdowns and months (ADR 20); applications; unit-level figures
     "rollup api": 7,
     "verify api": 4,

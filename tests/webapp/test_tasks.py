@@ -49,8 +49,8 @@ def render_task(app):
 def sent(monkeypatch) -> list[tuple[tuple, dict]]:
     """Tasks sent to the broker (recorded, not sent)."""
     calls: list[tuple[tuple, dict]] = []
-    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, **options: calls.append(
-        (tuple(args or ()), options)))
+    monkeypatch.setattr(Task, "apply_async", lambda self, args=None, kwargs=None, retry=True, **options: calls.append(
+        (tuple(args or ()), options)))  # `retry` is how to publish, not what: left out
     return calls
 
 

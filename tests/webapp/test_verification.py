@@ -57,7 +57,7 @@ def test_forged_row_is_invalid(api, session: Session, app, client, caplog) -> No
     session.add(forged)
     session.commit()
 
-    with caplog.at_level(logging.WARNING, logger="workflows.issuance"):
+    with caplog.at_level(logging.WARNING, logger="cdht.workflows.issuance"):
         body = api.call("GET", f"/api/v1/verify/{code}").json
     assert body == {"valid": False, "status": "invalid"}  # nothing the forged row says is repeated
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and forged.id in r.getMessage()]

@@ -26,7 +26,7 @@ from workflows.errors import Conflict, Forbidden, Invalid, NotFound
 from workflows.inputs import AssessmentInput, AttainmentReviewInput
 from workflows.models import AuditEvent, Citizen, DigitalAttainment, User
 from workflows.models.ids import new_id
-from workflows.passwords import DUMMY_HASH
+from workflows.passwords import dummy_hash
 from workflows.states import apply_event
 from workflows.vocabulary import AttainmentKind, AttainmentState, Event, Role
 
@@ -46,7 +46,7 @@ def _citizens(session: Session, wards: list[str], n: int, *, varied: bool = Fals
         born = 1950 + (i * 13) % 70 if varied else 1975 + i % 40
         female = i % 2 == 1 or not varied
         cccd, user_id = cccd_for(born, female), new_id()
-        users.append({"id": user_id, "username": cccd, "password_hash": DUMMY_HASH, "role": "citizen",
+        users.append({"id": user_id, "username": cccd, "password_hash": dummy_hash(), "role": "citizen",
                       "display_name": "", "active": True, "session_version": 1, "created_at": at})
         rows.append({"id": new_id(), "user_id": user_id, "cccd": cccd, "full_name": "Trần Thị Bình",
                      "name_folded": "tran thi binh", "date_of_birth": date(born, 1, 2),

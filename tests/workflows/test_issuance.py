@@ -39,9 +39,16 @@ def test_claim_is_exclusive_and_repeatable(session: Session) -> None:
     assert cert.attempts == 1
 
 
+def seal_statements(engine) -> list[str]:
+    """What sealing a transaction's audit records costs at its commit: lock the chain's head, read the records,
+    write their seals and the head (one statement on PostgreSQL, two on SQLite)."""
+    writes = ["WITH"] if engine.dialect.name == "postgresql" else ["UPDATE", "UPDATE"]
+    return ["SELECT", "SELECT", *writes]
+
+
 def test_claim_and_complete_each_write_one_row_and_its_audit(session: Session) -> None:
     """The worker's bookkeeping per certificate: the claim reads the row it renders and writes it once; completion
-    writes it once, without reading it again; each with its audit row."""
+    writes it once, without reading it again; each with its audit row, sealed at commit."""
     cert, _ = _queued_certificate(session)
     engine, queued_version = session.get_bind(), cert.version
     statements: list[str] = []
@@ -55,13 +62,14 @@ def test_claim_and_complete_each_write_one_row_and_its_audit(session: Session) -
             claimed = issuance.claim(claiming, cert.id)
             assert claimed is not None
             claiming.commit()
-        assert statements == ["SELECT", "UPDATE", "INSERT"]
+        seal = seal_statements(engine)  # the audit row's seal at commit (ADR 36)
+        assert statements == ["SELECT", "UPDATE", "INSERT", *seal]
         statements.clear()
         with Session(engine) as completing:
             issuance.complete(completing, completing.merge(claimed, load=False), claimed_version=claimed.version,
                               storage_key="k", sha256="0" * 64, signature="s", key_id="test")
             completing.commit()
-        assert statements == ["UPDATE", "INSERT"]
+        assert statements == ["UPDATE", "INSERT", *seal]
     finally:
         event.remove(engine, "before_cursor_execute", record)
     session.expire_all()

@@ -9,7 +9,7 @@ from workflows import holder_counters, rollup, rollup_counters
 from workflows.clock import now
 from workflows.criteria import current_set
 from workflows.models import Application, Certificate, Citizen, Decision, Population, User
-from workflows.passwords import DUMMY_HASH
+from workflows.passwords import dummy_hash
 
 YEAR = 2031
 
@@ -24,7 +24,7 @@ def test_year_between_milestones_is_judged_against_the_next(session: Session) ->
 
 def _citizen(session: Session, ward: str) -> Citizen:
     cccd = cccd_for(1970)
-    user = User(username=cccd, password_hash=DUMMY_HASH, role="citizen")
+    user = User(username=cccd, password_hash=dummy_hash(), role="citizen")
     session.add(user)
     session.flush()
     citizen = Citizen(user_id=user.id, cccd=cccd, full_name="A", name_folded="a", date_of_birth=date(1970, 1, 1),

@@ -28,7 +28,7 @@ from workflows.errors import Conflict, Invalid
 from workflows.inputs import DecisionInput, RevocationInput, parse
 from workflows.models import Application, Certificate, Citizen, DigitalCounter, RollupCounter, User, Ward
 from workflows.models.ids import new_id
-from workflows.passwords import DUMMY_HASH
+from workflows.passwords import dummy_hash
 from workflows.vocabulary import TitleType
 
 OPERATIONS = 2000
@@ -68,7 +68,7 @@ def _approved(session: Session, ward: str, year: int, n: int, *, children: bool 
         born, female, group, hamlet = year - (8 if children else 16) - (i * 7) % 70, i % 2 == 1, GROUPS[i % 4], \
             HAMLETS[i % 5 % 4]
         cccd, user_id, citizen_id = cccd_for(born, female), new_id(), new_id()
-        users.append({"id": user_id, "username": cccd, "password_hash": DUMMY_HASH, "role": "citizen",
+        users.append({"id": user_id, "username": cccd, "password_hash": dummy_hash(), "role": "citizen",
                       "display_name": "", "active": True, "session_version": 1, "created_at": at})
         citizens.append({"id": citizen_id, "user_id": user_id, "cccd": cccd, "full_name": "Lê Thị Ánh",
                          "name_folded": "le thi anh", "date_of_birth": date(born, 3, 4),

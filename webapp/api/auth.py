@@ -10,7 +10,7 @@ from workflows.validation import FieldErrors
 from ..auth import Unauthorized, bearer_actor
 from ..database import db
 from ..dispatch import commit
-from ..extensions import limiter
+from ..extensions import account_key, limiter, refused_sign_in
 from ..runtime import runtime
 from ..serializers import citizen_json, iso
 from . import bp
@@ -25,6 +25,7 @@ class BadCredentials(Unauthorized):
 
 @bp.post("/auth/token")
 @limiter.limit(lambda: runtime().settings.login_rate_limit)
+@limiter.limit(lambda: runtime().settings.login_account_limit, key_func=account_key, deduct_when=refused_sign_in)
 def token() -> ResponseReturnValue:
     """Exchange a username and password for a bearer token."""
     data = json_body()
@@ -34,8 +35,9 @@ def token() -> ResponseReturnValue:
     if errors:
         raise errors.invalid()
     session = db()
-    user = accounts.authenticate(session, str(username), str(password))
+    user = accounts.authenticate(session, str(username), str(password), channel="api")
     if user is None:
+        commit(session)  # the refusal is audited
         raise BadCredentials()
     value, expires_at = accounts.issue_token(session, user)
     commit(session)

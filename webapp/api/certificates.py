@@ -11,6 +11,7 @@ from ..auth import bearer_actor
 from ..database import db
 from ..dispatch import commit
 from ..downloads import pdf_response
+from ..extensions import limiter
 from ..runtime import runtime
 from ..serializers import certificate_json
 from . import bp
@@ -54,6 +55,7 @@ def reissue_certificate(code: str) -> ResponseReturnValue:
 
 
 @bp.get("/verify/<code>")
+@limiter.limit(lambda: runtime().settings.verify_rate_limit)
 def verify(code: str) -> ResponseReturnValue:
     """Public: is this code a valid certificate?"""
     result = issuance.verify(db(), code, public_keys=runtime().public_keys, storage=runtime().storage)

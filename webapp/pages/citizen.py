@@ -29,6 +29,7 @@ from ..database import db
 from ..dispatch import commit
 from ..downloads import pdf_response
 from ..evidence import application_folder, checked_evidence, evidence_response, save_evidence
+from ..extensions import limiter
 from ..i18n import message
 from ..runtime import runtime
 from ..serializers import application_json
@@ -148,6 +149,7 @@ def _wards(session: Session) -> list[tuple[str, list[Ward]]]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: runtime().settings.registration_rate_limit, methods=["POST"])
 def register() -> Any:
     """Create a citizen account with the CCCD, then sign in."""
     s = db()

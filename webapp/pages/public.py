@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from workflows import accounts, activation, issuance, password_reset
 from workflows.clock import HANOI_OFFSET, now
@@ -14,7 +14,7 @@ from .. import password_links
 from ..auth import SessionUser, page_actor
 from ..database import db
 from ..dispatch import commit
-from ..extensions import limiter
+from ..extensions import account_key, limiter, refused_sign_in
 from ..i18n import message
 from ..runtime import runtime
 from ..security import safe_local_path
@@ -50,6 +50,8 @@ def language(code: str) -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: runtime().settings.login_rate_limit, methods=["POST"])
+@limiter.limit(lambda: runtime().settings.login_account_limit, methods=["POST"], key_func=account_key,
+               deduct_when=refused_sign_in)
 def login() -> ResponseReturnValue:
     """Sign in with a CCCD (citizens) or a username (staff)."""
     error = None
@@ -58,8 +60,8 @@ def login() -> ResponseReturnValue:
         username = "".join(request.form.get("username", "").split())
         session = db()
         user = accounts.authenticate(session, username, request.form.get("password", ""))
+        session.commit()  # the sign-in is audited, a refusal too
         if user is not None:
-            session.commit()
             login_user(SessionUser(user))
             return redirect(home_for(Role(user.role)))
         error = message("bad_credentials")
@@ -94,12 +96,17 @@ def activate() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Sign out."""
+    """Sign out: this cookie, and any copy of it, no longer signs in (the session version moves on)."""
+    if current_user.is_authenticated:
+        session = db()
+        accounts.sign_out(session, current_user.user.id)
+        session.commit()
     logout_user()
     return redirect(url_for("public.start"))
 
 
 @bp.get("/verify/<code>")
+@limiter.limit(lambda: runtime().settings.verify_rate_limit)
 def verify(code: str) -> ResponseReturnValue:
     """Public verification reached by the certificate's QR code."""
     result = issuance.verify(db(), code.strip().upper(), public_keys=runtime().public_keys,

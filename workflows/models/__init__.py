@@ -11,7 +11,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 from .applications import Activity, Application  # noqa: E402
-from .audit import AuditEvent  # noqa: E402
+from .audit import AuditChainHead, AuditEvent  # noqa: E402
 from .batches import CertificateBatch  # noqa: E402
 from .campaigns import Campaign  # noqa: E402
 from .certificates import Certificate, Decision  # noqa: E402
@@ -19,6 +19,7 @@ from .counters import ApplicationCounter, HolderCounter, RegisterSequence, Rollu
 from .criteria import Competence, CriteriaSet, Indicator, IndicatorWording  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ActivationCode, ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
+from .outbox import OutboxMessage  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
     PopulationImport,
@@ -36,6 +37,7 @@ __all__ = [
     "ApiToken",
     "Application",
     "ApplicationCounter",
+    "AuditChainHead",
     "AuditEvent",
     "Campaign",
     "Certificate",
@@ -52,6 +54,7 @@ __all__ = [
     "HolderCounter",
     "Indicator",
     "IndicatorWording",
+    "OutboxMessage",
     "Population",
     "PopulationImport",
     "PopulationRevision",
