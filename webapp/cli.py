@@ -147,8 +147,10 @@ def register(app: Flask) -> None:
     @click.option("--username", required=True)
     @click.option("--role", required=True, type=click.Choice([r.value for r in STAFF_ROLES]))
     @click.option("--ward", default=None, help="5-digit ward code (ward staff only)")
-    @click.option("--cccd", default=None, help="the staff member's own CCCD, so they never review themselves")
-    def create(username: str, role: str, ward: str | None, cccd: str | None) -> None:
+    @click.option("--cccd", required=True,
+                  help="the staff member's own CCCD (số định danh cá nhân): required, so that the guard against "
+                       "deciding on one's own application always applies")
+    def create(username: str, role: str, ward: str | None, cccd: str) -> None:
         """Create a staff account; the password is asked for, twice, without echo (never on the command line,
         where the shell's history and the process list would keep it)."""
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)

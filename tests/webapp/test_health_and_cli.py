@@ -1,5 +1,6 @@
 """Health endpoints, operator commands and security headers."""
 
+from factories import cccd_for
 from sqlmodel import Session, select
 
 from workflows.models import User
@@ -30,16 +31,19 @@ def test_readyz_reports_a_broken_storage(client, app, tmp_path) -> None:
 def test_users_create_and_bad_ward_exits_2(app, session: Session) -> None:
     runner = app.test_cli_runner()
     typed = "long-enough-1\nlong-enough-1\n"  # asked twice, not echoed
-    ok = runner.invoke(args=["users", "create", "--username", "rv1", "--role", "ward_reviewer", "--ward", "00004"],
-                       input=typed)
+    ok = runner.invoke(args=["users", "create", "--username", "rv1", "--role", "ward_reviewer", "--ward", "00004",
+                             "--cccd", cccd_for(1985)], input=typed)
     assert ok.exit_code == 0, ok.output
     assert "long-enough-1" not in ok.output
     on_the_line = runner.invoke(args=["users", "create", "--username", "rv3", "--password", "long-enough-1",
-                                      "--role", "ward_reviewer", "--ward", "00004"])
+                                      "--role", "ward_reviewer", "--ward", "00004", "--cccd", cccd_for(1987)])
     assert on_the_line.exit_code == 2 and "--password" in on_the_line.output
+    without_cccd = runner.invoke(args=["users", "create", "--username", "rv4", "--role", "ward_reviewer", "--ward",
+                                       "00004"], input=typed)
+    assert without_cccd.exit_code == 2 and "--cccd" in without_cccd.output
     assert session.exec(select(User.ward_code).where(User.username == "rv1")).one() == "00004"
-    bad = runner.invoke(args=["users", "create", "--username", "rv2", "--role", "ward_reviewer", "--ward", "12345"],
-                        input=typed)
+    bad = runner.invoke(args=["users", "create", "--username", "rv2", "--role", "ward_reviewer", "--ward", "12345",
+                              "--cccd", cccd_for(1986)], input=typed)
     assert bad.exit_code == 2 and "ward" in bad.output
     assert session.exec(select(User).where(User.username == "rv2")).first() is None
 
