@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, and_, col, or_, select
 
 from . import cccd as cccd_rules
@@ -103,6 +104,15 @@ def authenticate(session: Session, username: str, password: str, channel: str = 
         session.add(user)
     _account_event(session, user, Event.SIGN_IN, {"channel": channel})
     return user
+
+
+def end_every_session(session: Session, user: User, moment: datetime) -> None:
+    """Sign the account out everywhere: every cookie session (the session version moves on) and every API token
+    (revoked). After a new password, an activation, a disabled account."""
+    user.session_version += 1
+    session.add(user)
+    session.execute(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+                    .values(revoked_at=moment))
 
 
 def sign_out(session: Session, user_id: str) -> None:

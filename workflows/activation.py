@@ -100,8 +100,7 @@ def activate(session: Session, data: Mapping[str, Any]) -> User:
     if refused:  # only now is the person known: their own details are not a password
         raise Invalid(fields={"password": refused})
     user.password_hash = hash_password(password)
-    user.session_version += 1
-    session.add(user)
+    accounts.end_every_session(session, user, moment)  # a code reissued at the desk ends what the old password began
     session.add(AuditEvent(at=moment, actor_id=user.id, actor_role=user.role, entity_type=Entity.USER.value,
                            entity_id=user.id, event=Event.ACTIVATE.value, detail={}))
     session.flush()

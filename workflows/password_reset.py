@@ -9,7 +9,6 @@ account a request names, and sets the new password."""
 
 import hashlib
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from . import accounts
@@ -17,7 +16,7 @@ from . import cccd as cccd_rules
 from .clock import now
 from .effects import Effect, EffectKind, emit
 from .errors import Invalid
-from .models import ApiToken, AuditEvent, Citizen, User
+from .models import AuditEvent, Citizen, User
 from .passwords import hash_password
 from .vocabulary import Entity, Event, Role
 
@@ -50,10 +49,7 @@ def set_new_password(session: Session, user_id: str, mark: str, password: str) -
         raise Invalid(fields={"password": refused})
     moment = now()
     user.password_hash = hash_password(password)
-    user.session_version += 1  # signs every browser out
-    session.add(user)
-    session.execute(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
-                    .values(revoked_at=moment))
+    accounts.end_every_session(session, user, moment)
     session.add(AuditEvent(at=moment, actor_id=user.id, actor_role=user.role, entity_type=Entity.USER.value,
                            entity_id=user.id, event=Event.CHANGE.value, detail={"change": "password_reset",
                                                                                 "channel": "email"}))

@@ -4,15 +4,14 @@ one (a disabled account is signed out everywhere and its API tokens are revoked)
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from . import activation
-from .accounts import create_user
+from .accounts import create_user, end_every_session
 from .actors import WARD_SCOPED, Actor
 from .clock import now
 from .errors import Forbidden, Invalid, NotFound
-from .models import ApiToken, AuditEvent, User
+from .models import AuditEvent, User
 from .passwords import unusable_hash
 from .vocabulary import Entity, Event, Role
 
@@ -76,11 +75,7 @@ def set_active(session: Session, actor: Actor, user_id: str, active: bool) -> Us
         return user
     moment = now()
     user.active = active
-    user.session_version += 1
-    session.add(user)
-    if not active:
-        session.execute(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
-                        .values(revoked_at=moment))
+    end_every_session(session, user, moment)
     session.add(AuditEvent(at=moment, actor_id=actor.user_id, actor_role=actor.role, entity_type=Entity.USER.value,
                            entity_id=user.id, event=Event.CHANGE.value,
                            detail={"change": "enabled" if active else "disabled"}))

@@ -151,6 +151,8 @@ def test_another_channel_is_one_adapter_more(mail_app, session: Session, mail, a
 
 def test_the_ward_resets_a_forgotten_password_at_its_desk(web, session: Session) -> None:
     _actor, cccd = make_citizen(session)
+    # A token the citizen's phone held before: the desk's reset ends it, as the e-mailed reset does.
+    before = web.test_client().post("/api/v1/auth/token", json={"username": cccd, "password": PASSWORD}).get_json()
     make_staff(session, "ward_reviewer", username="rev-desk")
     desk = signed_in(web, "rev-desk")
     page = desk.get("/reviewer/citizens/code").get_data(as_text=True)
@@ -166,6 +168,8 @@ def test_the_ward_resets_a_forgotten_password_at_its_desk(web, session: Session)
     done = client.post("/activate", data={"csrf_token": csrf(form), "cccd": cccd, "code": code.group(1),
                                           "password": "mat-khau-tai-quay"})
     assert done.status_code == 302
+    old_token = {"Authorization": f"Bearer {before['token']}"}
+    assert web.test_client().get("/api/v1/me", headers=old_token).status_code == 401
     citizen = session.exec(select(Citizen).where(Citizen.cccd == cccd)).one()
     issued = session.exec(select(AuditEvent).where(AuditEvent.entity_id == citizen.user_id,
                                                    AuditEvent.event == "activation_code")).one()
