@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlmodel import Session
 
 import certificates
 from benchmarks.issuance_throughput import approved_applications
-from benchmarks.scratch import log, postgres_database
+from benchmarks.scratch import keyed_engine, log, postgres_database
 from certificates import (
     CertificateData,
     FileStorage,
@@ -59,7 +59,7 @@ def run(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cdht_bench_") as tmp, postgres_database("bookkeeping") as url:
         with contextlib.redirect_stdout(sys.stderr):
             command.upgrade(alembic_config(url), "head")
-        engine = create_engine(url)
+        engine = keyed_engine(url)
         with Session(engine, expire_on_commit=False) as session:
             seed_reference(session)
             chair, ids = approved_applications(session, n, year)

@@ -29,10 +29,10 @@ sys.path.insert(0, str(_HERE.parent))
 from alembic import command  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from benchmarks.scratch import log, postgres_database  # noqa: E402
+from benchmarks.scratch import keyed_engine, log, postgres_database  # noqa: E402
 from webapp.cli import alembic_config  # noqa: E402
 from workflows.clock import today  # noqa: E402
-from workflows.db import make_engine, session_scope  # noqa: E402
+from workflows.db import session_scope  # noqa: E402
 from workflows.seed import seed_reference  # noqa: E402
 from workflows.synthetic import generate  # noqa: E402
 
@@ -75,7 +75,7 @@ def main() -> int:
     with contextlib.redirect_stdout(sys.stderr), fresh_database() as url:  # stdout carries the JSON line alone
         t0 = time.perf_counter()
         command.upgrade(alembic_config(url), "head")
-        engine = make_engine(url)
+        engine = keyed_engine(url)
         try:
             with session_scope(engine) as session:
                 seed_reference(session)

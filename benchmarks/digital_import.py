@@ -35,6 +35,7 @@ from webapp.config import from_env
 from workflows.clock import today
 from workflows.db import session_scope
 from workflows.digital import counters
+from workflows.identity_seal import seal_of
 from workflows.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,8 @@ def run(rows: int, citizens: int, unknown: float) -> dict[str, Any]:
         log(f"city of {citizens} people in {time.perf_counter() - t0:.0f} s")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM (ANALYZE) citizen"))
-            cccds = [r[0] for r in conn.execute(text("SELECT cccd FROM citizen"))]
+            unseal = seal_of(engine).unseal  # the query reads the column as stored
+            cccds = [unseal(r[0]) for r in conn.execute(text("SELECT cccd FROM citizen"))]
         path = Path(tmp) / "completions.csv"
         write_file(path, cccds, rows, unknown, rng)
         log(f"{rows} rows written to {path.name} ({path.stat().st_size // 1024} KB)")

@@ -55,7 +55,6 @@ import os
 import random
 import re
 import runpy
-import secrets
 import signal
 import socket
 import subprocess
@@ -75,12 +74,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from benchmarks.scratch import log, postgres_database
+from benchmarks.scratch import SECRET_KEY, keyed_engine, log, postgres_database
 from certificates import generate_private_key_pem, key_id, public_key_pem, sign, signed_payload, storage_from_url
 from certificates import storage_key as certificate_storage_key
 from webapp.cli import alembic_config
 from workflows.clock import today
 from workflows.db import make_engine, session_scope
+from workflows.identity_seal import seal_of
 from workflows.models import Certificate
 from workflows.seed import seed_reference
 from workflows.synthetic import generate
@@ -604,7 +604,7 @@ def build_city(url: str, citizens: int, backlog: int, year: int) -> str:
     """Migrate, seed and generate the city; the password of every synthetic account."""
     with contextlib.redirect_stdout(sys.stderr):
         command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
+    engine = keyed_engine(url)
     try:
         with session_scope(engine) as session:
             seed_reference(session)
@@ -650,7 +650,8 @@ def pick_citizens(session: Session, year: int, count: int) -> list[tuple[str, st
         "SELECT c.cccd, a.id FROM application a JOIN citizen c ON c.id = a.citizen_id "
         "WHERE a.ward_code = :w AND a.year = :y LIMIT :n"), {"w": w, "y": year, "n": per_ward}).all()
         for w in wards]
-    picked = [(rows[rank][0], rows[rank][1]) for rank in range(per_ward) for rows in found if rank < len(rows)]
+    unseal = seal_of(session.get_bind()).unseal  # the query reads the column as stored
+    picked = [(unseal(rows[rank][0]), rows[rank][1]) for rank in range(per_ward) for rows in found if rank < len(rows)]
     if len(picked) < count:
         raise SystemExit(f"only {len(picked)} citizens have an application of {year}; {count} needed")
     return picked[:count]
@@ -720,7 +721,7 @@ def free_port() -> int:
 def server_env(tmp: Path, url: str, port: int, workers: int | None, threads: int | None) -> dict[str, str]:
     """gunicorn's environment: production settings, this run's database, key, storage and port."""
     env = dict(os.environ) | {
-        "CDHT_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": url,
+        "CDHT_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": url,
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12", "STORAGE_URL": str(tmp / "storage"),
         "SIGNING_KEY_PATH": str(tmp / "signing_key.pem"), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/12", "LOGIN_RATE_LIMIT": "100000 per minute",
@@ -926,7 +927,7 @@ def run(o: Options) -> dict[str, Any]:
         private_key = generate_private_key_pem()
         (tmp / "signing_key.pem").write_bytes(private_key)
         password = build_city(url, o.citizens, o.backlog, year)
-        engine = make_engine(url)
+        engine = keyed_engine(url)
         try:
             users = pick_users(engine, password, year, per_kind["citizen_home"] + per_kind["application"],
                                str(tmp / "storage"), private_key)

@@ -2,14 +2,26 @@
 
 import contextlib
 import os
+import secrets
 import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 PG_SERVER = os.environ.get("CDHT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+# The SECRET_KEY of the app a benchmark starts, and so the key of the identity numbers it writes itself (ADR 42).
+SECRET_KEY = secrets.token_urlsafe(48)
+
+
+def keyed_engine(url: str) -> Engine:
+    """An engine that reads and writes identity numbers as the app started with SECRET_KEY does."""
+    from workflows.db import make_engine
+    from workflows.identity_seal import derive_key
+
+    return make_engine(url, identity_key=derive_key(SECRET_KEY.encode()))
 
 
 def log(message: str) -> None:

@@ -22,6 +22,16 @@ def _url() -> str:
     return str(url)
 
 
+def _identity_key() -> bytes:
+    """The key that seals identity numbers (a migration may seal or unseal them): the caller's, else the settings'."""
+    key = config.attributes.get("identity_key")
+    if key is None:
+        from webapp.config import from_env
+
+        key = from_env().identity_seal_key
+    return bytes(key)
+
+
 def run_offline() -> None:
     """Emit SQL without a connection."""
     context.configure(url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
@@ -35,7 +45,7 @@ def run_online() -> None:
     if connection is not None:
         _migrate(connection)
         return
-    engine = make_engine(_url())
+    engine = make_engine(_url(), identity_key=_identity_key())
     with engine.connect() as conn:
         _migrate(conn)
     engine.dispose()

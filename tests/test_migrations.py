@@ -10,8 +10,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Connection
 
 from webapp.cli import alembic_config
+from workflows.identity_seal import Seal, derive_key
 from workflows.models import metadata
 
 PG_ADMIN_URL = os.environ.get("CDHT_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -94,6 +96,9 @@ def test_criteria_versions_backfill_an_existing_set(tmp_path) -> None:
     engine.dispose()
 
 
+KEY = derive_key(b"the key of the migration test, 32+ bytes")
+
+
 def _upgrade_with_rows(url: str) -> None:
     """Every migration since f1c2d3e4a5b6 on a database that has rows pointing at each other (on SQLite a batch
     migration rebuilds tables: it must keep them, and every reference): nothing lost, the new columns filled."""
@@ -139,7 +144,7 @@ def _upgrade_with_rows(url: str) -> None:
                           "decision_id, ward_code, title_type, year, status, version, live_key, snapshot, attempts, "
                           "queued_at) VALUES ('k0', 'ABCDE-12345', 'HN-99999-2026-000001', 'a0', 'c0', 'd0', "
                           "'99999', 'cdht', 2026, 'issued', 3, 'c0:cdht:2026', '{}', 1, :at)"), {"at": at})
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url, KEY), "head")
     with engine.connect() as conn:
         for table, n in (("citizen", 3), ("application", 3), ("activity", 1), ("app_user", 3), ("decision", 1),
                          ("certificate", 1)):
@@ -154,7 +159,20 @@ def _upgrade_with_rows(url: str) -> None:
         assert tuple(certificate) == ("issued", "c0:cdht:2026", None, None, None)  # superseded by nothing
         if conn.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        _assert_identity_numbers(conn, sealed=True)
+    command.downgrade(alembic_config(url, KEY), "2b3c4d5e6f70")  # before ADR 42: plain numbers again
+    with engine.connect() as conn:
+        _assert_identity_numbers(conn, sealed=False)
     engine.dispose()
+
+
+def _assert_identity_numbers(conn: Connection, sealed: bool) -> None:
+    """The three citizens' CCCDs and usernames, sealed with KEY (ADR 42) or plain, and nothing else changed."""
+    seal = Seal(KEY)
+    plain = [f"00109000000{n}" for n in range(3)]
+    for column, table in (("cccd", "citizen"), ("username", "app_user")):
+        stored = list(conn.execute(text(f"SELECT {column} FROM {table} ORDER BY id")).scalars())
+        assert stored == ([seal.seal(p) for p in plain] if sealed else plain)
 
 
 def test_sqlite_upgrade_keeps_rows_and_references(tmp_path) -> None:

@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    engine = make_engine(settings.database_url, audit_key=settings.audit_chain_key)
+    engine = make_engine(settings.database_url, audit_key=settings.audit_chain_key,
+                         identity_key=settings.identity_seal_key)
     app.extensions["cdht"] = Runtime(settings=settings, engine=engine, storage=storage_from_url(settings.storage_url))
     database.init_app(app)
     auth.init_app(app)

@@ -41,11 +41,14 @@ from .runtime import runtime
 STAFF_ROLES = (Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CENTRE_STAFF, Role.CITY_ADMIN)
 
 
-def alembic_config(database_url: str) -> AlembicConfig:
-    """Alembic driven directly (Flask-Migrate assumes Flask-SQLAlchemy)."""
+def alembic_config(database_url: str, identity_key: bytes | None = None) -> AlembicConfig:
+    """Alembic driven directly (Flask-Migrate assumes Flask-SQLAlchemy); `identity_key` for the migrations that
+    seal identity numbers (else the environment's settings give it)."""
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["database_url"] = database_url
+    if identity_key is not None:
+        cfg.attributes["identity_key"] = identity_key
     return cfg
 
 
@@ -75,7 +78,8 @@ def register(app: Flask) -> None:
     @db_group.command("upgrade")
     def upgrade() -> None:
         """Apply every migration (alembic upgrade head)."""
-        command.upgrade(alembic_config(runtime().settings.database_url), "head")
+        settings = runtime().settings
+        command.upgrade(alembic_config(settings.database_url, settings.identity_seal_key), "head")
         click.echo("database is at the newest revision")
 
     @app.cli.command("seed")

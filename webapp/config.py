@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflows.identity_seal import derive_key as derive_identity_key
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,6 +36,7 @@ class Settings:
     storage_url: str = ""
     secret_key: str = ""
     audit_key: str = ""  # AUDIT_KEY: the audit chain's key (ADR 36); derived from secret_key when not given
+    identity_key: str = ""  # IDENTITY_KEY: seals identity numbers at rest (ADR 42); else derived from secret_key
     signing_key_path: Path = ROOT / "instance" / "signing_key.pem"
     # A web node's only key (least privilege): it verifies and publishes, never signs; workers hold SIGNING_KEY_PATH.
     public_key_path: Path | None = None
@@ -59,6 +62,12 @@ class Settings:
         if self.audit_key:
             return self.audit_key.encode()
         return hmac.new(self.secret_key.encode(), b"cdht audit chain", hashlib.sha256).digest()
+
+    @property
+    def identity_seal_key(self) -> bytes:
+        """The key that seals identity numbers in the database: from IDENTITY_KEY, else from SECRET_KEY (ADR 42).
+        Once citizens are registered it must never change: their numbers could no longer be read."""
+        return derive_identity_key((self.identity_key or self.secret_key).encode())
 
     @property
     def embedded_broker(self) -> bool:
@@ -129,4 +138,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.audit_key = e.get("AUDIT_KEY", "")
     if s.audit_key and len(s.audit_key) < 32:
         raise ConfigError("AUDIT_KEY must be at least 32 characters")
+    s.identity_key = e.get("IDENTITY_KEY", "")
+    if s.identity_key and len(s.identity_key) < 32:
+        raise ConfigError("IDENTITY_KEY must be at least 32 characters")
     return s

@@ -49,6 +49,8 @@ MESSAGES: dict[str, str] = {
     "not_editable": N_("The application was submitted and cannot be changed."),
     "cccd_exists": N_("This personal identification number is already registered."),
     "username_exists": N_("This username already exists."),
+    "username_format": N_("A staff username has no spaces, does not start with “~” and is not twelve digits "
+                          "(the form of a personal identification number)."),
     "application_exists": N_("You already have an application for this year."),
     "decision_exists": N_("This decision number is already used in %(year)s in the ward or commune."),
     "pass_rule_failed": N_("The scores do not pass: the total must be at least %(pass_total)s and no indicator may be "

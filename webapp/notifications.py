@@ -56,6 +56,17 @@ RESET_TEXT = (
     "thư này; mật khẩu của bạn không thay đổi.\n\n---\n\nSomeone asked to reset the password of your Learning "
     "citizen account. Open this link within an hour to choose a new password (it works once):\n{link}\n\nIf it was "
     "not you, ignore this message; your password stays as it is.")
+REGISTERED_AGAIN_SUBJECT = "Có người đăng ký bằng số định danh của bạn / Someone registered with your identity number"
+REGISTERED_AGAIN_TEXT = (
+    "Kính gửi {name},\n\nVừa có người đăng ký tài khoản Công dân học tập bằng số định danh cá nhân của bạn. Số này "
+    "đã có tài khoản nên không có tài khoản mới nào được tạo và tài khoản của bạn không thay đổi.\n\nNếu đó là bạn: "
+    "hãy đăng nhập, hoặc đặt lại mật khẩu nếu đã quên:\n{link}\n\nNếu không phải bạn, bạn không cần làm gì. Nếu "
+    "bạn chưa từng đăng ký, có thể người khác đã đăng ký thay bạn: hãy mang thẻ căn cước đến Ủy ban nhân dân "
+    "phường/xã để nhận lại tài khoản.\n\n---\n\nSomeone just tried to register a Learning citizen account with your "
+    "personal identification number. The number already has an account, so no account was created and yours is "
+    "unchanged.\n\nIf it was you: sign in, or reset your password if you forgot it:\n{link}\n\nIf it was not you, "
+    "there is nothing to do. If you never registered, someone else may have registered in your name: bring your "
+    "identity card to your ward or commune's People's Committee to take the account back.")
 FOOTER = "\n\n--\nHệ thống công nhận Công dân học tập thành phố Hà Nội. Thư tự động, xin đừng trả lời."
 
 
@@ -110,6 +121,12 @@ def notice_for(session: Session, kind: EffectKind, entity_id: str) -> tuple[Citi
             return None
         text = RESET_TEXT.format(name=citizen.full_name, link=reset_link(user))
         return citizen, Notice(subject=RESET_SUBJECT, text=text + FOOTER, kind=kind.value)
+    if kind == EffectKind.NOTIFY_REGISTERED_AGAIN:
+        owner = session.get(Citizen, entity_id)
+        if owner is None:
+            return None
+        text = REGISTERED_AGAIN_TEXT.format(name=owner.full_name, link=f"{base}/password/forgot")
+        return owner, Notice(subject=REGISTERED_AGAIN_SUBJECT, text=text + FOOTER, kind=kind.value)
     if kind == EffectKind.NOTIFY_CERTIFICATE:
         cert = session.get(Certificate, entity_id)
         app = session.get(Application, cert.application_id) if cert else None

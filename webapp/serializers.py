@@ -9,6 +9,7 @@ from workflows import applications as apps
 from workflows import issuance
 from workflows.cccd import mask
 from workflows.models import Activity, Application, Certificate, Citizen
+from workflows.registration import Receipt
 
 from .runtime import runtime
 
@@ -23,6 +24,14 @@ def citizen_json(citizen: Citizen) -> dict[str, Any]:
     return {"id": citizen.id, "cccd_masked": mask(citizen.cccd), "full_name": citizen.full_name,
             "ward_code": citizen.ward_code, "date_of_birth": iso(citizen.date_of_birth), "sex": citizen.sex,
             "target_group": citizen.target_group}
+
+
+def receipt_json(receipt: Receipt) -> dict[str, Any]:
+    """The answer to a self-registration, built from what was sent: the same whether the number was new or not."""
+    person = receipt.person
+    return {"id": receipt.id, "cccd_masked": mask(person.cccd), "full_name": person.full_name,
+            "ward_code": receipt.ward_code, "date_of_birth": iso(person.date_of_birth), "sex": person.sex,
+            "target_group": person.target_group}
 
 
 def registered_json(citizen: Citizen, code: str, expires_at: datetime) -> dict[str, Any]:

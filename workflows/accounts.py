@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
@@ -20,6 +21,9 @@ from .passwords import dummy_hash, hash_password, is_usable, needs_rehash, verif
 from .vocabulary import Entity, Event, Role
 
 TOKEN_LIFETIME = timedelta(hours=12)
+# A staff username: no spaces, not twelve digits and no leading "~", which only a citizen's (their CCCD, stored
+# sealed: ADR 42) may look like.
+STAFF_USERNAME = re.compile(r"(?![0-9]{12}$)(?!~)\S{1,64}")
 
 
 def create_user(
@@ -47,6 +51,8 @@ def create_user(
             errors["password"] = refused
     if not username or len(username) > 64:
         errors["username"] = "required"
+    elif role != Role.CITIZEN and not STAFF_USERNAME.fullmatch(username):
+        errors["username"] = "username_format"  # twelve digits would be stored sealed, as a citizen's CCCD is
     if errors:
         raise Invalid(fields=errors)
     if session.exec(select(User.id).where(User.username == username)).first():

@@ -12,18 +12,22 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, col, create_engine, select
 
-from . import audit_chain  # every session seals the audit records it wrote when it commits
+from . import audit_chain, identity_seal  # sessions seal the audit records they write; engines seal CCCDs
 
 
-def make_engine(url: str, *, audit_key: bytes | None = None, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, audit_key: bytes | None = None, identity_key: bytes | None = None,
+                **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so web and worker can share it.
 
     Statement parameters are hidden from error messages: they hold CCCDs and password hashes, never to be logged.
-    `audit_key` seals the audit records written through it (workflows.audit_chain; the app gives its own).
+    `audit_key` seals the audit records written through it (workflows.audit_chain; the app gives its own);
+    `identity_key` seals and unseals the identity numbers it writes and reads (workflows.identity_seal).
     """
     engine = _engine(url, **kwargs)
     if audit_key is not None:
         audit_chain.use_key(engine, audit_key)
+    if identity_key is not None:
+        identity_seal.use_key(engine, identity_key)
     return engine
 
 

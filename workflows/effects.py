@@ -25,10 +25,12 @@ class EffectKind(StrEnum):
     NOTIFY_RECOGNISED = "notify_recognised"
     NOTIFY_CERTIFICATE = "notify_certificate"
     SEND_PASSWORD_RESET = "send_password_reset"
+    NOTIFY_REGISTERED_AGAIN = "notify_registered_again"  # someone registered with the citizen's number (ADR 43)
 
 
 NOTIFICATIONS = frozenset({EffectKind.NOTIFY_RETURNED, EffectKind.NOTIFY_PROPOSED, EffectKind.NOTIFY_RECOGNISED,
-                           EffectKind.NOTIFY_CERTIFICATE, EffectKind.SEND_PASSWORD_RESET})
+                           EffectKind.NOTIFY_CERTIFICATE, EffectKind.SEND_PASSWORD_RESET,
+                           EffectKind.NOTIFY_REGISTERED_AGAIN})
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,12 @@ from . import hamlets, names
 from .accounts import actor_of, create_user, session_user
 from .actors import Actor
 from .clock import now
+from .effects import Effect, EffectKind, emit
 from .errors import Conflict, Invalid
 from .hamlets import HAMLET_MAX
 from .models import AuditEvent, Citizen, User, Ward
 from .models.ids import new_id
+from .passwords import hash_password
 from .passwords import problem as password_problem
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
@@ -132,6 +134,45 @@ def ensure_new(session: Session, cccd: str) -> None:
 def register_citizen(session: Session, data: Mapping[str, Any], *, password_hash: str | None = None) -> Citizen:
     """Validate every field, then create the login and the profile; raise Invalid or Conflict, writing nothing.
     `password_hash`: the password already hashed (the demo's one shared password, hashed once), else it is hashed."""
+    person, ward_code, password = _checked(session, data)
+    ensure_new(session, person.cccd)
+    return _create(session, person, ward_code, password, password_hash)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a self-registration answers, in the same shape whether the number was new or registered before, so that
+    the answer tells no one who is registered (ADR 43). `citizen` is the new profile, None for a number registered
+    before: the caller must not let that show (the `id` is then a fresh one that names no profile)."""
+
+    id: str
+    person: Person
+    ward_code: str
+    citizen: Citizen | None
+
+
+def receive(session: Session, data: Mapping[str, Any]) -> Receipt:
+    """Self-registration as the public forms run it: Invalid for a bad field (which tells nothing of anyone else);
+    otherwise a receipt. A number already registered creates nothing: the attempt is audited on the profile, and
+    its owner is told by e-mail when they gave an address (the effect NOTIFY_REGISTERED_AGAIN), or learns it at the
+    ward, where the desk's claim (workflows.assisted.claim) gives the account back to whoever shows the card."""
+    person, ward_code, password = _checked(session, data)
+    owner = session.exec(select(Citizen).where(Citizen.cccd == person.cccd)).first()
+    login = owner.user_id if owner else session.exec(select(User.id).where(User.username == person.cccd)).first()
+    if login is None:
+        citizen = _create(session, person, ward_code, password, None)
+        return Receipt(citizen.id, person, ward_code, citizen)
+    hash_password(password)  # the work a registration does: the time the answer takes tells nothing either
+    session.add(AuditEvent(actor_id=None, actor_role=Role.SYSTEM, entity_type=Entity.CITIZEN if owner else Entity.USER,
+                           entity_id=owner.id if owner else login, event=Event.REGISTER_AGAIN,
+                           detail={"ward_code": ward_code, "channel": "online"}))
+    if owner is not None and owner.email:
+        emit(session, Effect(EffectKind.NOTIFY_REGISTERED_AGAIN, owner.id))
+    return Receipt(new_id(), person, ward_code, None)
+
+
+def _checked(session: Session, data: Mapping[str, Any]) -> tuple[Person, str, str]:
+    """The registration's fields, every one checked (Invalid naming each bad one): the person, ward and password."""
     errors = FieldErrors()
     person = check_person(data, errors)
     ward_code = errors.text(data, "ward_code", 5)
@@ -155,10 +196,13 @@ def register_citizen(session: Session, data: Mapping[str, Any], *, password_hash
     if errors:
         raise errors.invalid()
     assert person and ward_code and password
-    ensure_new(session, person.cccd)
+    return person, ward_code, password
+
+
+def _create(session: Session, person: Person, ward_code: str, password: str, password_hash: str | None) -> Citizen:
+    """The login and the profile of a new citizen, and the audit record of their registration."""
     user = create_user(session, username=person.cccd, password=password, password_hash=password_hash,
-                       role=Role.CITIZEN,
-                       display_name=person.full_name)
+                       role=Role.CITIZEN, display_name=person.full_name)
     citizen = Citizen(**citizen_row(person, user_id=user.id, ward_code=ward_code, at=now()))
     session.add(citizen)
     session.flush()

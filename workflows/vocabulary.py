@@ -100,6 +100,9 @@ class Event(Term):
 
     CREATE = "create", N_("Created")
     REGISTER = "register", N_("Registered")
+    # Someone registered with a number already registered: nothing was created, the owner is told (ADR 43).
+    REGISTER_AGAIN = "register_again", N_("Registration tried with this number again"), Tone.PROBLEM
+    RECLAIM = "reclaim", N_("Account given back to its owner at the ward"), Tone.PROBLEM
     SUBMIT = "submit", N_("Submit")
     APPROVE = "approve", N_("Propose for recognition"), Tone.DONE
     RETURN = "return", N_("Return for more evidence"), Tone.PROBLEM

@@ -39,13 +39,16 @@ def test_registration_rejects_field(api, session: Session, change: dict, field: 
     assert _counts(session) == before
 
 
-def test_duplicate_cccd_is_409_and_writes_nothing(api, session: Session) -> None:
+def test_a_registered_cccd_gets_the_same_answer_and_writes_nothing(api, session: Session) -> None:
+    """ADR 43: the answer tells no one who is registered; nothing but the audit record of the attempt is written."""
     data = citizen_data()
-    assert api.call("POST", "/api/v1/citizens", json=data).status_code == 201
+    first = api.call("POST", "/api/v1/citizens", json=data)
+    assert first.status_code == 201
     before = _counts(session)
     rv = api.call("POST", "/api/v1/citizens", json=data | {"full_name": "Người Khác"})
-    assert rv.status_code == 409 and rv.json["error"]["fields"]["cccd"]
-    assert _counts(session) == before
+    assert rv.status_code == 201 and rv.json.keys() == first.json.keys() and rv.json["id"] != first.json["id"]
+    assert rv.json["full_name"] == "Người Khác"
+    assert _counts(session) == (before[0], before[1], before[2] + 1)  # the attempt's audit record only
 
 
 def test_not_json_is_400(api) -> None:
@@ -137,7 +140,8 @@ def test_full_width_cccd_digits_are_the_same_ascii_number(api, session: Session)
     assert rv.status_code == 201, rv.json  # NFKC makes full-width digits ASCII: stored as ASCII, and only once
     assert rv.json["cccd_masked"] == "001******456"
     again = api.call("POST", "/api/v1/citizens", json=data | {"cccd": "001090123456"})
-    assert again.status_code == 409 and again.json["error"]["field_codes"] == {"cccd": "cccd_exists"}
+    assert again.status_code == 201 and again.json.keys() == rv.json.keys()  # the same answer (ADR 43) …
+    assert session.exec(select(func.count()).select_from(Citizen)).one() == 1  # … and nothing created
 
 
 def test_arabic_indic_cccd_digits_are_refused(api, session: Session) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from factories import PASSWORD, csrf, make_citizen, make_staff, scores, signed_in
+from factories import PASSWORD, citizen_data, csrf, make_citizen, make_staff, scores, signed_in
 from mailcatcher import MailCatcher
 from sqlmodel import Session, select
 
@@ -174,3 +174,39 @@ def test_the_ward_resets_a_forgotten_password_at_its_desk(web, session: Session)
     issued = session.exec(select(AuditEvent).where(AuditEvent.entity_id == citizen.user_id,
                                                    AuditEvent.event == "activation_code")).one()
     assert issued.detail["password_reset"] is True and issued.detail["identity_checked"] is True
+
+
+def _register(client, data: dict) -> object:
+    page = client.get("/citizen/register").get_data(as_text=True)
+    born = data["date_of_birth"].split("-")
+    form = {k: v for k, v in data.items() if k != "date_of_birth"} | {
+        "date_of_birth-year": born[0], "date_of_birth-month": born[1], "date_of_birth-day": born[2],
+        "consent": "yes", "csrf_token": csrf(page)}
+    return client.post("/citizen/register", data=form)
+
+
+def test_registering_a_registered_number_tells_the_owner_not_the_registrant(mail_app, session: Session, mail,
+                                                                             api) -> None:
+    """ADR 43: the page and the API answer as for a new number; nothing is created; the attempt is audited on the
+    profile, and its owner (only) is told by e-mail, with what to do if they never registered."""
+    owner, cccd = make_citizen(session, email=ADDRESS)
+    stranger = citizen_data(cccd=cccd, full_name="Trần Thị Bình", email="khac@example.vn",
+                            password="hoa-sen-ho-tay-99")
+    fresh = citizen_data(full_name="Trần Thị Bình", password="hoa-sen-ho-tay-99")
+    client = mail_app.test_client()
+    answers = [_register(client, stranger), _register(client, fresh)]
+    assert [(a.status_code, a.headers["Location"]) for a in answers] == [(302, "/login")] * 2
+    by_api = [api.call("POST", "/api/v1/citizens", json=d | {"email": None}) for d in (stranger, citizen_data())]
+    assert [a.status_code for a in by_api] == [201, 201] and by_api[0].json.keys() == by_api[1].json.keys()
+    assert by_api[0].json["full_name"] == "Trần Thị Bình"  # what was sent, as for a new number
+    assert session.exec(select(Citizen).where(Citizen.cccd == cccd)).one().full_name == "Nguyễn Văn An"
+    attempts = session.exec(select(AuditEvent).where(AuditEvent.entity_id == owner.citizen_id,
+                                                     AuditEvent.event == "register_again")).all()
+    assert len(attempts) == 2 and all(cccd not in str(a.detail) for a in attempts)
+    told = mail.to(ADDRESS)  # by the page's app (the API's sends through its own broker)
+    assert len(told) == 1 and not mail.to("khac@example.vn")
+    body = MailCatcher.text(told[0])
+    assert cccd not in body and "mang thẻ căn cước" in body and "/password/forgot" in body
+    assert api.client.post("/api/v1/auth/token", json={"username": cccd, "password": "hoa-sen-ho-tay-99"}
+                           ).status_code == 401  # the stranger's password opens nothing
+    assert api.token(cccd, PASSWORD)  # the owner's still does

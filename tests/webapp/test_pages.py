@@ -93,7 +93,7 @@ def test_date_parts_are_joined_and_checked():
 
 # --- registration --------------------------------------------------------------------------------------------------
 
-def test_register_signs_in_and_lands_on_my_year(pages_app):
+def test_register_then_sign_in_and_land_on_my_year(pages_app):
     app = pages_app
     client = app.test_client()
     form = client.get("/citizen/register")
@@ -102,8 +102,13 @@ def test_register_signs_in_and_lands_on_my_year(pages_app):
     assert 'inputmode="numeric"' in html and "91/2025/QH15" in html and "(không bắt buộc)" in html
     assert len(re.findall(r'<option value="\d{5}"', html)) == 126  # every ward of Hà Nội
     response = client.post("/citizen/register", data={**REGISTRATION, "csrf_token": token(html)})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/citizen/")
+    assert response.status_code == 302  # to sign in: the answer a number registered before gets too (ADR 43)
+    assert response.headers["Location"].endswith("/login")
+    login = text(client.get("/login"))
+    assert "Đã nhận đăng ký" in login
+    signed = client.post("/login", data={"csrf_token": token(login), "username": "001095123456",
+                                         "password": REGISTRATION["password"]})
+    assert signed.status_code == 302 and signed.headers["Location"].endswith("/citizen/")
     home = client.get("/citizen/")
     assert home.status_code == 200
     assert "Năm của tôi" in text(home)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from webapp.cli import alembic_config
 from workflows import cccd, names
 from workflows.db import make_engine, session_scope
+from workflows.identity_seal import derive_key
 from workflows.models import Application, Certificate, Citizen, Decision, Population, User, metadata
 from workflows.seed import seed_reference
 from workflows.synthetic import CityNotEmpty, Report, generate
@@ -50,7 +51,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Rep
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('city') / 'city.db'}"
     command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
+    engine = make_engine(url, identity_key=derive_key(b"synthetic city test key, 32 bytes+"))
     try:
         with session_scope(engine) as session:
             seed_reference(session)

@@ -6,7 +6,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
 from sqlmodel import Session, col, select
 
 from workflows import applications as apps
@@ -18,13 +17,12 @@ from workflows.criteria import DIGITAL_INDICATOR, Worded
 from workflows.digital import attainments as digital_records
 from workflows.errors import Conflict, Invalid
 from workflows.inputs import ActivityInput, ApplicationInput, SelfAssessmentInput, parse
-from workflows.models import Activity, Application, User, Ward
-from workflows.registration import register_citizen
+from workflows.models import Activity, Application, Ward
+from workflows.registration import receive
 from workflows.states import EDITABLE_STATES
 from workflows.validation import parse_int
 from workflows.vocabulary import ApplicationState, CertificateStatus, Role
 
-from ..auth import SessionUser
 from ..database import db
 from ..dispatch import commit
 from ..downloads import pdf_response
@@ -151,7 +149,8 @@ def _wards(session: Session) -> list[tuple[str, list[Ward]]]:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: runtime().settings.registration_rate_limit, methods=["POST"])
 def register() -> Any:
-    """Create a citizen account with the CCCD, then sign in."""
+    """Create a citizen account with the CCCD, then ask them to sign in: the same answer for a number registered
+    before, which creates nothing and tells its owner (ADR 43), so the page tells no one who is registered."""
     s = db()
     values: dict[str, Any] = {k: request.form.get(k, "") for k in REGISTER_ORDER if k not in ("password",)}
     values["dob"] = {p: request.form.get(f"date_of_birth-{p}", "") for p in ("day", "month", "year")}
@@ -160,18 +159,16 @@ def register() -> Any:
         data = {k: request.form.get(k, "") for k in REGISTER_ORDER}
         data["date_of_birth"], date_error = date_from_parts(request.form, "date_of_birth")
         try:
-            citizen = register_citizen(s, data)
-        except (Invalid, Conflict) as exc:
+            receive(s, data)
+        except Invalid as exc:
             codes = dict(exc.fields) or {"cccd": exc.code}
         if date_error:
             codes["date_of_birth"] = date_error
         if not codes:
-            s.commit()
-            user = s.get(User, citizen.user_id)
-            assert user is not None
-            login_user(SessionUser(user, citizen.id))
-            flash(gettext("Your account is ready. Welcome!"))
-            return redirect(url_for(".home"))
+            commit(s)
+            flash(gettext("Registration received. Sign in with your personal identification number and the password "
+                          "you chose."))
+            return redirect(url_for("public.login"))
         s.rollback()
     errors = error_messages(codes, REGISTER_ORDER, REGISTER_IDS)
     # Once the ward is known (sent with the form, or ?ward= in the link), its tổ dân phố / thôn are offered as a list.

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..clock import now
+from ..identity_seal import IdentityNumber
 from .ids import new_id
 
 
@@ -31,13 +32,15 @@ class User(SQLModel, table=True):
     __tablename__ = "app_user"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    username: str = Field(max_length=64, unique=True)
+    # A citizen's username is their CCCD, stored sealed like every identity number (ADR 42).
+    username: str = Field(sa_column=Column(IdentityNumber(), unique=True, nullable=False))
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=20, index=True)
     ward_code: str | None = Field(default=None, foreign_key="ward.code", max_length=5, index=True)
     display_name: str = Field(default="", max_length=200)
     # A staff member's own CCCD: links them to their citizen profile so they never review their own application.
-    cccd: str | None = Field(default=None, max_length=12, unique=True)
+    # Stored sealed (ADR 42).
+    cccd: str | None = Field(default=None, sa_column=Column(IdentityNumber(), unique=True, nullable=True))
     # A ward reviewer of some tổ dân phố / thôn only (their codes); None: the whole ward (ADR 26).
     hamlet_scope: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     active: bool = True
@@ -57,7 +60,7 @@ class Citizen(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     user_id: str = Field(foreign_key="app_user.id", unique=True, max_length=32)
-    cccd: str = Field(max_length=12, unique=True)
+    cccd: str = Field(sa_column=Column(IdentityNumber(), unique=True, nullable=False))  # stored sealed (ADR 42)
     full_name: str = Field(max_length=200)
     # Lower-case, diacritics removed: lets "Nguyen Van An" find "Nguyễn Văn An".
     name_folded: str = Field(max_length=200)

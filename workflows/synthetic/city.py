@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from .. import application_counters, holder_counters, register_numbers, rollup_counters
+from .. import application_counters, holder_counters, identity_seal, register_numbers, rollup_counters
 from ..clock import now
 from ..criteria import current_set, indicator_codes
 from ..digital import counters as digital_counters
@@ -111,6 +111,7 @@ def generate(
             password_hash=password_hash, start=start, end=end,
             instant_suffix="+00" if engine.dialect.name == "postgresql" else ".000000",
             public_base_url=public_base_url.rstrip("/"), null="\\N" if engine.dialect.name == "postgresql" else None,
+            seal=identity_seal.seal_of(engine).seal,
         )
         extra = _unnamed_columns()
         session.add_all(Hamlet(ward_code=w.code, code=code, name=name, position=n)

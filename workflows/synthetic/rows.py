@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from bisect import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -101,6 +101,7 @@ class Plan:
     instant_suffix: str  # "+00" (PostgreSQL) or ".000000" (SQLite, which stores UTC without an offset)
     public_base_url: str
     null: str | None  # how a missing value is written: None (SQLite) or "\\N" (PostgreSQL COPY, text format)
+    seal: Callable[[str], str]  # an identity number as the database keeps it (workflows.identity_seal)
 
 
 @dataclass
@@ -263,7 +264,7 @@ class _Maker:
         chunk: Chunk = {table: [] for table in COLUMNS}
         users, citizens, apps = chunk["app_user"], chunk["citizen"], chunk["application"]
         activities, certificates = chunk["activity"], chunk["certificate"]
-        serials, others, n_others = self.serials, self.others, len(self.others)
+        serials, others, n_others, seal = self.serials, self.others, len(self.others), plan.seal
         s_names, s_cw = self.surnames
         s_total = s_cw[-1]
         middles, givens, groups, group_of_age = self.middles, self.givens, self.groups, self.group_of_age
@@ -304,7 +305,7 @@ class _Maker:
             if serial >= 1_000_000:
                 raise ValueError(f"more than a million identity numbers for {prefix}")
             serials[prefix] = serial + 1
-            cccd = f"{prefix}{(serial * 7919 + 104729) % 1_000_000:06d}"
+            cccd = seal(f"{prefix}{(serial * 7919 + 104729) % 1_000_000:06d}")
             m_names, m_cw = middles[(0 if male else 2) + (birth_year >= younger_from)]
             g_names, g_cw = givens[0 if male else 1]
             sur = s_names[bisect(s_cw, random_() * s_total)]
