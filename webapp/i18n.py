@@ -179,6 +179,11 @@ MESSAGES: dict[str, str] = {
     "file_required": N_("Choose the file of the certificate (PDF, JPG or PNG)."),
     "certificate_already_sent": N_("You have already sent this file; it is waiting for verification or verified."),
     "citizen_not_in_ward": N_("No citizen with this number is registered in your ward or commune."),
+    "cccd_not_registered": N_("No account has this number: register the person instead."),
+    "identity_check_required": N_("Check the person's CCCD card in person first, and tick the box."),
+    "claim_blocked": N_("An application under review or proposed, a certificate or a digital-skill record is in force "
+                        "in this account's name: the ward or commune holding it must decide it, decline it or revoke "
+                        "it before the account can be given back."),
     "own_record": N_("You cannot record or verify your own digital skills."),
     "reference_used": N_("A test paper with this number is already recorded in your ward or commune."),
     "assessment_same_day": N_("An assessment of this citizen on this day is already recorded."),

@@ -63,19 +63,11 @@ def authorise(actor: Actor, ward_code: str | None) -> str:
     return actor.ward_code
 
 
-@dataclass(frozen=True)
-class Registered:
-    """A citizen registered by staff, and the activation code to give them (shown once, never stored)."""
-
-    citizen: Citizen
-    code: activation.Issued
-
-
-def register(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registered:
-    """Register one citizen of the official's ward (the fields of self-registration without the password, and
-    `consent_paper` ticked, `consent_reference` optional); Invalid or Conflict writing nothing."""
-    ward_code = authorise(actor, str(data.get("ward_code") or "") or None)
-    errors = FieldErrors()
+def checked_at_desk(session: Session, ward_code: str, data: Mapping[str, Any],
+                    more: FieldErrors | None = None) -> tuple[Person, str | None]:
+    """The person's fields as the desk takes them (self-registration's checks, the paper consent ticked, its form's
+    number), placed in the ward's tổ dân phố/thôn; Invalid naming every bad field, `more`'s too."""
+    errors = more if more is not None else FieldErrors()
     person = check_person(data, errors)
     if data.get("consent_paper") not in TICKED:
         errors["consent_paper"] = "paper_consent_required"
@@ -88,6 +80,22 @@ def register(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registe
     if errors:
         raise errors.invalid()
     assert person is not None
+    return person, reference
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A citizen registered by staff, and the activation code to give them (shown once, never stored)."""
+
+    citizen: Citizen
+    code: activation.Issued
+
+
+def register(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registered:
+    """Register one citizen of the official's ward (the fields of self-registration without the password, and
+    `consent_paper` ticked, `consent_reference` optional); Invalid or Conflict writing nothing."""
+    ward_code = authorise(actor, str(data.get("ward_code") or "") or None)
+    person, reference = checked_at_desk(session, ward_code, data)
     ensure_new(session, person.cccd)
     user = create_user(session, username=person.cccd, password="", password_hash=unusable_hash(),
                        role=Role.CITIZEN, display_name=person.full_name, by=actor)

@@ -256,6 +256,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("reviewer.application", "GET"): WARD_X_STAFF,
     ("reviewer.application", "POST"): REVIEWER_X,
     ("reviewer.bulk", "POST"): WARD_STAFF,
+    ("reviewer.claim_account", "GET"): WARD_STAFF,
+    ("reviewer.claim_account", "POST"): WARD_STAFF,
     ("reviewer.digital", "GET"): WARD_STAFF,
     ("reviewer.digital_file", "GET"): WARD_X_STAFF,
     ("reviewer.digital_record", "GET"): WARD_X_STAFF,

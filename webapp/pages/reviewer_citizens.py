@@ -8,7 +8,7 @@ from flask import render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from workflows import assisted
+from workflows import assisted, reclaim
 from workflows.actors import Actor
 from workflows.cccd import mask
 from workflows.errors import Conflict, Invalid
@@ -23,17 +23,19 @@ from .formats import date_from_parts, error_messages, file_errors, hamlet_choice
 from .reviewer import STAFF, bp
 
 ORDER = ("cccd", "full_name", "date_of_birth", "sex", "hamlet", "target_group", "email", "phone", "consent_paper",
-         "consent_reference")
+         "consent_reference", "identity_checked")
 IDS = {"date_of_birth": "date_of_birth-day", "sex": "sex-male", "target_group": "target_group-resident"}
 LABELS = {"cccd": _l("Personal identification number (CCCD number)"), "full_name": _l("Full name"),
           "date_of_birth-day": _l("Date of birth"), "sex-male": _l("Sex"),
           "hamlet": _l("Residential group or village"), "target_group-resident": _l("Target group"),
           "email": _l("E-mail"), "phone": _l("Phone number"), "consent_paper": _l("Paper consent form"),
-          "consent_reference": _l("Number of the paper form")}
+          "consent_reference": _l("Number of the paper form"),
+          "identity_checked": _l("I have checked the person's CCCD card")}
 COLUMNS = {"cccd": _l("Personal identification number (CCCD number)"), "full_name": _l("Full name"),
            "date_of_birth": _l("Date of birth"), "sex": _l("Sex"), "target_group": _l("Target group"),
            "hamlet": _l("Residential group or village"), "phone": _l("Phone number"), "email": _l("E-mail"),
-           "consent_reference": _l("Number of the paper form")}
+           "consent_reference": _l("Number of the paper form"),
+          "identity_checked": _l("I have checked the person's CCCD card")}
 NO_STORE = {"Cache-Control": "no-store"}  # a page with activation codes is kept by no cache
 
 
@@ -45,10 +47,23 @@ def _ward(actor: Actor) -> Ward | None:
 @require_role(*STAFF)
 def new_citizen(actor: Actor) -> object:
     """Register a citizen of the ward on their behalf; on success, the activation code shown once."""
+    return _at_the_desk(actor, claim=False)
+
+
+@bp.route("/citizens/claim", methods=["GET", "POST"])
+@require_role(*STAFF)
+def claim_account(actor: Actor) -> object:
+    """Give the account of an identity number someone else registered to its owner, whose card the official checked
+    (ADR 43); on success, the owner's activation code shown once."""
+    return _at_the_desk(actor, claim=True)
+
+
+def _at_the_desk(actor: Actor, claim: bool) -> object:
+    """The form of a person at the desk: registered on their behalf, or (`claim`) given back their account."""
     s = db()
     form = request.form
     fields = ("cccd", "full_name", "sex", "hamlet", "target_group", "email", "phone", "consent_paper",
-              "consent_reference")
+              "consent_reference", "identity_checked")
     values: dict[str, Any] = {k: form.get(k, "") for k in fields}
     values["dob"] = {p: form.get(f"date_of_birth-{p}", "") for p in ("day", "month", "year")}
     codes: dict[str, str] = {}
@@ -56,7 +71,7 @@ def new_citizen(actor: Actor) -> object:
         data: dict[str, Any] = {k: form.get(k, "") for k in fields}
         data["date_of_birth"], date_error = date_from_parts(form, "date_of_birth")
         try:
-            done = assisted.register(s, actor, data)
+            done = reclaim.claim(s, actor, data) if claim else assisted.register(s, actor, data)
         except (Invalid, Conflict) as exc:
             codes = dict(exc.fields) or {"cccd": exc.code}
         if date_error:
@@ -64,11 +79,11 @@ def new_citizen(actor: Actor) -> object:
         if not codes:
             commit(s)
             return render_template("pages/reviewer/citizen_registered.html", citizen=done.citizen, code=done.code,
-                                   masked=mask(done.citizen.cccd), ward=_ward(actor)), 200, NO_STORE
+                                   masked=mask(done.citizen.cccd), ward=_ward(actor), claimed=claim), 200, NO_STORE
         s.rollback()
     errors = error_messages(codes, ORDER, IDS)
     return render_template("pages/reviewer/citizen_new.html", values=values, errors=errors, labels=LABELS,
-                           ward=_ward(actor), hamlet_choices=hamlet_choices(s, actor.ward_code or "")), \
+                           ward=_ward(actor), hamlet_choices=hamlet_choices(s, actor.ward_code or ""), claim=claim), \
         422 if errors else 200
 
 
