@@ -36,6 +36,7 @@ from workflows.vocabulary import (
 from .config import ROOT
 from .dispatch import drain_outbox, send, unit_of_work
 from .i18n import message
+from .operators import audit_commands
 from .runtime import runtime
 
 STAFF_ROLES = (Role.WARD_REVIEWER, Role.WARD_CHAIR, Role.CENTRE_STAFF, Role.CITY_ADMIN)
@@ -653,6 +654,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(digital)
     app.cli.add_command(population)
     app.cli.add_command(targets_group)
+    audit_commands(app.cli)  # every command that can change something names its operator in the trail
 
 
 def _audit_group() -> AppGroup:

@@ -60,6 +60,7 @@ class Entity(Term):
     CAMPAIGN = "campaign", N_("Campaign")
     CRITERIA_SET = "criteria_set", N_("Criteria set")
     WARD = "ward", N_("Ward or commune")
+    COMMAND = "command", N_("Operator command")
 
 
 class ApplicationState(Term):
@@ -134,6 +135,7 @@ class Event(Term):
     TOKEN_ISSUE = "token_issue", N_("API token issued")
     TOKEN_REVOKE = "token_revoke", N_("API token revoked")
     RESEND = "resend", N_("Sent to the workers again")
+    COMMAND = "command", N_("Command run by an operator")
 
 
 class Role(Term):

@@ -3,7 +3,7 @@
 from factories import cccd_for
 from sqlmodel import Session, select
 
-from workflows.models import User
+from workflows.models import AuditEvent, User
 
 
 def test_healthz_and_readyz(client) -> None:
@@ -79,3 +79,23 @@ def test_pages_are_vietnamese_until_english_is_chosen(client) -> None:
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="en">' in page and "Create an account" in page
     assert client.get("/language/en?next=//evil.example").headers["Location"] == "/"
+
+
+def test_an_operator_command_names_its_operator_in_the_audit_trail(app, session: Session) -> None:
+    """Every command that can change something records who ran it and what they asked, before it runs (even when
+    it then fails); identity numbers masked, passwords never; read-only commands record nothing."""
+    runner = app.test_cli_runner()
+    number = cccd_for(1985)
+    typed = "long-enough-1\nlong-enough-1\n"
+    ran = runner.invoke(args=["users", "create", "--username", "rv-op", "--role", "ward_reviewer", "--ward", "00004",
+                              "--cccd", number], input=typed, env={"CDHT_OPERATOR": "tran.quan.tri"})
+    assert ran.exit_code == 0, ran.output
+    failed = runner.invoke(args=["citizens", "move", cccd_for(1990), "00070"], env={"SUDO_USER": "le.van.ca",
+                                                                                    "CDHT_OPERATOR": ""})
+    assert failed.exit_code != 0
+    assert runner.invoke(args=["rollup", "check"]).exit_code == 0
+    commands = session.exec(select(AuditEvent).where(AuditEvent.event == "command").order_by(AuditEvent.id)).all()
+    assert [(c.entity_id, c.detail["operator"]) for c in commands] == [("users create", "tran.quan.tri"),
+                                                                     ("citizens move", "le.van.ca")]
+    assert commands[0].detail["options"]["cccd"] == f"{number[:3]}******{number[-3:]}"
+    assert number not in str([c.detail for c in commands]) and "long-enough-1" not in str(commands[0].detail)
