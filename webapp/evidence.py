@@ -144,7 +144,7 @@ def _preview(activity: Activity) -> Response:
     else:
         raise NotFound()
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": "inline",
-                                                      "Cache-Control": "private, max-age=3600"})
+                                                      "Cache-Control": "private, no-store"})
 
 
 def first_page_png(pdf: bytes) -> bytes:

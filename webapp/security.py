@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
+from flask import session as cookie
 
 from workflows.errors import DomainError
 
@@ -90,4 +91,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if "Cache-Control" not in response.headers and (cookie.get("_user_id") or "Authorization" in request.headers):
+            # What a signed-in person sees is theirs: no shared or browser cache keeps it (Back after sign-out
+            # shows nothing). Views that set their own (files: private, no-store) keep it.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -1,6 +1,6 @@
 """Health endpoints, operator commands and security headers."""
 
-from factories import cccd_for
+from factories import cccd_for, csrf, make_staff, signed_in
 from sqlmodel import Session, select
 
 from workflows.models import AuditEvent, User
@@ -99,3 +99,15 @@ def test_an_operator_command_names_its_operator_in_the_audit_trail(app, session:
                                                                      ("citizens move", "le.van.ca")]
     assert commands[0].detail["options"]["cccd"] == f"{number[:3]}******{number[-3:]}"
     assert number not in str([c.detail for c in commands]) and "long-enough-1" not in str(commands[0].detail)
+
+
+def test_what_a_signed_in_person_sees_is_not_cached_and_sign_out_clears_the_browser(web, api, session: Session
+                                                                                  ) -> None:
+    make_staff(session, "ward_reviewer", username="rev-cache")
+    assert "Cache-Control" not in web.test_client().get("/").headers  # public pages may be cached
+    page = signed_in(web, "rev-cache")
+    assert page.get("/reviewer/").headers["Cache-Control"] == "no-store"
+    assert api.call("GET", "/api/v1/me", api.token("rev-cache")).headers["Cache-Control"] == "no-store"
+    out = page.post("/logout", data={"csrf_token": csrf(page.get("/reviewer/").get_data(as_text=True))})
+    assert out.status_code == 302 and out.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert page.get("/reviewer/").status_code == 302  # signed out

@@ -102,7 +102,9 @@ def logout() -> ResponseReturnValue:
         accounts.sign_out(session, current_user.user.id)
         session.commit()
     logout_user()
-    return redirect(url_for("public.start"))
+    response = redirect(url_for("public.start"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'  # what the browser kept of the signed-in pages
+    return response
 
 
 @bp.get("/verify/<code>")
