@@ -29,3 +29,7 @@ control_socket_disable = True
 max_requests = 10_000
 max_requests_jitter = 1_000
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# No query string, referrer or secret path segment in the access log (webapp/access_log.py).
+logger_class = "webapp.access_log.RedactingLogger"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+

@@ -19,3 +19,29 @@ def test_gunicorn_accepts_the_configuration(tmp_path) -> None:
     assert settings["wsgi_app"] == "webapp:create_app()"
     assert settings["control_socket_disable"] == "True"  # no shared ~/.gunicorn socket between two servers
     assert int(settings["worker_connections"]) == 2 * int(settings["threads"])  # no process hoards connections
+    assert settings["logger_class"] == "webapp.access_log.RedactingLogger"
+
+
+def test_the_access_log_keeps_no_token_query_or_referrer() -> None:
+    """A reset link's token, a name search and the referrer never reach the access log (V14.2.1)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from webapp.access_log import RedactingLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", '%(h)s "%(r)s" %(U)s %(q)s %(f)s %(s)s')
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/password/reset/eyJzZWNyZXQ.abc?x=1", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": "/password/reset/eyJzZWNyZXQ.abc", "QUERY_STRING": "q=Nguy%E1%BB%85n",
+               "HTTP_REFERER": "https://cdht.example/reviewer/?q=Nguyen", "REMOTE_ADDR": "10.0.0.7"}
+    resp = SimpleNamespace(status="200 OK", sent=10, headers=[("Set-Cookie", "session=secret")])
+    req = SimpleNamespace(headers=[("COOKIE", "session=secret"), ("AUTHORIZATION", "Bearer tok")])
+    atoms = RedactingLogger(config).atoms(resp, req, environ, timedelta(milliseconds=12))
+    line = config.access_log_format % atoms
+    assert "/password/reset/…" in line and "eyJzZWNyZXQ" not in line
+    assert "Nguy" not in line and "secret" not in line and "Bearer" not in line
+    searched = RedactingLogger(config).atoms(resp, req, environ | {"PATH_INFO": "/reviewer/"}, timedelta(0))
+    assert searched["U"] == "/reviewer/" and searched["q"] == "-"
