@@ -2,6 +2,8 @@
 current password (workflows.password_reset), valid for an hour. Stateless: the worker that sends the e-mail makes
 it from the account's id, so no secret travels through the broker."""
 
+import hashlib
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from workflows import password_reset
@@ -13,7 +15,8 @@ SALT = "cdht-password-reset"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(runtime().settings.secret_key, salt=SALT)
+    return URLSafeTimedSerializer(runtime().settings.secret_key, salt=SALT,
+                                  signer_kwargs={"digest_method": hashlib.sha256})  # not itsdangerous' SHA-1
 
 
 def reset_link(user: User) -> str:

@@ -1,11 +1,13 @@
 """Request hygiene and response headers for every page and answer."""
 
+import hashlib
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask import session as cookie
+from flask.sessions import SecureCookieSessionInterface
 
 from workflows.errors import DomainError
 
@@ -16,6 +18,12 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # No request body of ours nests deeper than a few levels; deeper JSON is refused before anything walks it
 # (the parser, the text check below and the views all recurse, and Python's stack is finite).
 MAX_JSON_DEPTH = 32
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, signed with HMAC-SHA-256 rather than itsdangerous' SHA-1 default."""
+
+    digest_method = staticmethod(hashlib.sha256)
 
 
 class BadJson(DomainError):
@@ -75,7 +83,9 @@ def safe_local_path(target: str | None, default: str = "/") -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Refuse unstorable text before any view runs; add a strict CSP and the usual hardening headers."""
+    """Refuse unstorable text before any view runs; add a strict CSP and the usual hardening headers; sign the
+    session cookie with HMAC-SHA-256."""
+    app.session_interface = SessionCookies()
 
     @app.before_request
     def _refuse_unstorable_text() -> None:

@@ -111,3 +111,16 @@ def test_what_a_signed_in_person_sees_is_not_cached_and_sign_out_clears_the_brow
     out = page.post("/logout", data={"csrf_token": csrf(page.get("/reviewer/").get_data(as_text=True))})
     assert out.status_code == 302 and out.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert page.get("/reviewer/").status_code == 302  # signed out
+
+
+def test_the_session_cookie_and_reset_links_are_signed_with_sha256(web, session: Session) -> None:
+    """HMAC-SHA-256 (a 43-character signature), not itsdangerous' SHA-1 default (27 characters)."""
+    from webapp.password_links import read_token, reset_link
+
+    user = make_staff(session, "ward_reviewer", username="rev-sha")
+    client = signed_in(web, "rev-sha")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and len(cookie.value.rsplit(".", 1)[1]) == 43
+    with web.app_context():
+        token = reset_link(session.get(User, user.user_id)).rsplit("/", 1)[1]
+        assert len(token.rsplit(".", 1)[1]) == 43 and read_token(token) is not None
