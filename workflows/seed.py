@@ -93,11 +93,12 @@ def seed_demo(session: Session, password: str, years: tuple[int, ...] = (2025, 2
                    DemoLogin(Role.WARD_CHAIR, f"chair{code}", password, code),
                    DemoLogin(Role.CENTRE_STAFF, f"centre{code}", password, code)]
     hashed = None  # the demo password, hashed once for every demo account (argon2 takes ~0.2 s a hash)
-    for login in logins:
+    for n, login in enumerate(logins, 1):
         if not session.exec(select(User.id).where(User.username == login.username)).first():
             hashed = hashed or hash_password(password)
+            # Staff hold their own identity number, so the guard against deciding one's own application applies.
             create_user(session, username=login.username, password=password, role=login.role,
-                        ward_code=login.ward, password_hash=hashed)
+                        ward_code=login.ward, password_hash=hashed, cccd=f"00108099{n:04d}")
     citizen_cccd = "001190012345"
     if not session.exec(select(Citizen.id).where(Citizen.cccd == citizen_cccd)).first():
         register_citizen(session, {

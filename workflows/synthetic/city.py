@@ -173,15 +173,17 @@ def _wards(session: Session, seed: int, password_hash: str) -> tuple[list[WardIn
                                     ("chair", Role.WARD_CHAIR, chair_name)):
             user = existing.get(f"{kind}{ward.code}")
             if user is None:
+                # Staff hold their own identity number (the own-application guard): born 1975, one each.
+                number = f"001075{len(infos) * 2 + len(accounts):06d}"
                 user = User(username=f"{kind}{ward.code}", password_hash=password_hash, role=role,
-                            ward_code=ward.code, display_name=display)
+                            ward_code=ward.code, display_name=display, cccd=number)
                 made.append(user)
             accounts.append(user)
         infos.append(WardInfo(ward.code, ward.name, weight, accounts[0].id, accounts[1].id,
                               accounts[1].display_name or chair_name))
     if "admin" not in existing:
         made.append(User(username="admin", password_hash=password_hash, role=Role.CITY_ADMIN,
-                         display_name="Quản trị thành phố"))
+                         display_name="Quản trị thành phố", cccd="001075999999"))
     session.add_all(made)
     session.flush()
     return infos, len(made)
