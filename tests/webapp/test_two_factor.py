@@ -2,15 +2,20 @@
 recovery codes used once, a pending sign-in that expires, the per-account limit, the rule that staff enrol first when
 required, and the administrator's and the operator's reset; every step audited, the secret in none."""
 
+import base64
 import dataclasses
+import html as html_text
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import zxingcpp
 from conftest import PASSWORD
 from factories import csrf, make_citizen, make_staff, signed_in
 from flask import Flask
+from PIL import Image
 from sqlmodel import Session, col, select
 
 import workflows.clock
@@ -84,7 +89,14 @@ def test_enrolment_page_shows_the_key_and_confirms_with_a_code(web: Flask, sessi
     assert 'autocomplete="one-time-code"' in html and 'inputmode="numeric"' in html
     grouped = re.search(r'<p class="secret-key" lang="en"><code>([A-Z2-7 ]+)</code>', html).group(1)
     secret = grouped.replace(" ", "")
-    assert f"otpauth://totp/CDHT%20H%C3%A0%20N%E1%BB%99i%3Aenrolling-reviewer?secret={secret}" in html
+    uri = f"otpauth://totp/CDHT%20H%C3%A0%20N%E1%BB%99i%3Aenrolling-reviewer?secret={secret}"
+    assert uri in html
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1))
+    image = Image.open(io.BytesIO(png)).convert("L")
+    image = image.resize((image.width * 4, image.height * 4), Image.NEAREST)
+    read = zxingcpp.read_barcodes(image)
+    assert [r.text for r in read] == [html_text.unescape(re.search(r'<code>(otpauth://[^<]+)</code>', html).group(1))]
+    assert read[0].text.startswith(uri)  # the QR code an app scans carries the same key
     assert client.get("/account/two-factor").get_data(as_text=True).count(grouped) == 1  # the same key on reload
     user = _user(session, "enrolling-reviewer")
     assert user.totp_secret and secret not in user.totp_secret  # sealed at rest
