@@ -37,7 +37,7 @@ MUTABLE_TABLES = ("outbox_message", "certificate_batch", "activation_code", "dig
                   "holder_counter",
                   "digital_attainment", "rollup_counter", "application_counter", "population_revision", "population",
                   "population_import", "report_snapshot", "unit_figure", "register_sequence", "hamlet", "campaign",
-                  "audit_event", "certificate", "activity",
+                  "audit_event", "certificate", "activity", "recovery_code",
                   "application", "decision", "apitoken", "citizen", "app_user")
 
 

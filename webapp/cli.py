@@ -167,6 +167,27 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(f"created {user.role} {user.username}")
 
+    @users.command("reset-2fa")
+    @click.argument("username")
+    @click.option("--by", default=None, help="The username of the city administrator doing it (audited).")
+    def reset_two_factor(username: str, by: str | None) -> None:
+        """Reset a staff member's two-step sign-in (a lost phone and no recovery code left), after checking who they
+        are in person: signed out everywhere, they set it up again at their next sign-in (ADR 39)."""
+        from workflows import two_factor
+        from workflows.actors import SYSTEM_ACTOR
+        from workflows.errors import NotFound
+
+        try:
+            with session_scope(runtime().engine) as session:
+                operator = accounts.city_operator(session, by) if by else SYSTEM_ACTOR
+                user_id = session.exec(select(User.id).where(User.username == username.strip())).first()
+                if user_id is None:
+                    raise NotFound()
+                two_factor.reset(session, operator, user_id)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"two-step sign-in of {username} reset: signed out everywhere; set up again at the next sign-in")
+
     @app.cli.command("sweep")
     @click.option("--now", "at_once", is_flag=True,
                   help="Re-send every queued certificate at once, without waiting for its grace (after a broker "

@@ -55,6 +55,9 @@ class Settings:
     # folder:///path (each message a .eml file: `make run`'s default), or "" for none (the ward resets passwords).
     mail_url: str = ""
     mail_from: str = "CDHT Hà Nội <no-reply@cdht.invalid>"
+    # Staff must sign in with a second step, a code from an authenticator app (ADR 39): on by default in production.
+    staff_totp_required: bool = False
+    totp_key: str = ""  # TOTP_KEY: seals the TOTP secrets at rest; derived from secret_key when not given
 
     @property
     def audit_chain_key(self) -> bytes:
@@ -68,6 +71,13 @@ class Settings:
         """The key that seals identity numbers in the database: from IDENTITY_KEY, else from SECRET_KEY (ADR 42).
         Once citizens are registered it must never change: their numbers could no longer be read."""
         return derive_identity_key((self.identity_key or self.secret_key).encode())
+
+    @property
+    def totp_sealing_key(self) -> bytes:
+        """The 256-bit key that seals staff members' TOTP secrets in the database: TOTP_KEY, else derived from
+        SECRET_KEY (ADR 39)."""
+        source = self.totp_key.encode() if self.totp_key else self.secret_key.encode()
+        return hmac.new(source, b"cdht totp secrets", hashlib.sha256).digest()
 
     @property
     def embedded_broker(self) -> bool:
@@ -135,6 +145,14 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         if s.ratelimit_storage_uri.startswith("memory://"):
             raise ConfigError("RATELIMIT_STORAGE_URI must be shared storage (redis://…) in production")
     s.secret_key = secret or _instance_secret(instance / "secret_key")
+    required_default = "true" if mode == "production" else "false"
+    totp_required = e.get("STAFF_TOTP_REQUIRED", required_default).strip().lower()
+    if totp_required not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError("STAFF_TOTP_REQUIRED must be true or false")
+    s.staff_totp_required = totp_required in ("true", "1", "yes")
+    s.totp_key = e.get("TOTP_KEY", "")
+    if s.totp_key and len(s.totp_key) < 32:
+        raise ConfigError("TOTP_KEY must be at least 32 characters")
     s.audit_key = e.get("AUDIT_KEY", "")
     if s.audit_key and len(s.audit_key) < 32:
         raise ConfigError("AUDIT_KEY must be at least 32 characters")

@@ -62,6 +62,17 @@ MESSAGES: dict[str, str] = {
     "signed_before_year": N_("The decision cannot be signed before its year begins (1 January %(year)s)."),
     "unauthorized": N_("Please sign in."),
     "bad_credentials": N_("Wrong username or password."),
+    "otp_required": N_("This account signs in in two steps: send the 6-digit code from your authenticator app (or "
+                       "a recovery code) in the field \"otp\"."),
+    "otp_invalid": N_("The code is wrong or was already used. Type the 6-digit code your authenticator app shows "
+                      "now, or one of your recovery codes."),
+    "otp_enrolment_required": N_("Staff accounts must turn on two-step sign-in first: sign in on the website and "
+                                 "follow the steps."),
+    "two_factor_on": N_("Two-step sign-in is already on for this account."),
+    "two_factor_not_started": N_("Open the page of two-step sign-in again to get a new key."),
+    "two_factor_required": N_("Two-step sign-in is required for staff and cannot be turned off. If you lost your "
+                              "phone, ask a city administrator to reset it."),
+    "sign_in_expired": N_("The sign-in took too long. Enter your username and password again."),
     "rate_limited": N_("Too many attempts. Wait a minute and try again."),
     "invalid_characters": N_("The request contains characters that are not allowed."),
     "server_error": N_("Something went wrong. Try again in a few minutes."),

@@ -72,7 +72,7 @@ security_log = logging.getLogger("cdht.security")  # security events, never with
 UNKNOWN_ACCOUNT = "-"  # the audited entity of a sign-in for no account: what was typed is not kept (it may be a CCCD)
 
 
-def _account_event(session: Session, user: User | None, event: Event, detail: dict[str, Any]) -> None:
+def account_event(session: Session, user: User | None, event: Event, detail: dict[str, Any]) -> None:
     """Audit what happened to an account's access: the account acts on itself (or no account at all)."""
     session.add(AuditEvent(actor_id=user.id if user else None, actor_role=user.role if user else Role.SYSTEM,
                            entity_type=Entity.USER, entity_id=user.id if user else UNKNOWN_ACCOUNT, event=event,
@@ -100,15 +100,17 @@ def authenticate(session: Session, username: str, password: str, channel: str = 
     if user is None or not user.active or not is_usable(user.password_hash):
         verify_password(dummy_hash(), password)  # same work either way (an account not yet activated too)
         reason = "unknown_account" if user is None else "inactive" if not user.active else "not_activated"
-        _account_event(session, user, Event.SIGN_IN_FAILED, {"channel": channel, "reason": reason})
+        account_event(session, user, Event.SIGN_IN_FAILED, {"channel": channel, "reason": reason})
         return None
     if not verify_password(user.password_hash, password):
-        _account_event(session, user, Event.SIGN_IN_FAILED, {"channel": channel, "reason": "password"})
+        account_event(session, user, Event.SIGN_IN_FAILED, {"channel": channel, "reason": "password"})
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
-    _account_event(session, user, Event.SIGN_IN, {"channel": channel})
+    # An account with two-step sign-in is not signed in yet: its code is asked next (workflows.two_factor, ADR 39).
+    second_step = user.totp_enrolled_at is not None
+    account_event(session, user, Event.PASSWORD_ACCEPTED if second_step else Event.SIGN_IN, {"channel": channel})
     return user
 
 
@@ -128,7 +130,7 @@ def sign_out(session: Session, user_id: str) -> None:
         return
     user.session_version += 1
     session.add(user)
-    _account_event(session, user, Event.SIGN_OUT, {"channel": "page"})
+    account_event(session, user, Event.SIGN_OUT, {"channel": "page"})
 
 
 def _digest(token: str) -> str:
@@ -141,7 +143,7 @@ def issue_token(session: Session, user: User) -> tuple[str, datetime]:
     expires_at = now() + TOKEN_LIFETIME
     row = ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=expires_at)
     session.add(row)
-    _account_event(session, user, Event.TOKEN_ISSUE, {"token_id": row.id, "expires_at": expires_at.isoformat()})
+    account_event(session, user, Event.TOKEN_ISSUE, {"token_id": row.id, "expires_at": expires_at.isoformat()})
     return token, expires_at
 
 
@@ -188,7 +190,7 @@ def revoke_token(session: Session, token: str) -> bool:
         return False
     row.revoked_at = now()
     session.add(row)
-    _account_event(session, session.get(User, row.user_id), Event.TOKEN_REVOKE, {"token_id": row.id})
+    account_event(session, session.get(User, row.user_id), Event.TOKEN_REVOKE, {"token_id": row.id})
     return True
 
 

@@ -132,6 +132,11 @@ class Event(Term):
     SIGN_IN = "sign_in", N_("Signed in")
     SIGN_IN_FAILED = "sign_in_failed", N_("Sign-in refused"), Tone.PROBLEM
     SIGN_OUT = "sign_out", N_("Signed out")
+    PASSWORD_ACCEPTED = "password_accepted", N_("Password accepted, code asked")
+    TWO_FACTOR_ENROL = "two_factor_enrol", N_("Two-step sign-in turned on")
+    TWO_FACTOR_DISABLE = "two_factor_disable", N_("Two-step sign-in turned off"), Tone.PROBLEM
+    TWO_FACTOR_RESET = "two_factor_reset", N_("Two-step sign-in reset"), Tone.PROBLEM
+    RECOVERY_CODE_USE = "recovery_code_use", N_("Recovery code used")
     TOKEN_ISSUE = "token_issue", N_("API token issued")
     TOKEN_REVOKE = "token_revoke", N_("API token revoked")
     RESEND = "resend", N_("Sent to the workers again")

@@ -27,6 +27,9 @@ The classes (PUBLIC and CREDENTIALS let the anonymous caller in too):
 * CREDENTIALS: everyone; the route checks the username and password it is sent, so its 401 for wrong ones is its
   answer, not a refusal of the caller (counted as allowed).
 * SIGNED_IN: every signed-in actor.
+* SECOND_STEP: the code asked after the password (ADR 39): without a pending sign-in, the anonymous caller is told
+  to sign in (401) and a signed-in actor is sent home, so it behaves as SIGNED_IN.
+* STAFF: every staff actor (their own two-step sign-in); citizens get 404.
 * CITIZEN: any citizen (A and B): their own records, no object of another's in the URL.
 * OWNER: citizen A only: an object of A's in the URL (B and the staff get 404).
 * OWNER_OR_WARD_X: A, the staff of ward X and the city administrator (the application once submitted, the
@@ -83,6 +86,8 @@ SIGNED = frozenset(ACTORS) - {"anonymous"}
 PUBLIC = "PUBLIC"
 CREDENTIALS = "CREDENTIALS"
 SIGNED_IN = "SIGNED_IN"
+SECOND_STEP = "SECOND_STEP"
+STAFF = "STAFF"
 CITIZEN = "CITIZEN"
 OWNER = "OWNER"
 OWNER_OR_WARD_X = "OWNER_OR_WARD_X"
@@ -103,6 +108,8 @@ LET_IN: dict[str, frozenset[str]] = {
     PUBLIC: frozenset(ACTORS),
     CREDENTIALS: frozenset(ACTORS),
     SIGNED_IN: SIGNED,
+    SECOND_STEP: SIGNED,
+    STAFF: frozenset({"reviewer_x", "chair_x", "reviewer_y", "admin"}),
     CITIZEN: frozenset({"citizen_a", "citizen_b"}),
     OWNER: frozenset({"citizen_a"}),
     OWNER_OR_WARD_X: frozenset({"citizen_a", "reviewer_x", "chair_x", "admin"}),
@@ -123,6 +130,11 @@ LET_IN: dict[str, frozenset[str]] = {
 # --- the table: (endpoint, method) -> access class, sorted by endpoint ----------------------------------------------
 
 TABLE: dict[tuple[str, str], str] = {
+    ("account.second_step", "GET"): SECOND_STEP,
+    ("account.second_step", "POST"): SECOND_STEP,
+    ("account.two_factor_off", "POST"): STAFF,
+    ("account.two_factor_page", "GET"): STAFF,
+    ("account.two_factor_page", "POST"): STAFF,
     ("admin.campaign_close", "POST"): ADMIN,
     ("admin.campaign_list", "GET"): ADMIN,
     ("admin.campaign_list", "POST"): ADMIN,
@@ -142,6 +154,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("admin.staff_list", "GET"): ADMIN,
     ("admin.staff_new", "GET"): ADMIN,
     ("admin.staff_new", "POST"): ADMIN,
+    ("admin.staff_reset_two_factor", "POST"): ADMIN,
     ("admin.target_list", "GET"): ADMIN,
     ("admin.target_list", "POST"): ADMIN,
     ("admin.unit_figure_list", "GET"): ADMIN,

@@ -59,3 +59,20 @@ def test_the_embedded_public_address_follows_the_port(tmp_path) -> None:
     for bad in ("http", "0", "70000"):
         with pytest.raises(ConfigError, match="PORT"):
             from_env({"CDHT_INSTANCE_PATH": str(tmp_path), "PORT": bad})
+
+
+def test_staff_two_step_sign_in_is_required_in_production_only_by_default(tmp_path) -> None:
+    production = {**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path)}
+    assert from_env(production).staff_totp_required is True
+    assert from_env(production | {"STAFF_TOTP_REQUIRED": "false"}).staff_totp_required is False
+    embedded = {"CDHT_INSTANCE_PATH": str(tmp_path)}
+    assert from_env(embedded).staff_totp_required is False
+    assert from_env(embedded | {"STAFF_TOTP_REQUIRED": "true"}).staff_totp_required is True
+    with pytest.raises(ConfigError, match="STAFF_TOTP_REQUIRED"):
+        from_env(embedded | {"STAFF_TOTP_REQUIRED": "maybe"})
+    with pytest.raises(ConfigError, match="TOTP_KEY"):
+        from_env(embedded | {"TOTP_KEY": "short"})
+    # The key that seals TOTP secrets: TOTP_KEY when given, else derived from SECRET_KEY; never SECRET_KEY itself.
+    derived = from_env(production).totp_sealing_key
+    assert len(derived) == 32 and derived != PRODUCTION["SECRET_KEY"].encode()
+    assert from_env(production | {"TOTP_KEY": "k" * 40}).totp_sealing_key != derived

@@ -1,9 +1,9 @@
 """POST /auth/token and GET /me."""
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from workflows import accounts
+from workflows import accounts, two_factor
 from workflows.models import Citizen
 from workflows.validation import FieldErrors
 
@@ -23,15 +23,34 @@ class BadCredentials(Unauthorized):
     code = "bad_credentials"
 
 
+class OtpRequired(Unauthorized):
+    """The password is right and the account signs in in two steps: send the code in "otp" (ADR 39)."""
+
+    code = "otp_required"
+
+
+class OtpInvalid(Unauthorized):
+    """The code sent in "otp" is wrong, or was already used."""
+
+    code = "otp_invalid"
+
+
+class OtpEnrolmentRequired(Unauthorized):
+    """A staff member who must turn on two-step sign-in on the website before anything else."""
+
+    code = "otp_enrolment_required"
+
+
 @bp.post("/auth/token")
 @limiter.limit(lambda: runtime().settings.login_rate_limit)
 @limiter.limit(lambda: runtime().settings.login_account_limit, key_func=account_key, deduct_when=refused_sign_in)
 def token() -> ResponseReturnValue:
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password (and, for staff with two-step sign-in, a code) for a bearer token."""
     data = json_body()
     errors = FieldErrors()
     username = errors.text(data, "username", 64)
     password = errors.secret(data, "password")
+    otp = errors.text(data, "otp", 32, required=False)
     if errors:
         raise errors.invalid()
     session = db()
@@ -39,6 +58,18 @@ def token() -> ResponseReturnValue:
     if user is None:
         commit(session)  # the refusal is audited
         raise BadCredentials()
+    settings = runtime().settings
+    if two_factor.enrolled(user):
+        if not otp:
+            commit(session)  # the password step is audited
+            g.otp_asked = True  # asking for the code is no refusal (webapp.extensions.refused_sign_in)
+            raise OtpRequired()
+        if not two_factor.second_step(session, user, settings.totp_sealing_key, str(otp), channel="api"):
+            commit(session)  # audited as a refused sign-in
+            raise OtpInvalid()
+    elif two_factor.must_enrol(user, settings.staff_totp_required):
+        commit(session)
+        raise OtpEnrolmentRequired()
     value, expires_at = accounts.issue_token(session, user)
     commit(session)
     return jsonify({"token": value, "expires_at": iso(expires_at), "role": user.role})

@@ -76,7 +76,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/auth/token": {"post": op(
         "createToken", "auth", "Exchange a username and password for a bearer token",
         {"200": ok("Token")}, "400 401 413 422 429", security=PUBLIC, requestBody=body("TokenRequest"),
-        description="A citizen's username is the CCCD. Tokens expire and can be revoked."),
+        description="A citizen's username is the CCCD. Tokens expire and can be revoked. Staff with two-step "
+                    "sign-in add `otp` (ADR 39)."),
         "delete": op("revokeToken", "auth", "Revoke the bearer token sent with this request",
                      {"204": {"description": "Revoked"}})},
     "/api/v1/me": {"get": op("getMe", "auth", "The caller's profile and role", {"200": ok("Me")})},

@@ -97,7 +97,12 @@ SCHEMAS: dict[str, Schema] = {
                     "description": "For a file's bad rows: `row.N` → the column at fault; empty otherwise."}},
         required=["code", "message", "fields", "field_codes"])}),
     "TokenRequest": obj({"username": t("string", maxLength=64, description="A citizen's username is the CCCD."),
-                         "password": t("string", maxLength=128)}),
+                         "password": t("string", maxLength=128),
+                         "otp": t("string", maxLength=32, description=(
+                             "Staff with two-step sign-in: the 6-digit code of their authenticator app, or one of "
+                             "their recovery codes (ADR 39). Without it: 401 `otp_required`; wrong or used: 401 "
+                             "`otp_invalid`; staff who must enrol first: 401 `otp_enrolment_required`."))},
+                        required=["username", "password"]),
     "Token": obj({"token": STR, "expires_at": DATETIME, "role": t("string", enum=ROLES)}),
     "CitizenRegistration": obj({
         "cccd": t("string", maxLength=20), "full_name": t("string", maxLength=200), "date_of_birth": DATE,

@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     # admin_*, citizen_digital, reviewer_citizens, reviewer_digital and reviewer_team add their routes to admin's,
     # citizen's and reviewer's blueprints.
     from . import (  # noqa: F401
+        account,
         admin,
         admin_campaigns,
         admin_criteria,
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
         reviewer_team,
     )
 
-    for module in (health, public, citizen, reviewer, chair, admin, assessments):
+    for module in (health, public, account, citizen, reviewer, chair, admin, assessments):
         app.register_blueprint(module.bp)
 
     @app.context_processor

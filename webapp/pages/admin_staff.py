@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
-from workflows import staff
+from workflows import staff, two_factor
 from workflows.actors import Actor
 from workflows.errors import Conflict, Invalid
 from workflows.models import User, Ward
@@ -77,4 +77,21 @@ def staff_active(actor: Actor, user_id: str) -> object:
     except Invalid as exc:
         s.rollback()
         flash(message(next(iter(exc.fields.values()), exc.code)))
+    return _back_to_list()
+
+
+def _back_to_list() -> object:
     return redirect(url_for(".staff_list", ward=request.args.get("ward", ""), role=request.args.get("role", "")))
+
+
+@bp.post("/staff/<user_id>/two-factor/reset")
+@require_role(Role.CITY_ADMIN)
+def staff_reset_two_factor(actor: Actor, user_id: str) -> object:
+    """Reset a staff member's two-step sign-in (a lost phone and no recovery code left), once they were seen in person
+    with their identity card: signed out everywhere, they set it up again at their next sign-in (ADR 39)."""
+    s = db()
+    user: User = two_factor.reset(s, actor, user_id)
+    commit(s)
+    flash(gettext("Two-step sign-in of %(name)s is reset: they are signed out and set it up again at their next "
+                  "sign-in.", name=user.display_name))
+    return _back_to_list()

@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from workflows import accounts, activation, issuance, password_reset
+from workflows import accounts, activation, issuance, password_reset, two_factor
 from workflows.clock import HANOI_OFFSET, now
 from workflows.errors import Invalid
 from workflows.vocabulary import Role, VerificationStatus
@@ -14,10 +14,11 @@ from .. import password_links
 from ..auth import SessionUser, page_actor
 from ..database import db
 from ..dispatch import commit
-from ..extensions import account_key, limiter, refused_sign_in
+from ..extensions import ACCOUNT_SCOPE, account_key, limiter, refused_sign_in
 from ..i18n import message
 from ..runtime import runtime
 from ..security import safe_local_path
+from .account import begin_second_step
 from .formats import error_messages
 
 bp = Blueprint("public", __name__)
@@ -50,8 +51,8 @@ def language(code: str) -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: runtime().settings.login_rate_limit, methods=["POST"])
-@limiter.limit(lambda: runtime().settings.login_account_limit, methods=["POST"], key_func=account_key,
-               deduct_when=refused_sign_in)
+@limiter.shared_limit(lambda: runtime().settings.login_account_limit, ACCOUNT_SCOPE, methods=["POST"],
+                      key_func=account_key, deduct_when=refused_sign_in)
 def login() -> ResponseReturnValue:
     """Sign in with a CCCD (citizens) or a username (staff)."""
     error = None
@@ -61,8 +62,12 @@ def login() -> ResponseReturnValue:
         session = db()
         user = accounts.authenticate(session, username, request.form.get("password", ""))
         session.commit()  # the sign-in is audited, a refusal too
+        if user is not None and two_factor.enrolled(user):
+            return begin_second_step(user, account_key())  # the session starts after the code (ADR 39)
         if user is not None:
             login_user(SessionUser(user))
+            if two_factor.must_enrol(user, runtime().settings.staff_totp_required):
+                return redirect(url_for("account.two_factor_page"))
             return redirect(home_for(Role(user.role)))
         error = message("bad_credentials")
     return render_template("pages/login.html", error=error, username=username), 401 if error else 200

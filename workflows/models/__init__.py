@@ -18,7 +18,7 @@ from .certificates import Certificate, Decision  # noqa: E402
 from .counters import ApplicationCounter, HolderCounter, RegisterSequence, RollupCounter  # noqa: E402
 from .criteria import Competence, CriteriaSet, Indicator, IndicatorWording  # noqa: E402
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
-from .identity import ActivationCode, ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
+from .identity import ActivationCode, ApiToken, Citizen, Hamlet, RecoveryCode, User, Ward  # noqa: E402
 from .outbox import OutboxMessage  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
@@ -58,6 +58,7 @@ __all__ = [
     "Population",
     "PopulationImport",
     "PopulationRevision",
+    "RecoveryCode",
     "RegisterSequence",
     "ReportSnapshot",
     "RollupCounter",

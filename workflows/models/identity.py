@@ -47,6 +47,12 @@ class User(SQLModel, table=True):
     # Bumped to invalidate every cookie session of this user (password change, lock-out).
     session_version: int = 1
     created_at: datetime = Field(default_factory=now)
+    # Two-factor sign-in for staff (ADR 39): the TOTP secret sealed with the TOTP key (never stored in clear), the
+    # moment enrolment was confirmed (None while the secret only waits for its first code), and the last time step
+    # accepted, so that a code works once.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_enrolled_at: datetime | None = None
+    totp_last_step: int | None = None
 
 
 class Citizen(SQLModel, table=True):
@@ -110,6 +116,19 @@ class ActivationCode(SQLModel, table=True):
     created_by: str | None = Field(default=None, foreign_key="app_user.id", max_length=32)
     created_at: datetime = Field(default_factory=now)
     expires_at: datetime
+    used_at: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One of a staff member's ten recovery codes, in place of a lost phone's code (ADR 39): shown once, stored as an
+    argon2id hash, used up by its first sign-in."""
+
+    __tablename__ = "recovery_code"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="app_user.id", max_length=32, index=True)
+    code_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=now)
     used_at: datetime | None = None
 
 
