@@ -20,6 +20,7 @@ from .criteria import Competence, CriteriaSet, Indicator, IndicatorWording  # no
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ActivationCode, ApiToken, Citizen, Hamlet, User, Ward  # noqa: E402
 from .outbox import OutboxMessage  # noqa: E402
+from .privacy import ConsentRecord, PrivacyRequest  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
     PopulationImport,
@@ -44,6 +45,7 @@ __all__ = [
     "CertificateBatch",
     "Citizen",
     "Competence",
+    "ConsentRecord",
     "CriteriaSet",
     "Decision",
     "DigitalAttainment",
@@ -58,6 +60,7 @@ __all__ = [
     "Population",
     "PopulationImport",
     "PopulationRevision",
+    "PrivacyRequest",
     "RegisterSequence",
     "ReportSnapshot",
     "RollupCounter",
