@@ -89,8 +89,8 @@ TEXTS: dict[str, ConsentText] = {
              "khi bạn yêu cầu xóa."),
             ("Quyền của bạn (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15): tại trang “Dữ liệu của tôi”, bạn tải về "
              "toàn bộ dữ liệu hệ thống giữ về bạn, yêu cầu sửa hoặc xóa dữ liệu; phường/xã trả lời trong 2 ngày làm "
-             "việc. Rút lại sự đồng ý là yêu cầu xóa: khi chưa nộp hồ sơ nào và chưa có Giấy công nhận, hồ sơ cá "
-             "nhân được xóa thông tin và tài khoản bị khóa; nếu đã có, yêu cầu bị từ chối và bạn được cho biết căn "
+             "việc. Rút lại sự đồng ý là yêu cầu xóa: khi chưa nộp hồ sơ nào và chưa có Giấy công nhận, thông "
+             "tin cá nhân được xóa và tài khoản bị khóa; nếu đã có, yêu cầu bị từ chối và bạn được cho biết căn "
              "cứ pháp lý. Bạn cũng có thể hỏi tại Trung tâm Phục vụ hành chính công của phường/xã."),
         ),
         en=(

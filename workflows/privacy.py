@@ -103,8 +103,20 @@ def _row(obj: Any, people: _People) -> dict[str, Any]:
             for c in table.columns if c.name not in omit}
 
 
-def _account_ids(rows: Iterable[Any]) -> set[str]:
-    return {v for r in rows for name in ACCOUNT_COLUMNS if isinstance(v := getattr(r, name, None), str)}
+def _account_ids(rows: Iterable[Any], details: Iterable[Any]) -> set[str]:
+    """Every value that may name an account: the account columns, and the id-like strings of audit details (an
+    assignment names the reviewer it gave the application to)."""
+    found = {v for r in rows for name in ACCOUNT_COLUMNS if isinstance(v := getattr(r, name, None), str)}
+    pending = list(details)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and 16 <= len(value) <= 32:
+            found.add(value)
+    return found
 
 
 def _scrub(value: Any, people: _People) -> Any:
@@ -148,7 +160,7 @@ def export(session: Session, actor: Actor) -> dict[str, Any]:
     events = session.exec(select(AuditEvent).where(col(AuditEvent.entity_id).in_(subjects))
                           .order_by(col(AuditEvent.id))).all()
     people = _People(session, user.id, _account_ids([citizen, *consents, *applications, *attainments, *requests,
-                                                     *events]))
+                                                     *events], [e.detail for e in events]))
     by_app: dict[str, list[dict[str, Any]]] = {}
     for activity in activities:
         by_app.setdefault(activity.application_id, []).append(_row(activity, people))
