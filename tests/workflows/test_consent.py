@@ -2,6 +2,8 @@
 the registration's transaction; the texts are versioned data; the migration turns the profiles' consent columns into
 rows with one INSERT … SELECT."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from factories import cccd_for, citizen_data, make_citizen, make_staff
 from sqlalchemy import create_engine, text
@@ -72,31 +74,46 @@ def test_a_failed_registration_records_no_consent(session: Session) -> None:
     assert session.exec(select(User.id)).all() == []
 
 
-def test_the_migration_turns_each_profiles_consent_into_a_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _migrate_two_profiles(url: str) -> list[tuple[object, ...]]:
+    """Two profiles of before (online, and on paper through an official), then the migration: their consent rows."""
     from alembic import command
 
-    url = f"sqlite:///{tmp_path / 'c.db'}"
     command.upgrade(alembic_config(url), "2b3c4d5e6f70")
     engine = create_engine(url)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO ward (code, name, division_type, province_code, active, signing_mode) "
-                          "VALUES ('99999', 'Phường Thử', 'phường', '01', 1, 'tm')"))
-        for n, (channel, by) in enumerate((("online", None), ("paper", "staff"))):
+                          "VALUES ('99999', 'Phường Thử', 'phường', '01', :yes, 'tm')"), {"yes": True})
+        for n, paper in enumerate((False, True)):
             conn.execute(text("INSERT INTO app_user (id, username, password_hash, role, display_name, active, "
-                              "session_version, created_at) VALUES (:id, :u, 'x', :r, '', 1, 1, "
-                              "'2026-01-02 03:04:05')"),
-                         {"id": f"u{n}", "u": f"user{n}", "r": "citizen"})
+                              "session_version, created_at) VALUES (:id, :u, 'x', 'citizen', '', :yes, 1, :at)"),
+                         {"id": f"u{n}", "u": f"user{n}", "yes": True, "at": at})
             conn.execute(text(
                 "INSERT INTO citizen (id, user_id, cccd, full_name, name_folded, date_of_birth, sex, ward_code, "
                 "target_group, consent_at, consent_version, consent_channel, consent_reference, registered_by, "
-                "created_at) VALUES (:id, :user, :cccd, 'An', 'an', '1990-05-17', 'male', '99999', 'resident', "
-                "'2026-01-02 03:04:05', '2026-01', :channel, :ref, :by, '2026-01-02 03:04:05')"),
-                {"id": f"c{n}", "user": f"u{n}", "cccd": f"00109000000{n}", "channel": channel,
-                 "ref": "PĐK-9" if by else None, "by": "u0" if by else None})
+                "created_at) VALUES (:id, :user, :cccd, 'An', 'an', :dob, 'male', '99999', 'resident', :at, "
+                "'2026-01', :channel, :ref, :by, :at)"),
+                {"id": f"c{n}", "user": f"u{n}", "cccd": f"00109000000{n}", "dob": date(1990, 5, 17), "at": at,
+                 "channel": "paper" if paper else "online", "ref": "PĐK-9" if paper else None,
+                 "by": "u0" if paper else None})
     command.upgrade(alembic_config(url), "3c4d5e6f7081")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT citizen_id, purpose, text_version, channel, reference, given_by, "
                                  "length(id) FROM consent_record ORDER BY citizen_id")).all()
     engine.dispose()
-    assert [tuple(r) for r in rows] == [("c0", "recognition", "2026-01", "online", None, "u0", 22),
-                                        ("c1", "recognition", "2026-01", "paper", "PĐK-9", "u0", 22)]
+    return [tuple(r) for r in rows]
+
+
+EXPECTED = [("c0", "recognition", "2026-01", "online", None, "u0", 22),
+            ("c1", "recognition", "2026-01", "paper", "PĐK-9", "u0", 22)]
+
+
+def test_the_migration_turns_each_profiles_consent_into_a_row_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert _migrate_two_profiles(f"sqlite:///{tmp_path / 'c.db'}") == EXPECTED
+
+
+def test_the_migration_turns_each_profiles_consent_into_a_row_on_postgresql() -> None:
+    from test_migrations import scratch_postgresql
+
+    with scratch_postgresql() as url:
+        assert _migrate_two_profiles(url) == EXPECTED
