@@ -33,7 +33,8 @@ RUNTIME = os.environ.get("CDHT_TEST_RUNTIME", "embedded")
 PG_ADMIN_URL = os.environ.get("CDHT_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CDHT_TEST_REDIS", "redis://127.0.0.1:6379/14")
 PASSWORD = "test-password-1"
-MUTABLE_TABLES = ("outbox_message", "certificate_batch", "activation_code", "digital_test_attempt", "digital_counter",
+MUTABLE_TABLES = ("outbox_message", "privacy_request", "consent_record", "certificate_batch",
+                  "activation_code", "digital_test_attempt", "digital_counter",
                   "holder_counter",
                   "digital_attainment", "rollup_counter", "application_counter", "population_revision", "population",
                   "population_import", "report_snapshot", "unit_figure", "register_sequence", "hamlet", "campaign",

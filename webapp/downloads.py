@@ -1,14 +1,16 @@
 """Files served to those who may see them: a certificate's stored PDF, a decision's ZIP and merged PDF."""
 
+import json
 import re
 import unicodedata
 
 from flask import Response
 
 from certificates import StorageKeyMissing
-from workflows import batches
+from workflows import batches, privacy
 from workflows.actors import Actor
 from workflows.batches import BatchStatus
+from workflows.clock import today
 from workflows.errors import Conflict, NotFound
 from workflows.models import Certificate, CertificateBatch, Decision
 from workflows.vocabulary import CertificateStatus
@@ -88,3 +90,15 @@ def _slug(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
     ascii_only = folded.encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-") or "quyet-dinh"
+
+
+def personal_data_response(actor: Actor) -> Response:
+    """Everything held about the citizen as a JSON file to keep (an attachment no cache keeps), read in the
+    request's read-only session; the download is audited in a transaction of its own (ADR 41)."""
+    document = privacy.export(db(), actor)
+    with unit_of_work(engine()) as session:
+        privacy.record_export(session, actor, document)
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="cdht-du-lieu-ca-nhan-{today().isoformat()}.json"',
+        "Cache-Control": "no-store"})

@@ -244,6 +244,11 @@ MESSAGES: dict[str, str] = {
     "unknown_competence": N_("There is no criterion with this code in the set."),
     "unknown_operator": N_("There is no active city administrator with this username."),
     "not_json_file": N_("The file must be JSON saved as UTF-8."),
+    # requests about personal data (ADR 41)
+    "request_closed": N_("This request has already been answered."),
+    "records_must_be_kept": N_("This citizen submitted an application or holds a certificate: those records of "
+                               "administrative decisions must be kept, so the deletion can only be refused, with "
+                               "the legal ground."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").

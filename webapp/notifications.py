@@ -12,8 +12,9 @@ from typing import Protocol
 from celery import shared_task
 from sqlmodel import Session, select
 
+from workflows.clock import HANOI_OFFSET
 from workflows.effects import EffectKind
-from workflows.models import Application, Certificate, Citizen, User
+from workflows.models import Application, Certificate, Citizen, PrivacyRequest, User
 
 from .mail import Mailer, Message
 from .password_links import reset_link
@@ -67,6 +68,14 @@ REGISTERED_AGAIN_TEXT = (
     "unchanged.\n\nIf it was you: sign in, or reset your password if you forgot it:\n{link}\n\nIf it was not you, "
     "there is nothing to do. If you never registered, someone else may have registered in your name: bring your "
     "identity card to your ward or commune's People's Committee to take the account back.")
+PRIVACY_SUBJECT = "Trả lời yêu cầu về dữ liệu cá nhân / The answer to your request about your personal data"
+PRIVACY_TEXT = (
+    "Kính gửi {name},\n\nPhường/xã đã trả lời yêu cầu {kind_vi} dữ liệu cá nhân bạn gửi ngày {filed}: {outcome_vi}."
+    "{said_vi}\nĐăng nhập để xem tại trang “Dữ liệu của tôi”:\n{link}\n\n---\n\nYour ward or commune answered your "
+    "request for {kind_en} of your personal data of {filed}: {outcome_en}.{said_en}\nSign in to see it on the “My "
+    "data” page:\n{link}")
+PRIVACY_WORDS = {"correction": ("sửa", "correction"), "deletion": ("xóa", "deletion"),
+                 "done": ("đã thực hiện", "done"), "refused": ("từ chối", "refused")}
 FOOTER = "\n\n--\nHệ thống công nhận Công dân học tập thành phố Hà Nội. Thư tự động, xin đừng trả lời."
 
 
@@ -127,6 +136,8 @@ def notice_for(session: Session, kind: EffectKind, entity_id: str) -> tuple[Citi
             return None
         text = REGISTERED_AGAIN_TEXT.format(name=owner.full_name, link=f"{base}/password/forgot")
         return owner, Notice(subject=REGISTERED_AGAIN_SUBJECT, text=text + FOOTER, kind=kind.value)
+    if kind == EffectKind.NOTIFY_PRIVACY:
+        return _privacy_notice(session, entity_id, base)
     if kind == EffectKind.NOTIFY_CERTIFICATE:
         cert = session.get(Certificate, entity_id)
         app = session.get(Application, cert.application_id) if cert else None
@@ -139,6 +150,22 @@ def notice_for(session: Session, kind: EffectKind, entity_id: str) -> tuple[Citi
     values = {"name": citizen.full_name, "year": app.year, "link": f"{base}/citizen/"}
     return citizen, Notice(subject=subject.format(**values),
                            text=vi.format(**values) + "\n\n---\n\n" + en.format(**values) + FOOTER, kind=kind.value)
+
+
+def _privacy_notice(session: Session, request_id: str, base: str) -> tuple[Citizen, Notice] | None:
+    """The answer to a request about personal data, with the staff's words (the citizen's own request, their ward's
+    answer: no one else's data). An erased profile has no address left, so it is told nothing here (ADR 41)."""
+    request = session.get(PrivacyRequest, request_id)
+    citizen = session.get(Citizen, request.citizen_id) if request else None
+    if request is None or citizen is None or request.state == "open":
+        return None
+    kind_vi, kind_en = PRIVACY_WORDS[request.kind]
+    outcome_vi, outcome_en = PRIVACY_WORDS[request.state]
+    said = f"\n«{request.outcome}»" if request.outcome else ""
+    text = PRIVACY_TEXT.format(name=citizen.full_name, kind_vi=kind_vi, kind_en=kind_en,
+                               filed=(request.filed_at + HANOI_OFFSET).strftime("%d/%m/%Y"), outcome_vi=outcome_vi,
+                               outcome_en=outcome_en, said_vi=said, said_en=said, link=f"{base}/citizen/account")
+    return citizen, Notice(subject=PRIVACY_SUBJECT, text=text + FOOTER, kind=EffectKind.NOTIFY_PRIVACY.value)
 
 
 @shared_task(name="cdht.notify", acks_late=True, autoretry_for=(OSError, smtplib.SMTPException),

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from workflows import applications as apps
 from workflows import issuance
 from workflows.cccd import mask
-from workflows.models import Activity, Application, Certificate, Citizen
+from workflows.models import Activity, Application, Certificate, Citizen, PrivacyRequest
 from workflows.registration import Receipt
 
 from .runtime import runtime
@@ -85,3 +85,10 @@ def certificate_json(cert: Certificate) -> dict[str, object]:
             "register_number": cert.register_number, "signature": cert.signature, "key_id": cert.key_id,
             "pdf_url": f"/api/v1/certificates/{cert.code}/pdf", "verify_url": runtime().verify_url(cert.code),
             "revoked_reason": cert.revoke_reason}
+
+
+def privacy_request_json(r: PrivacyRequest) -> dict[str, Any]:
+    """A request about personal data as its citizen and their ward's staff see it (ADR 41)."""
+    return {"id": r.id, "kind": r.kind, "field": r.field, "text": r.text, "filed_at": iso(r.filed_at),
+            "due_on": iso(r.due_on), "state": r.state, "outcome": r.outcome, "closed_at": iso(r.closed_at)}
+

@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from . import activation, csv_files, hamlets, names
+from . import activation, consent, csv_files, hamlets, names
 from . import cccd as cccd_rules
 from .accounts import create_user
 from .actors import WARD_STAFF, Actor
@@ -29,7 +29,7 @@ from .cccd import mask
 from .clock import now
 from .db import IN_CHUNK, bulk_insert
 from .errors import Conflict, Forbidden, Invalid
-from .models import ActivationCode, AuditEvent, Citizen, User, Ward
+from .models import ActivationCode, AuditEvent, Citizen, ConsentRecord, User, Ward
 from .models.ids import new_id
 from .passwords import is_usable, unusable_hash
 from .registration import (
@@ -41,6 +41,7 @@ from .registration import (
     citizen_row,
     ensure_new,
     placed,
+    record_consents,
 )
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
@@ -104,6 +105,7 @@ def register(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registe
                                     consent_reference=reference, registered_by=actor.user_id))
     session.add(citizen)
     session.flush()
+    record_consents(session, [(citizen.id, reference, actor.user_id)], channel=PAPER, at=moment)
     session.add(AuditEvent(at=moment, actor_id=actor.user_id, actor_role=actor.role.value,
                            entity_type=Entity.CITIZEN.value, entity_id=citizen.id, event=Event.REGISTER.value,
                            detail=_detail(ward_code, reference)))
@@ -137,7 +139,8 @@ def reissue(session: Session, actor: Actor, cccd: str, *, identity_checked: bool
 
 def _detail(ward_code: str, reference: str | None, **more: Any) -> dict[str, Any]:
     return {"assisted": True, "consent_channel": PAPER, "consent_reference": reference,
-            "consent_version": CONSENT_VERSION, "ward_code": ward_code, **more}
+            "consent_version": CONSENT_VERSION, "purposes": list(consent.current().purposes), "ward_code": ward_code,
+            **more}
 
 
 # --- imports -------------------------------------------------------------------------------------------------------
@@ -306,7 +309,10 @@ def import_citizens(session: Session, actor: Actor, ward_code: str, rows: Sequen
                   "from_state": None, "to_state": None,
                   "detail": {"ward_code": ward_code, "file_name": file_name[:200], "rows": report.rows,
                              "created": len(new), "existing": report.existing}})
-    for model, written in ((User, users), (Citizen, citizens), (ActivationCode, codes), (AuditEvent, audit)):
+    consents = consent.rows([(c["id"], c["consent_reference"], actor.user_id) for c in citizens], channel=PAPER,
+                            at=moment)
+    for model, written in ((User, users), (Citizen, citizens), (ConsentRecord, consents), (ActivationCode, codes),
+                           (AuditEvent, audit)):
         for start in range(0, len(written), WRITE_CHUNK):
             bulk_insert(session, cast(Any, model).__table__, written[start:start + WRITE_CHUNK])
     report.created = len(new)

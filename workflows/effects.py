@@ -26,11 +26,12 @@ class EffectKind(StrEnum):
     NOTIFY_CERTIFICATE = "notify_certificate"
     SEND_PASSWORD_RESET = "send_password_reset"
     NOTIFY_REGISTERED_AGAIN = "notify_registered_again"  # someone registered with the citizen's number (ADR 43)
+    NOTIFY_PRIVACY = "notify_privacy"  # the answer to a request about personal data (ADR 41)
 
 
 NOTIFICATIONS = frozenset({EffectKind.NOTIFY_RETURNED, EffectKind.NOTIFY_PROPOSED, EffectKind.NOTIFY_RECOGNISED,
                            EffectKind.NOTIFY_CERTIFICATE, EffectKind.SEND_PASSWORD_RESET,
-                           EffectKind.NOTIFY_REGISTERED_AGAIN})
+                           EffectKind.NOTIFY_REGISTERED_AGAIN, EffectKind.NOTIFY_PRIVACY})
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import of citizens (ADR 25) all call it, and `citizen_row` is the one shape of t
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -14,22 +14,23 @@ from typing import Any
 from sqlmodel import Session, select
 
 from . import cccd as cccd_rules
-from . import hamlets, names
+from . import consent, hamlets, names
 from .accounts import actor_of, create_user, session_user
 from .actors import Actor
 from .clock import now
 from .effects import Effect, EffectKind, emit
+from .db import bulk_insert
 from .errors import Conflict, Invalid
 from .hamlets import HAMLET_MAX
-from .models import AuditEvent, Citizen, User, Ward
+from .models import AuditEvent, Citizen, ConsentRecord, User, Ward
 from .models.ids import new_id
 from .passwords import hash_password
 from .passwords import problem as password_problem
 from .validation import FieldErrors
 from .vocabulary import Entity, Event, Role, Sex, TargetGroup
 
-CONSENT_VERSION = "2026-01"
-ONLINE, PAPER = "online", "paper"  # how consent was given (Citizen.consent_channel)
+CONSENT_VERSION = consent.CURRENT  # the version of the consent text registration shows today (workflows/consent.py)
+ONLINE, PAPER = consent.ONLINE, consent.PAPER  # how consent was given (Citizen.consent_channel)
 PERSON_FIELDS = ("cccd", "full_name", "date_of_birth", "sex", "target_group", "hamlet", "phone", "email")
 
 
@@ -206,11 +207,25 @@ def _create(session: Session, person: Person, ward_code: str, password: str, pas
     citizen = Citizen(**citizen_row(person, user_id=user.id, ward_code=ward_code, at=now()))
     session.add(citizen)
     session.flush()
+    record_consents(session, [(citizen.id, None, user.id)], channel=ONLINE, at=citizen.created_at)
     session.add(
         AuditEvent(actor_id=user.id, actor_role=Role.CITIZEN, entity_type=Entity.CITIZEN, entity_id=citizen.id,
-                   event=Event.REGISTER, detail={"consent_version": CONSENT_VERSION, "ward_code": ward_code})
+                   event=Event.REGISTER, detail={"consent_version": CONSENT_VERSION, "ward_code": ward_code,
+                                                 "purposes": list(consent.current().purposes)})
     )
     return citizen
+
+
+def record_consents(session: Session, entries: Sequence[tuple[str, str | None, str | None]], *, channel: str,
+                    at: datetime) -> None:
+    """One consent row per purpose of the current text for each (citizen id, paper form's number, account it was
+    given through), in one statement: every way of registering calls this in its own transaction."""
+    written = consent.rows(entries, channel=channel, at=at)
+    for start in range(0, len(written), CONSENT_CHUNK):
+        bulk_insert(session, ConsentRecord.__table__, written[start:start + CONSENT_CHUNK])  # type: ignore[attr-defined]
+
+
+CONSENT_CHUNK = 5000
 
 
 def actor_for(session: Session, user: User) -> Actor:

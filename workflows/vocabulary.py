@@ -61,6 +61,7 @@ class Entity(Term):
     CRITERIA_SET = "criteria_set", N_("Criteria set")
     WARD = "ward", N_("Ward or commune")
     COMMAND = "command", N_("Operator command")
+    PRIVACY_REQUEST = "privacy_request", N_("Request about personal data")
 
 
 class ApplicationState(Term):
@@ -141,6 +142,10 @@ class Event(Term):
     TOKEN_REVOKE = "token_revoke", N_("API token revoked")
     RESEND = "resend", N_("Sent to the workers again")
     COMMAND = "command", N_("Command run by an operator")
+    EXPORT = "export", N_("Personal data downloaded")
+    FILE_REQUEST = "file_request", N_("Request filed")
+    CLOSE_REQUEST = "close_request", N_("Request answered")
+    ERASE = "erase", N_("Personal data erased"), Tone.PROBLEM
 
 
 class Role(Term):
@@ -299,4 +304,20 @@ class CampaignDate(Term):
     YEAR_END_REPORT = "year_end_report_on", N_("Year-end report due")
 
 
-VOCABULARY += (TargetIndicator, UnitIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand, CampaignDate)
+class PrivacyRequestKind(Term):
+    """What a citizen asks about their personal data (Law 91/2025/QH15, ADR 41)."""
+
+    CORRECTION = "correction", N_("Correction")
+    DELETION = "deletion", N_("Deletion")
+
+
+class PrivacyRequestState(Term):
+    """Where a citizen's request about their personal data stands."""
+
+    OPEN = "open", N_("Waiting for an answer"), Tone.PROGRESS
+    DONE = "done", N_("Done"), Tone.DONE
+    REFUSED = "refused", N_("Refused"), Tone.PROBLEM
+
+
+VOCABULARY += (TargetIndicator, UnitIndicator, DenominatorMode, ReportPeriod, Breakdown, AgeBand, CampaignDate,
+               PrivacyRequestKind, PrivacyRequestState)

@@ -12,8 +12,10 @@ from browsing import axe_blocking, axe_source, launch, playwright, sign_in
 from factories import PASSWORD, make_staff
 from sqlmodel import Session, select
 
+from workflows import privacy
 from workflows.demo_ward import PEOPLE
-from workflows.models import Activity, Application, Citizen, Decision
+from workflows.models import Activity, Application, Citizen, Decision, PrivacyRequest, User
+from workflows.registration import actor_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -30,6 +32,7 @@ def _pages(session: Session) -> list[tuple[str, str | None, str]]:
     returned, submitted = app_of(PEOPLE[8].cccd), app_of(PEOPLE[4].cccd)
     decision = session.exec(select(Decision)).one()
     logged = session.exec(select(Activity.id).where(Activity.application_id == returned.id)).first()
+    asked = session.exec(select(PrivacyRequest)).one()  # a deletion PEOPLE[8] asked for (ADR 41)
     return [
         ("start", None, "/"), ("login", None, "/login"), ("register", None, "/citizen/register"),
         ("forgot-password", None, "/password/forgot"), ("help", None, "/help"), ("privacy", None, "/privacy"),
@@ -40,14 +43,19 @@ def _pages(session: Session) -> list[tuple[str, str | None, str]]:
         ("citizen-activity-delete", PEOPLE[8].cccd,
          f"/citizen/applications/{returned.id}/activities/{logged}/delete"),
         ("citizen-self-assessment", PEOPLE[8].cccd, f"/citizen/applications/{returned.id}/self-assessment"),
+        ("citizen-my-data", PEOPLE[8].cccd, "/citizen/account"),
         ("citizen-receipt", PEOPLE[4].cccd, f"/citizen/applications/{submitted.id}/submitted"),
         ("reviewer-queue", "reviewer00004", "/reviewer/?state=submitted"),
         ("reviewer-application", "reviewer00004", f"/reviewer/applications/{submitted.id}"),
         ("reviewer-desk-code", "reviewer00004", "/reviewer/citizens/code"),
+        ("reviewer-desk-new", "reviewer00004", "/reviewer/citizens/new"),
+        ("reviewer-privacy", "reviewer00004", "/reviewer/privacy"),
+        ("reviewer-privacy-request", "reviewer00004", f"/reviewer/privacy/{asked.id}"),
         ("chair-home", "chair00004", "/chair/"),
         ("chair-decisions", "chair00004", f"/chair/decisions?year={decision.year}"),
         ("chair-decision", "chair00004", f"/chair/decisions/{decision.id}"),
         ("admin-dashboard", "admin-a11y", "/admin/"),
+        ("admin-privacy", "admin-a11y", "/admin/privacy"),
     ]
 
 
@@ -56,6 +64,9 @@ def test_every_page_of_the_journeys_passes_axe_at_both_widths(app, server: str, 
     sync_api = playwright()
     assert app.test_cli_runner().invoke(args=["demo", "--password", PASSWORD]).exit_code == 0
     make_staff(session, "city_admin", ward=None, username="admin-a11y")
+    asking = session.exec(select(User).where(User.username == PEOPLE[8].cccd)).one()
+    privacy.file_request(session, actor_for(session, asking), {"kind": "deletion", "text": "Xin xóa dữ liệu"})
+    session.commit()
     pages = _pages(session)
     problems: list[str] = []
     with sync_api.sync_playwright() as p:

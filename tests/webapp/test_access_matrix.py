@@ -9,8 +9,8 @@ Every URL variable is filled with a real object of citizen A or ward X (see `Wor
 2026 and its activity with evidence; A's recognised application of 2025, its decision (document rendered) and its
 issued certificate; A's digital-skills certificate sent for verification (an attainment); A's attempt at the basic
 test; ward X's code; a spare staff account of ward X; a frozen report; the published criteria set; a
-password-reset token of A's account. Only the language code ("vi"), the export kind ("csv") and the info page
-("help") are not objects; no placeholder id is used.
+password-reset token of A's account; A's open request about their personal data. Only the language code ("vi"),
+the export kind ("csv") and the info page ("help") are not objects; no placeholder id is used.
 
 The table gives each (endpoint, method) an access class: the actors it lets in. Each actor's expected outcome
 follows from it:
@@ -146,6 +146,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("admin.dashboard", "GET"): ADMIN,
     ("admin.export", "GET"): ADMIN,
     ("admin.population_figures", "GET"): ADMIN,
+    ("admin.privacy_counts", "GET"): ADMIN,
     ("admin.population_figures", "POST"): ADMIN,
     ("admin.report", "GET"): ADMIN,
     ("admin.report_list", "GET"): ADMIN,
@@ -167,10 +168,12 @@ TABLE: dict[tuple[str, str], str] = {
     ("api.assign", "POST"): WARD_X_STAFF,
     ("api.attainment_file", "GET"): OWNER_OR_WARD_X,
     ("api.bulk", "POST"): REVIEWER,
+    ("api.close_privacy_request", "POST"): WARD_X_STAFF,
     ("api.certificates_file", "GET"): WARD_X_STAFF_OR_ADMIN,
     ("api.create_decision", "POST"): CHAIR,
     ("api.criteria_sets", "GET"): PUBLIC,
     ("api.decision_pdf", "GET"): WARD_X_STAFF_OR_ADMIN,
+    ("api.file_privacy_request", "POST"): CITIZEN,
     ("api.digital_queue", "GET"): WARD_STAFF,
     ("api.get_application", "GET"): OWNER_OR_WARD_X,
     ("api.import_citizens", "POST"): WARD_STAFF,
@@ -178,7 +181,9 @@ TABLE: dict[tuple[str, str], str] = {
     ("api.import_populations", "POST"): ADMIN,
     ("api.list_frameworks", "GET"): PUBLIC,
     ("api.me", "GET"): SIGNED_IN,
+    ("api.my_data", "GET"): CITIZEN,
     ("api.my_digital", "GET"): CITIZEN,
+    ("api.my_privacy_requests", "GET"): CITIZEN,
     ("api.open_application", "POST"): CITIZEN,
     ("api.pdf", "GET"): OWNER_OR_WARD_X,
     ("api.queue", "GET"): WARD_STAFF,
@@ -203,6 +208,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("api.submit_test", "POST"): OWNER,
     ("api.token", "POST"): PUBLIC,
     ("api.verify", "GET"): PUBLIC,
+    ("api.ward_privacy_requests", "GET"): WARD_STAFF,
     ("assessments.home", "GET"): RECORDER,
     ("assessments.record", "GET"): RECORDER,
     ("assessments.record", "POST"): RECORDER,
@@ -219,6 +225,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("chair.record", "POST"): CHAIR,
     ("chair.reissue_certificate", "POST"): CHAIR_OR_ADMIN,
     ("chair.retry", "POST"): CHAIR,
+    ("citizen.account", "GET"): CITIZEN,
+    ("citizen.account", "POST"): CITIZEN,
     ("chair.revoke_certificate", "POST"): CHAIR_OR_ADMIN,
     ("citizen.activities", "GET"): OWNER,
     ("citizen.add_activity", "GET"): OWNER,
@@ -237,6 +245,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("citizen.edit_activity", "POST"): OWNER,
     ("citizen.evidence", "GET"): OWNER,
     ("citizen.home", "GET"): CITIZEN,
+    ("citizen.my_data", "GET"): CITIZEN,
     ("citizen.open_application", "POST"): CITIZEN,
     ("citizen.register", "GET"): PUBLIC,
     ("citizen.register", "POST"): PUBLIC,
@@ -284,6 +293,9 @@ TABLE: dict[tuple[str, str], str] = {
     ("reviewer.new_citizen", "POST"): WARD_STAFF,
     ("reviewer.new_code", "GET"): WARD_STAFF,
     ("reviewer.new_code", "POST"): WARD_STAFF,
+    ("reviewer.privacy_request", "GET"): WARD_X_STAFF,
+    ("reviewer.privacy_request", "POST"): WARD_X_STAFF,
+    ("reviewer.privacy_requests", "GET"): WARD_STAFF,
     ("reviewer.queue", "GET"): WARD_STAFF,
     ("reviewer.team", "GET"): CHAIR,
     ("reviewer.team", "POST"): CHAIR,
@@ -310,6 +322,7 @@ class World:
     criteria_code: str  # a published criteria set
     reset_token: str  # a password-reset token of A's account
     unknown_cccd: str  # a valid CCCD no one holds
+    request_id: str  # A's open request about their personal data (ward X)
 
 
 # Bodies sent instead of the empty one: the empty one is refused for a reason that is not about the caller.
@@ -350,7 +363,7 @@ def url_values(endpoint: str, w: World) -> dict[str, str]:
     return {"application_id": w.application_id, "app_id": w.application_id, "activity_id": w.activity_id,
             "code": code, "decision_id": w.decision_id, "attainment_id": w.attainment_id,
             "attempt_id": w.attempt_id, "user_id": w.staff_user_id, "snapshot_id": w.snapshot_id,
-            "token": w.reset_token, "kind": "csv", "page": "help"}
+            "token": w.reset_token, "kind": "csv", "page": "help", "request_id": w.request_id}
 
 
 def path_of(rule: str, values: dict[str, str]) -> str:
@@ -427,6 +440,10 @@ def world(app: Flask, web: Flask, session: Session, api: Any) -> World:
     attempt = api.call("POST", "/api/v1/digital/tests", me)
     assert attempt.status_code == 201, attempt.json
 
+    asked = api.call("POST", "/api/v1/me/privacy-requests", me, json={"kind": "correction", "field": "phone",
+                                                                      "text": "Số điện thoại mới"})
+    assert asked.status_code == 201, asked.json
+
     assert api.call("POST", "/api/v1/citizens", json=data_b).status_code == 201
     snapshot = reports.freeze(session, admin, 2026, ReportPeriod.MID_YEAR, "access matrix")
     session.commit()
@@ -441,7 +458,7 @@ def world(app: Flask, web: Flask, session: Session, api: Any) -> World:
         application_id=aid, activity_id=activity_id, certificate_code=cert_code, decision_id=decision["id"],
         attainment_id=sent.json["id"], attempt_id=attempt.json["id"], staff_user_id=spare.user_id or "",
         snapshot_id=snapshot.id, criteria_code="QD-324-KHVN-2023", reset_token=token,
-        unknown_cccd=cccd_for(1980))
+        unknown_cccd=cccd_for(1980), request_id=asked.json["id"])
 
 
 @dataclasses.dataclass

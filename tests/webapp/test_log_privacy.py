@@ -31,6 +31,16 @@ def test_a_citizens_year_leaves_no_personal_data_in_the_logs(app: Flask, api, se
         "year": 2026, "number": "31/QĐ-UBND", "signed_on": "2026-11-20", "signer_name": "Nguyễn Văn Thắng",
         "application_ids": [aid]})
     assert rv.status_code == 201
+    # Their rights over their data (ADR 41): the download, a correction asked in their own words, the ward's answer
+    # and its e-mail.
+    assert api.call("GET", "/api/v1/me/data", me).status_code == 200
+    asked = api.call("POST", "/api/v1/me/privacy-requests", me, json={
+        "kind": "correction", "field": "phone", "text": "Số của Phượng là 0912345678, sinh 1987-05-17"})
+    assert asked.status_code == 201
+    rv = api.call("POST", f"/api/v1/ward/privacy-requests/{asked.json['id']}/close", api.token("rev-logs"),
+                  json={"outcome": "done", "text": "Đã sửa số 0912345678 cho Phượng"})
+    assert rv.status_code == 200
+    assert app.extensions["celery"].tasks["cdht.notify"](asked.json["id"], "notify_privacy") == "sent"
     settings = app.extensions["cdht"].settings
     original, settings.login_rate_limit = settings.login_rate_limit, "1 per minute"
     try:

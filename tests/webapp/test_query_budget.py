@@ -29,6 +29,15 @@ BUDGET = {
     "dashboard": 8,  # holder counters: totals, breakdowns and months (ADR 20); applications; unit-level figures
     "rollup api": 7,
     "verify api": 4,
+    # Requests about personal data (ADR 41): the ward's open requests with their citizens, one statement on the
+    # partial index; the city's count, one statement; the citizen's page: profile, ward, consents, requests.
+    "privacy page": 2,
+    "privacy api": 2,
+    "privacy counts": 2,
+    "my data page": 5,
+    # The download: profile, account, ward, consents, applications, activities, certificates, digital records and
+    # tests, requests, audit events, the staff named (role and ward); then its audit record, sealed at commit.
+    "my data download": 13,
 }
 
 
@@ -71,7 +80,9 @@ def _measure(app, api, session: Session, n: int, tag: str) -> dict[str, int]:
     first_citizen, ids = None, []
     for i in range(n):
         data = citizen_data(full_name=f"Nguyễn Văn {tag}{i}")
-        _me, aid = api.submitted(data)
+        me, aid = api.submitted(data)
+        assert api.call("POST", "/api/v1/me/privacy-requests", me,
+                        json={"kind": "deletion", "text": f"Xin xóa {i}"}).status_code == 201
         first_citizen = first_citizen or data["cccd"]
         ids.append(aid)
     for aid in ids[:-1]:  # one stays submitted, so the queue and the review page have something to show
@@ -113,6 +124,14 @@ def _measure(app, api, session: Session, n: int, tag: str) -> dict[str, int]:
     with counting(app) as seen:
         assert citizen.get("/citizen/").status_code == 200
     counts["citizen home"] = len(seen)
+    for route, call in (("my data page", lambda: citizen.get("/citizen/account")),
+                        ("my data download", lambda: citizen.get("/citizen/account/data.json")),
+                        ("privacy page", lambda: staff.get("/reviewer/privacy")),
+                        ("privacy api", lambda: api.call("GET", "/api/v1/ward/privacy-requests", reviewer)),
+                        ("privacy counts", lambda: city.get("/admin/privacy"))):
+        with counting(app) as seen:
+            assert call().status_code == 200, route
+        counts[route] = len(seen)
     return counts
 
 

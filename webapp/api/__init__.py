@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401
     decisions,
     digital,
     populations,
+    privacy,
     review,
     rollup,
     ward_citizens,

@@ -320,6 +320,28 @@ PATHS: dict[str, dict[str, Any]] = {
                     "the URL fragment (base32 of the form byte, key id, signature and the payload's values; "
                     "docs/api.md), and its PDF attaches the same as "
                     "`cdht-payload.json` (ADR 27); cacheable for an hour.")},
+    "/api/v1/me/data": {"get": op(
+        "myPersonalData", "privacy", "Everything the system holds about the calling citizen, as one JSON file",
+        {"200": ok("PersonalData", "An attachment (`Content-Disposition`), `Cache-Control: no-store`")}, "403",
+        description="Citizens only. Staff appear by role and ward, never by name or account; evidence files "
+                    "are described, not included. Each download is audited (`export`).")},
+    "/api/v1/me/privacy-requests": {
+        "get": op("myPrivacyRequests", "privacy", "The calling citizen's requests, newest first",
+                  {"200": ok("PrivacyRequests")}, "403"),
+        "post": op("filePrivacyRequest", "privacy", "Ask for a correction or a deletion of one's data",
+                   {"201": ok("PrivacyRequest", "Filed; due two working days later")}, "400 403 413 422",
+                   requestBody=body("PrivacyRequestInput"),
+                   description="Citizens only; `field` names what to correct. The ward answers by `due_on`.")},
+    "/api/v1/ward/privacy-requests": {"get": op(
+        "wardPrivacyRequests", "privacy", "The open requests of the caller's ward, the nearest deadline first",
+        {"200": ok("WardPrivacyRequests")}, "404", description="Ward reviewers and chairs; others get 404.")},
+    "/api/v1/ward/privacy-requests/{request_id}/close": {"post": op(
+        "closePrivacyRequest", "privacy", "Answer a request of the caller's ward",
+        {"200": ok("PrivacyRequest")}, "400 404 409 413 422",
+        parameters=[path_param("request_id", "The request's id.")], requestBody=body("PrivacyRequestClose"),
+        description="A deletion `done` erases the profile (ADR 41): only for a citizen who never submitted an "
+                    "application and holds no certificate, else 409 `records_must_be_kept` (refuse it with the "
+                    "legal ground). 409 `request_closed` once answered; 404 for another ward's request.")},
     "/verify/{code}": {"get": op(
         "verifyPage", "certificates", "Public verification page (the QR code on every certificate leads here)",
         {"200": html("HTML page with the same facts as /api/v1/verify/{code}"),
@@ -334,7 +356,7 @@ DOCUMENT: dict[str, Any] = {
     "servers": [{"url": "/"}],
     "security": [{"bearerAuth": []}],
     "tags": [{"name": n} for n in ("auth", "citizens", "criteria", "applications", "review", "decisions",
-                                   "certificates", "rollup", "digital", "health")],
+                                   "certificates", "rollup", "digital", "privacy", "health")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -87,6 +87,12 @@ DIGITAL_RECORD = obj({
     "counts": BOOL, "valid_from_year": INT, "valid_to_year": INT, "reason": null(STR),
     "areas": t("object", description="Per area: a self-assessment's levels, or a test's shares right."),
     "file_url": null(t("string", description="Where the certificate file is served, when one was sent."))})
+PRIVACY_REQUEST = obj({"id": ID, "kind": t("string", enum=["correction", "deletion"]), "field": null(STR),
+                       "text": STR, "filed_at": DATETIME,
+                       "due_on": {**DATE, "description": "Two working days after filing (Hà Nội)."},
+                       "state": t("string", enum=["open", "done", "refused"]), "outcome": null(STR),
+                       "closed_at": null(DATETIME)})
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({
         "code": t("string", description="Stable machine-readable code, e.g. `invalid`, `stale_version`."),
@@ -297,6 +303,26 @@ SCHEMAS: dict[str, Schema] = {
         "public_key": t("string", pattern="^[A-Za-z0-9_-]{43}$", description="The raw 32 bytes, base64url."),
         "status": t("string", enum=["active", "retired"], description=(
             "`active` signs new certificates; `retired` signs no more, and what it signed still verifies."))}))}),
+    "PersonalData": obj({
+        "format": t("string", const="cdht-personal-data-1"), "exported_at": DATETIME, "controller": STR,
+        "account": t("object"), "profile": t("object"),
+        **{k: array(t("object")) for k in ("consents", "applications", "certificates", "digital_skills",
+                                            "digital_tests", "privacy_requests", "audit_events")}},
+        description="Everything held about the citizen (ADR 41). Columns as stored, less internal bookkeeping; an "
+                    "account other than the citizen's own is `{\"role\", \"ward_code\"}`, theirs is `\"you\"`."),
+    "PrivacyRequestInput": obj({
+        "kind": t("string", enum=["correction", "deletion"]),
+        "field": t("string", enum=["full_name", "date_of_birth", "sex", "ward_code", "hamlet", "target_group", "email",
+                                   "phone", "cccd", "other"], description="Required for a correction."),
+        "text": t("string", maxLength=2000)}, required=["kind", "text"]),
+    "PrivacyRequest": PRIVACY_REQUEST,
+    "PrivacyRequests": obj({"items": array(PRIVACY_REQUEST)}),
+    "WardPrivacyRequests": obj({"items": array({"allOf": [PRIVACY_REQUEST, obj({
+        "citizen_name": STR, "cccd_masked": STR, "overdue": BOOL})]})}),
+    "PrivacyRequestClose": obj({
+        "outcome": t("string", enum=["done", "refused"]),
+        "text": t("string", maxLength=2000, description="What was done, or why it is refused (required to refuse); "
+                                                        "the citizen reads it.")}, required=["outcome"]),
     "Health": obj({"status": t("string", const="ok")}),
     "Readiness": obj({"status": t("string", enum=["ready", "not_ready"]),
                       "checks": t("object", additionalProperties=STR,

@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
         citizen,
         citizen_digital,
         health,
+        privacy,
         public,
         reviewer,
         reviewer_citizens,

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext
 from werkzeug.datastructures import MultiDict
 
 from certificates.dates import long_date as vietnamese_long_date
-from workflows import hamlets
+from workflows import consent, hamlets
 from workflows.clock import HANOI_OFFSET
 from workflows.validation import parse_int
 from workflows.vocabulary import VOCABULARY, Event, Term, Tone
@@ -159,7 +159,8 @@ def register_filters(bp: Blueprint) -> None:
 
 def _vocabulary_globals(state: BlueprintSetupState) -> None:
     """Every vocabulary enum by its name (form choices iterate it: `{% for k in ActivityKind %}`), and DECISIONS."""
-    state.app.jinja_env.globals.update({kind.__name__: kind for kind in VOCABULARY}, DECISIONS=DECISIONS)
+    state.app.jinja_env.globals.update({kind.__name__: kind for kind in VOCABULARY}, DECISIONS=DECISIONS,
+                                       CONSENT=consent.current())
 
 
 # --- forms ---------------------------------------------------------------------------------------------------------

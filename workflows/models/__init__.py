@@ -20,6 +20,7 @@ from .criteria import Competence, CriteriaSet, Indicator, IndicatorWording  # no
 from .digital import DigitalAttainment, DigitalCounter, DigitalFramework, DigitalTestAttempt  # noqa: E402
 from .identity import ActivationCode, ApiToken, Citizen, Hamlet, RecoveryCode, User, Ward  # noqa: E402
 from .outbox import OutboxMessage  # noqa: E402
+from .privacy import ConsentRecord, PrivacyRequest  # noqa: E402
 from .rollup import (  # noqa: E402
     Population,
     PopulationImport,
@@ -44,6 +45,7 @@ __all__ = [
     "CertificateBatch",
     "Citizen",
     "Competence",
+    "ConsentRecord",
     "CriteriaSet",
     "Decision",
     "DigitalAttainment",
@@ -59,6 +61,7 @@ __all__ = [
     "PopulationImport",
     "PopulationRevision",
     "RecoveryCode",
+    "PrivacyRequest",
     "RegisterSequence",
     "ReportSnapshot",
     "RollupCounter",
