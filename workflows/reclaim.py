@@ -6,7 +6,8 @@ and enters the person as the card and the paper consent form give them (the fiel
 account then becomes the owner's:
 
 - the profile takes the person's fields, moves to the official's ward, and records the paper consent the owner
-  signed (the other person's consent was not theirs); the contact details the other person gave go;
+  signed (the other person's consent records are withdrawn: it was not theirs); the contact details the other
+  person gave go;
 - the other person is signed out everywhere (sessions and API tokens), their password stops working, and any
   earlier activation code too; the owner gets a new activation code and chooses their own password;
 - drafts the other person started, which no official has seen, are removed with their activities;
@@ -32,10 +33,20 @@ from .clock import now
 from .digital import counters as digital_counters
 from .errors import Conflict, Invalid
 from .holder_counters import Holder
-from .models import ActivationCode, Activity, Application, AuditEvent, Certificate, Citizen, DigitalAttainment, User
+from .models import (
+    ActivationCode,
+    Activity,
+    Application,
+    AuditEvent,
+    Certificate,
+    Citizen,
+    ConsentRecord,
+    DigitalAttainment,
+    User,
+)
 from .names import fold
 from .passwords import unusable_hash
-from .registration import CONSENT_VERSION, PAPER
+from .registration import CONSENT_VERSION, PAPER, record_consents
 from .validation import FieldErrors
 from .vocabulary import ApplicationState, AttainmentState, CertificateStatus, Entity, Event
 
@@ -75,6 +86,10 @@ def claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registered
     session.execute(update(ActivationCode).where(col(ActivationCode.user_id) == user.id,
                                                  col(ActivationCode.used_at).is_(None),
                                                  col(ActivationCode.expires_at) > moment).values(expires_at=moment))
+    # The other person's consent was not the owner's: withdrawn; the owner's, signed on paper, recorded.
+    session.execute(update(ConsentRecord).where(col(ConsentRecord.citizen_id) == citizen.id,
+                                                col(ConsentRecord.withdrawn_at).is_(None)).values(withdrawn_at=moment))
+    record_consents(session, [(citizen.id, reference, actor.user_id)], channel=PAPER, at=moment)
     session.flush()
     digital_counters.citizen_changed(session, citizen, before)
     session.add(AuditEvent(at=moment, actor_id=actor.user_id, actor_role=actor.role.value,

@@ -1,12 +1,12 @@
 """Identity numbers at rest (ADR 42): the database alone does not reveal a CCCD; the app still finds people by it."""
 
 import pytest
-from factories import PASSWORD, citizen_data, make_staff
+from factories import PASSWORD, cccd_for, citizen_data, make_staff
 from flask import Flask
 from sqlalchemy import text
 from sqlmodel import Session
 
-from workflows import accounts
+from workflows import accounts, assisted
 from workflows.demo_ward import PEOPLE
 from workflows.errors import Invalid
 from workflows.identity_seal import MARK, Seal, derive_key
@@ -27,13 +27,21 @@ def test_no_table_holds_an_identity_number_in_clear(api, web: Flask, session: Se
     assert registered.status_code == 201
     assert registered.json["cccd_masked"] == f"{data['cccd'][:3]}******{data['cccd'][-3:]}"
     staff_cccd = "001085000777"
-    make_staff(session, "ward_reviewer", username="rev-at-rest", cccd=staff_cccd)
-    numbers = [p.cccd for p in PEOPLE] + [data["cccd"], staff_cccd]
+    desk = make_staff(session, "ward_reviewer", username="rev-at-rest", cccd=staff_cccd)
+    imported = [cccd_for(1970), cccd_for(1971)]  # a ward's file: written in one multi-row INSERT (unnest arrays)
+    rows = assisted.parse(("cccd,full_name,date_of_birth,sex,target_group,hamlet,phone,email,consent_reference\n"
+                           f"{imported[0]},Lê Văn Một,1970-02-03,nam,resident,,,,\n"
+                           f"{imported[1]},Lê Văn Hai,1971-02-03,nam,resident,,,,\n").encode())
+    assert assisted.import_citizens(session, desk, "00004", rows).created == 2
+    session.commit()
+    numbers = [p.cccd for p in PEOPLE] + [data["cccd"], staff_cccd, *imported]
     dump = _every_stored_value(session)
     assert MARK in dump
     assert [n for n in numbers if n in dump] == []
     # The people are still found by their numbers: sign-in (the username is the CCCD), the ward's lookup.
     assert api.token(data["cccd"], PASSWORD)
+    assert assisted.import_citizens(session, desk, "00004", rows).existing == 2  # found again by their numbers
+    session.rollback()
     assert api.call("GET", "/api/v1/me", api.token(PEOPLE[0].cccd, PASSWORD)).status_code == 200
     stored = session.execute(text("SELECT cccd FROM citizen")).scalars().all()
     assert all(value.startswith(MARK) and len(value) == 39 for value in stored)

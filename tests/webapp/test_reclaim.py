@@ -7,7 +7,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from workflows import application_counters
-from workflows.models import Application, AuditEvent, Citizen
+from workflows.models import Application, AuditEvent, Citizen, ConsentRecord
 
 OWNER = {"full_name": "Đỗ Thị Lan", "date_of_birth-day": "17", "date_of_birth-month": "5",
          "date_of_birth-year": "1990", "sex": "female", "target_group": "resident", "hamlet": "Tổ dân phố số 2",
@@ -46,6 +46,9 @@ def test_the_owner_takes_the_account_back_and_the_other_person_is_out(api, web: 
     citizen = session.exec(select(Citizen).where(Citizen.cccd == cccd)).one()
     assert (citizen.full_name, citizen.ward_code, citizen.email) == ("Đỗ Thị Lan", "00004", None)
     assert (citizen.consent_channel, citizen.consent_reference) == ("paper", "PĐK-41")
+    consents = session.exec(select(ConsentRecord).where(ConsentRecord.citizen_id == citizen.id)).all()
+    assert {(c.channel, c.reference, c.withdrawn_at is None) for c in consents} == {
+        ("online", None, False), ("paper", "PĐK-41", True)}  # the other person's withdrawn, the owner's in force
     assert session.exec(select(Application).where(Application.citizen_id == citizen.id)).all() == []  # the draft
     assert application_counters.check(session) == []
     # The other person: their token and their password open nothing any more.
