@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import JSON, event, text
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -130,8 +129,8 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]], *,
         values = [row[name] for row in rows]
         if isinstance(column.type, JSON):  # json has no array literal of Python dicts: send text, cast back
             values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
-        elif isinstance(column.type, TypeDecorator):  # an array skips the type's own binding: apply it here
-            values = [column.type.process_bind_param(v, dialect) for v in values]  # (identity numbers sealed)
+        elif isinstance(column.type, identity_seal.IdentityNumber):  # an array skips the type's binding: seal here
+            values = [column.type.process_bind_param(v, dialect) for v in values]
         arrays.append(f"CAST(:c{n} AS {sql_type}[])")
         params[f"c{n}"] = values
     quote = dialect.identifier_preparer.quote  # identifiers from the table's own metadata; every value is bound

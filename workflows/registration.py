@@ -18,8 +18,8 @@ from . import consent, hamlets, names
 from .accounts import actor_of, create_user, session_user
 from .actors import Actor
 from .clock import now
-from .effects import Effect, EffectKind, emit
 from .db import bulk_insert
+from .effects import Effect, EffectKind, emit
 from .errors import Conflict, Invalid
 from .hamlets import HAMLET_MAX
 from .models import AuditEvent, Citizen, ConsentRecord, User, Ward

@@ -162,13 +162,13 @@ def _wards(session: Session, seed: int, password_hash: str) -> tuple[list[WardIn
     wanted = {f"{kind}{w.code}" for w in wards for kind in ("reviewer", "chair")} | {"admin"}
     existing = {u.username: u for u in session.exec(select(User).where(col(User.username).in_(wanted))).all()}
     made: list[User] = []
-    infos = []
+    infos: list[WardInfo] = []
     for ward in wards:
         rng = random.Random(f"{seed}:{ward.code}")
         # Lognormal spread (a few wards three times the median), communes (xã) smaller than urban wards (phường).
         weight = math.exp(rng.gauss(0.0, 0.45)) * (1.4 if ward.division_type == "phường" else 0.8)
         chair_name = _person_name(rng)
-        accounts = []
+        accounts: list[User] = []
         for kind, role, display in (("reviewer", Role.WARD_REVIEWER, _person_name(rng)),
                                     ("chair", Role.WARD_CHAIR, chair_name)):
             user = existing.get(f"{kind}{ward.code}")
