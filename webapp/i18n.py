@@ -49,6 +49,8 @@ MESSAGES: dict[str, str] = {
     "not_editable": N_("The application was submitted and cannot be changed."),
     "cccd_exists": N_("This personal identification number is already registered."),
     "username_exists": N_("This username already exists."),
+    "current_password_wrong": N_("This is not your current password."),
+    "password_unchanged": N_("The new password is the same as the current one: choose another."),
     "username_format": N_("A staff username has no spaces, does not start with “~” and is not twelve digits "
                           "(the form of a personal identification number)."),
     "application_exists": N_("You already have an application for this year."),

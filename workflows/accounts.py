@@ -114,6 +114,28 @@ def authenticate(session: Session, username: str, password: str, channel: str = 
     return user
 
 
+def change_password(session: Session, user_id: str, current: str, new: str, channel: str = "page") -> User:
+    """A signed-in person's new password: the current one first (Invalid `current_password_wrong`; the caller's
+    per-account limit counts these), then the policy and a new one different from it. Every session and API token
+    of the account ends, this one too: the page signs its own session in again. Audited as a change."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or not verify_password(user.password_hash, current):
+        raise Invalid(fields={"current_password": "current_password_wrong"})
+    refused = password_problem(session, user, new)
+    if refused is None and verify_password(user.password_hash, new):
+        refused = "password_unchanged"
+    if refused:
+        raise Invalid(fields={"password": refused})
+    moment = now()
+    user.password_hash = hash_password(new)
+    end_every_session(session, user, moment)
+    session.add(AuditEvent(at=moment, actor_id=user.id, actor_role=user.role, entity_type=Entity.USER.value,
+                           entity_id=user.id, event=Event.CHANGE.value,
+                           detail={"change": "password", "channel": channel}))
+    session.flush()
+    return user
+
+
 def end_every_session(session: Session, user: User, moment: datetime) -> None:
     """Sign the account out everywhere: every cookie session (the session version moves on) and every API token
     (revoked). After a new password, an activation, a disabled account."""

@@ -98,3 +98,29 @@ def me() -> ResponseReturnValue:
     return jsonify(body)
 
 
+
+
+def _caller_key() -> str:
+    """The per-account limit of a password change: keyed by the bearer token's account."""
+    actor = bearer_actor()
+    return f"password-change:{actor.user_id if actor else request.remote_addr}"
+
+
+@bp.put("/me/password")
+@limiter.limit(lambda: runtime().settings.login_account_limit, key_func=_caller_key,
+               deduct_when=lambda response: response.status_code == 422)
+def change_password() -> ResponseReturnValue:
+    """Change the caller's password ({"current_password", "password"}); every session and token of the account ends,
+    this token too (204)."""
+    actor = bearer_actor()
+    assert actor is not None
+    data = json_body()
+    errors = FieldErrors()
+    current = errors.secret(data, "current_password")
+    new = errors.secret(data, "password")
+    if errors:
+        raise errors.invalid()
+    session = db()
+    accounts.change_password(session, str(actor.user_id), str(current), str(new), channel="api")
+    commit(session)
+    return "", 204

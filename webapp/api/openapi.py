@@ -81,6 +81,12 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": op("revokeToken", "auth", "Revoke the bearer token sent with this request",
                      {"204": {"description": "Revoked"}})},
     "/api/v1/me": {"get": op("getMe", "auth", "The caller's profile and role", {"200": ok("Me")})},
+    "/api/v1/me/password": {"put": op(
+        "changePassword", "auth", "Change the caller's password",
+        {"204": {"description": "Changed: every token of the account is revoked"}}, "400 413 422 429",
+        requestBody=body("PasswordChange"),
+        description="`current_password_wrong` (422) counts against the account's limit (429 past it). Every session "
+                    "and API token of the account ends, the one of this request too: ask for a new token.")},
     "/api/v1/citizens": {"post": op(
         "registerCitizen", "citizens", "Self-registration of a citizen", {"201": ok("Citizen", "Registered")},
         "400 409 413 422", security=PUBLIC, requestBody=body("CitizenRegistration"),

@@ -110,6 +110,11 @@ SCHEMAS: dict[str, Schema] = {
                              "`otp_invalid`; staff who must enrol first: 401 `otp_enrolment_required`."))},
                         required=["username", "password"]),
     "Token": obj({"token": STR, "expires_at": DATETIME, "role": t("string", enum=ROLES)}),
+    "PasswordChange": obj({"current_password": t("string", maxLength=128),
+                           "password": t("string", maxLength=128, description=(
+                               "At least 10 characters; not a common word, not the person's identity number, date "
+                               "of birth or name; not the current one."))},
+                          required=["current_password", "password"]),
     "CitizenRegistration": obj({
         "cccd": t("string", maxLength=20), "full_name": t("string", maxLength=200), "date_of_birth": DATE,
         "sex": t("string", enum=Sex.values()), "ward_code": WARD, "target_group": t("string", enum=TARGET_GROUPS),

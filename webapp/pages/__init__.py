@@ -8,7 +8,7 @@ from ..i18n import locale
 def register(app: Flask) -> None:
     """Register every page blueprint and the template helpers."""
     # admin_*, citizen_digital, reviewer_citizens, reviewer_digital and reviewer_team add their routes to admin's,
-    # citizen's and reviewer's blueprints.
+    # citizen's and reviewer's blueprints; password_change to account's.
     from . import (  # noqa: F401
         account,
         admin,
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
         citizen,
         citizen_digital,
         health,
+        password_change,
         privacy,
         public,
         reviewer,
