@@ -1,9 +1,13 @@
 """Who is asking: bearer tokens for the API, cookie sessions (flask-login) for pages, both as a domain Actor."""
 
-from flask import Flask, g, request
-from flask_login import LoginManager, UserMixin, current_user
+from datetime import timedelta
+from typing import Any
 
-from workflows import accounts
+from flask import Flask, flash, g, request, session
+from flask_babel import gettext
+from flask_login import LoginManager, UserMixin, current_user, logout_user, user_logged_in
+
+from workflows import accounts, clock
 from workflows.actors import Actor
 from workflows.errors import DomainError
 from workflows.models import User
@@ -11,6 +15,15 @@ from workflows.models import User
 from .database import db
 
 login_manager = LoginManager()
+
+# How long a page session lasts (ASVS V7.3): signed out after this long without a request, and this long after
+# signing in whatever happens. Staff hold every citizen of their ward: a shorter idle time than a citizen filling in
+# their own application on a phone. The cookie's own lifetime (PERMANENT_SESSION_LIFETIME) is the outer bound.
+IDLE = {"citizen": timedelta(minutes=120)}
+STAFF_IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=12)
+SIGNED_IN_AT, SEEN_AT = "signed_in_at", "seen_at"
+SEEN_EVERY = 60  # seconds: the last request's time is written at most once a minute (fewer cookies sent back)
 
 
 class Unauthorized(DomainError):
@@ -61,8 +74,36 @@ def page_actor() -> Actor | None:
     return g.page_actor  # type: ignore[no-any-return]
 
 
+def _started(_app: Any, **_extra: Any) -> None:
+    """Every sign-in (password, code, activation, a changed password) starts the session's clocks."""
+    moment = clock.now().timestamp()
+    session[SIGNED_IN_AT] = session[SEEN_AT] = moment
+
+
+def _expire_idle_or_old() -> None:
+    """Sign a page session out once it was idle too long or began too long ago; otherwise note this request."""
+    if "_user_id" not in session or not current_user.is_authenticated:
+        return
+    moment = clock.now().timestamp()
+    started = float(session.get(SIGNED_IN_AT) or moment)
+    seen = float(session.get(SEEN_AT) or moment)
+    idle = IDLE.get(current_user.user.role, STAFF_IDLE)
+    if moment - seen > idle.total_seconds() or moment - started > ABSOLUTE.total_seconds():
+        logout_user()
+        for key in (SIGNED_IN_AT, SEEN_AT):
+            session.pop(key, None)
+        flash(gettext("Your session has ended (a while without activity, or 12 hours after signing in). Sign in "
+                      "again."))
+        return
+    session.setdefault(SIGNED_IN_AT, started)
+    if moment - seen >= SEEN_EVERY or SEEN_AT not in session:
+        session[SEEN_AT] = moment
+
+
 def init_app(app: Flask) -> None:
-    """Wire flask-login into the app."""
+    """Wire flask-login into the app, with the page sessions' idle and absolute time-outs."""
     login_manager.init_app(app)
     login_manager.login_view = "public.login"
     login_manager.session_protection = "strong"
+    user_logged_in.connect(_started, app)
+    app.before_request(_expire_idle_or_old)
