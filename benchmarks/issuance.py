@@ -150,7 +150,7 @@ def floor_drawing(data: CertificateData, qr_text: str) -> bytes:
     from reportlab.pdfgen import canvas
 
     from certificates.dates import long_date, short_date
-    from certificates.render import qr_png
+    from certificates.qr import qr_png
 
     width, height = landscape(A4)
     out = io.BytesIO()

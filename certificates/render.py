@@ -15,8 +15,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
-import zxingcpp
-from PIL import Image
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
@@ -27,6 +25,7 @@ from certificates.dates import long_date, short_date
 from certificates.decision import DecisionData
 from certificates.model import CertificateData
 from certificates.offline import ATTACHMENT_DESCRIPTION, ATTACHMENT_NAME, ATTACHMENT_RELATIONSHIP, Seal
+from certificates.qr import qr_png
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
 TEMPLATE_NAME = "certificate.html"
@@ -75,23 +74,6 @@ class TemplateFolderFetcher(URLFetcher):
         path = self.resolve(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path2url(str(path)), path.read_bytes(), {"Content-Type": content_type})
-
-
-def qr_png(text: str) -> bytes:
-    """Return a QR code (level M) encoding the text as a grey PNG, one pixel a module, with its 4-module quiet zone
-    (WeasyPrint embeds a grey image as it is, a 1-bit one it would widen to RGB).
-
-    zxing-cpp's encoder (C++) picks the modes segment by segment, so the offline payload's base32 fragment goes in
-    alphanumeric mode; it takes about 1 ms where a pure-Python encoder's mask selection took 20-30 ms (ADR 27). A
-    raster, not an SVG path: drawn without interpolation (`image-rendering: pixelated`), each module stays a sharp
-    square at any size, for a fraction of a vector path's layout time.
-    """
-    symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = symbol.to_image(scale=1, add_quiet_zones=True)
-    height, width = image.shape[:2]
-    out = io.BytesIO()
-    Image.frombytes("L", (width, height), bytes(memoryview(image))).save(out, format="PNG")  # type: ignore[arg-type]
-    return out.getvalue()
 
 
 class _DocumentFetcher(TemplateFolderFetcher):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from certificates.render import qr_png
+from certificates.qr import qr_png
 
 FRAME = (640, 480)  # the fake camera's picture, in pixels
 

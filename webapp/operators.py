@@ -25,9 +25,10 @@ from workflows.vocabulary import Entity, Event, Role
 
 from .runtime import runtime
 
-# Commands that only read (or that run before the audit trail exists): nothing to record.
+# Commands that only read, that run before the audit trail exists, or whose own record would do their work (its
+# commit seals every record without a seal, which is what `audit seal` is for): nothing to record.
 READ_ONLY = frozenset({"db upgrade", "public-key", "rollup check", "targets list", "campaigns list",
-                       "criteria list", "criteria export", "audit verify", "certificates keys",
+                       "criteria list", "criteria export", "audit verify", "audit seal", "certificates keys",
                        "certificates verify"})
 _SECRET = re.compile(r"password|secret|key|token|code", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<!\d)\d{12}(?!\d)")

@@ -109,7 +109,8 @@ def _noticed_inserted(state: ORMExecuteState) -> None:
 
 @event.listens_for(OrmSession, "before_commit")
 def _seal_on_commit(session: OrmSession) -> None:
-    if not session.info.pop(_PENDING, False):
+    # A record added and committed without a flush in between is noticed here: the commit's flush comes after.
+    if not (session.info.pop(_PENDING, False) or any(isinstance(obj, AuditEvent) for obj in session.new)):
         return
     session.flush()
     seal(session.connection())

@@ -16,7 +16,8 @@ from PIL import Image
 
 from certificates import offline
 from certificates.offline import BadKeys, b64url, keys_document, parse_keys, seal, unb64url, verify, verify_qr
-from certificates.render import CertificateRenderer, qr_png
+from certificates.qr import qr_png
+from certificates.render import CertificateRenderer
 from certificates.signing import canonical_payload, generate_private_key_pem, public_key_pem, sign
 
 DATA = sample_certificate()

@@ -48,6 +48,15 @@ def test_every_commit_seals_its_records_in_order(app: Flask, trail: list[int]) -
     assert code == 0 and f"{len(trail)} records" in out
 
 
+def test_a_record_committed_without_a_flush_is_sealed(app: Flask, trail: list[int]) -> None:
+    """The commit's own flush comes after its before_commit hook: a record added just before is sealed all the same."""
+    with Session(app.extensions["cdht"].engine) as s:
+        s.add(AuditEvent(actor_role="system", entity_type="command", entity_id="by-commit", event="command"))
+        s.commit()
+    report = _verify(app)
+    assert report.clean and report.unsealed == 0 and report.checked == len(trail) + 1
+
+
 def test_a_rolled_back_transaction_takes_no_place_in_the_chain(app: Flask, session: Session, trail: list[int]) -> None:
     make_citizen(session)
     session.rollback()

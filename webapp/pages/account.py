@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from certificates.render import qr_png
+from certificates.qr import qr_png
 from workflows import clock, two_factor
 from workflows.actors import Actor
 from workflows.errors import Invalid
