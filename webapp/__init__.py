@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
+        # Over HTTPS the cookies carry the __Host- prefix: Secure, for this host only, on every path (ASVS V3.3.3).
+        SESSION_COOKIE_NAME="__Host-session" if production else "session",
+        LANG_COOKIE="__Host-lang" if production else "lang",
         REMEMBER_COOKIE_SECURE=production,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         MAX_CONTENT_LENGTH=12 * 1024 * 1024,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
 
 from workflows.vocabulary import N_, TargetGroup
@@ -301,7 +301,7 @@ def locale() -> str:
         return DEFAULT_LANGUAGE
     if "locale" in g:
         return str(g.locale)
-    chosen = request.args.get("lang") or request.cookies.get("lang")
+    chosen = request.args.get("lang") or request.cookies.get(current_app.config.get("LANG_COOKIE", "lang"))
     if chosen not in LANGUAGES:
         chosen = DEFAULT_LANGUAGE
         # Pages stay Vietnamese until the visitor picks English (many phones here run an English UI);

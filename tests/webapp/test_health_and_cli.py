@@ -124,3 +124,22 @@ def test_the_session_cookie_and_reset_links_are_signed_with_sha256(web, session:
     with web.app_context():
         token = reset_link(session.get(User, user.user_id)).rsplit("/", 1)[1]
         assert len(token.rsplit(".", 1)[1]) == 43 and read_token(token) is not None
+
+
+def test_production_cookies_carry_the_host_prefix(settings) -> None:
+    """Over HTTPS (production) the session and language cookies are __Host-: Secure, this host only, every path."""
+    import dataclasses
+
+    from webapp import create_app
+
+    app = create_app(dataclasses.replace(settings, env="production"))
+    try:
+        assert app.config["SESSION_COOKIE_NAME"] == "__Host-session" and app.config["SESSION_COOKIE_SECURE"]
+        client = app.test_client()
+        chosen = client.get("/language/en?next=/help")
+        cookie = chosen.headers["Set-Cookie"]
+        assert cookie.startswith("__Host-lang=en;") and "Secure" in cookie and "Path=/" in cookie
+        assert "Domain" not in cookie and "HttpOnly" in cookie
+        assert '<html lang="en"' in client.get("/help").get_data(as_text=True)  # read back under its new name
+    finally:
+        app.extensions["cdht"].engine.dispose()

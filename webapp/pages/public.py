@@ -1,6 +1,6 @@
 """Pages anyone can open: start, sign in and out, certificate verification."""
 
-from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
@@ -45,7 +45,8 @@ def language(code: str) -> ResponseReturnValue:
     target = safe_local_path(request.args.get("next"))
     response = make_response(redirect(target))
     if code in ("vi", "en"):
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(current_app.config["LANG_COOKIE"], code, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 
