@@ -8,16 +8,16 @@ from factories import make_citizen, make_staff, signed_in
 from flask import Flask
 from sqlmodel import Session
 
-import workflows.clock
+import webapp.auth
 
 START = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def moved(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
-    """The clock the app reads, moved by the test: set moved[0]."""
+    """The clock sessions read (webapp.auth.wall_clock), moved by the test: set moved[0]."""
     at = [START]
-    monkeypatch.setattr(workflows.clock, "now", lambda: at[0])
+    monkeypatch.setattr(webapp.auth, "wall_clock", lambda: at[0].timestamp())
     return at
 
 
