@@ -72,7 +72,7 @@ def fuzz_app(app: Flask, settings: Settings) -> Iterator[Flask]:
     """The app on this run's database with rate-limit counters of its own (in memory): the fuzzing's sign-ins and
     registrations count against no other test's app."""
     application = create_app(dataclasses.replace(settings))
-    application.config["TESTING"] = True
+    application.config["TESTING"] = True  # an unhandled exception reaches the test with its traceback, not as a 500
     yield application
     application.extensions["cdht"].engine.dispose()
 
