@@ -249,7 +249,7 @@ def _check_message(message: bytes, signature: bytes, keys: Mapping[str, PublicKe
         if len(message) > _MAX_PAYLOAD:
             raise ValueError("payload too large")
         facts = json.loads(message.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested deeper than the parser goes: not ours either
         return Verdict(False, MALFORMED, source=source)
     kid = facts.get("kid") if isinstance(facts, dict) else None
     if not isinstance(kid, str) or not _KID_RE.fullmatch(kid):
@@ -291,7 +291,7 @@ def verify_attachment(content: bytes, keys: Mapping[str, Any]) -> Verdict:
     """Check the content of an attached payload file."""
     try:
         document = json.loads(content.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return Verdict(False, MALFORMED, source="attachment")
     if (not isinstance(document, dict) or document.get("format") != FORMAT or document.get("alg") != ALG
             or not isinstance(document.get("payload"), str) or not isinstance(document.get("signature"), str)):

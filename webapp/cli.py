@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, select
 
 from certificates import new_code
-from workflows import accounts
+from workflows import accounts, bounded_json
 from workflows.actors import Actor
 from workflows.db import session_scope
 from workflows.demo_ward import DECISION_NUMBER, WARD, seed_living_ward
@@ -634,16 +634,11 @@ def register(app: Flask) -> None:
         every target group); a draft of the same code is replaced, a published version never. Exit code 2 names
         each bad field."""
         from workflows import criteria
-        from workflows.errors import Invalid
-        from workflows.inputs import CriteriaSetInput, parse
 
         try:
-            try:
-                given = json.loads(file.read_bytes())
-            except (UnicodeDecodeError, ValueError):
-                raise Invalid(fields={"file": "not_json_file"}) from None
+            version = criteria.read_file(file.read_bytes())
             with session_scope(runtime().engine) as session:
-                draft, new = criteria.load(session, _operator(session, by), parse(CriteriaSetInput, given), file.name)
+                draft, new = criteria.load(session, _operator(session, by), version, file.name)
                 line = f"{'new' if new else 'replaced'} draft {draft.code} from {draft.valid_from_year}"
         except DomainError as exc:
             _fail(exc)
@@ -735,9 +730,10 @@ def _certificates_group() -> AppGroup:
         from certificates import offline
 
         try:
-            document = json.loads(keys_file.read_text(encoding="utf-8")) if keys_file else runtime().keys_document
+            document = (bounded_json.loads(keys_file.read_text(encoding="utf-8")) if keys_file
+                        else runtime().keys_document)
             keys = offline.parse_keys(document)
-        except (ValueError, UnicodeDecodeError) as exc:  # BadKeys and JSONDecodeError are ValueErrors
+        except ValueError as exc:  # BadKeys, JSONDecodeError, UnicodeDecodeError and TooDeep are ValueErrors
             click.echo(f"error: {keys_file} is not a keys document: {exc}", err=True)
             sys.exit(2)
         pdf = file.read_bytes()

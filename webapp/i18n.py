@@ -80,7 +80,7 @@ MESSAGES: dict[str, str] = {
     "server_error": N_("Something went wrong. Try again in a few minutes."),
     "too_many_pages": N_("The PDF has more than %(max_pages)s pages: send the pages that show the activity."),
     "unavailable": N_("The service is briefly unavailable. Nothing you sent was lost: try again in a minute."),
-    "bad_json": N_("The body must be valid JSON."),
+    "bad_json": N_("The body must be one JSON object, nested at most %(depth)s levels deep."),
     "too_large": N_("The file is too large (10 MB at most)."),
     "unsupported_media": N_("Unsupported media type."),
     "not_issued_yet": N_("The certificate is still being issued; try again later."),
@@ -251,11 +251,14 @@ MESSAGES: dict[str, str] = {
     "records_must_be_kept": N_("This citizen submitted an application or holds a certificate: those records of "
                                "administrative decisions must be kept, so the deletion can only be refused, with "
                                "the legal ground."),
+    "json_too_deep": N_("The file nests its JSON more than %(depth)s levels deep: a criteria file needs only a few."),
 }
 
 # Said instead when the error came without the params its message needs (never a KeyError, never "%(x)s").
 FALLBACKS: dict[str, str] = {
     "too_long": N_("Too long."),
+    "bad_json": N_("The body must be valid JSON."),
+    "json_too_deep": N_("The file nests its JSON too deeply."),
     "out_of_range": N_("The value is out of range."),
     "decision_exists": N_("This decision number is already used in the ward or commune."),
     "pass_rule_failed": N_("The scores do not meet the pass rule."),

@@ -9,15 +9,13 @@ from flask import Flask, Response, request
 from flask import session as cookie
 from flask.sessions import SecureCookieSessionInterface
 
+from workflows import bounded_json
 from workflows.errors import DomainError
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 # NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses surrogates): refuse them early.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# No request body of ours nests deeper than a few levels; deeper JSON is refused before anything walks it
-# (the parser, the text check below and the views all recurse, and Python's stack is finite).
-MAX_JSON_DEPTH = 32
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -32,16 +30,8 @@ class BadJson(DomainError):
     status = 400
     code = "bad_json"
 
-
-def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return False
+    def __init__(self) -> None:
+        super().__init__(depth=bounded_json.MAX_DEPTH)
 
 
 def request_json() -> Any:
@@ -50,7 +40,7 @@ def request_json() -> Any:
         data = request.get_json(silent=True)
     except RecursionError as exc:  # the parser gave up on the nesting: the same answer as any bad JSON
         raise BadJson() from exc
-    if _too_deep(data):
+    if bounded_json.too_deep(data):
         raise BadJson()
     return data
 

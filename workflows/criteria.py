@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from . import bounded_json
 from .actors import Actor
 from .clock import now
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -262,6 +263,18 @@ def _fill(session: Session, cset: CriteriaSet, cmd: CriteriaSetInput) -> None:
 
 HEADER = ("title_type", "name", "source_document", "valid_from_year", "min_score", "max_score", "pass_total",
           "pass_min_indicator")
+
+
+def read_file(data: bytes) -> CriteriaSetInput:
+    """A version file (the page's upload, the file `flask criteria load` reads) as a checked version; Invalid
+    naming `file` when it is not UTF-8 JSON or nests deeper than any version file (never a RecursionError)."""
+    try:
+        given = bounded_json.loads(data)
+    except bounded_json.TooDeep:
+        raise Invalid(fields={"file": "json_too_deep"}, depth=bounded_json.MAX_DEPTH) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise Invalid(fields={"file": "not_json_file"}) from None
+    return parse(CriteriaSetInput, given)
 
 
 def load(session: Session, actor: Actor, cmd: CriteriaSetInput, origin: str) -> tuple[CriteriaSet, bool]:

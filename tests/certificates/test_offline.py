@@ -184,6 +184,16 @@ def test_malformed_attachments_fail(sealed_pdf: bytes, new_key: bytes, content: 
     assert verify(with_attachment(sealed_pdf, content), keys_of(new_key)).reason == offline.MALFORMED
 
 
+def test_json_nested_past_the_parser_is_malformed_not_a_recursion_error(sealed_pdf: bytes, new_key: bytes) -> None:
+    """An attachment, or a first-form QR payload (4 kB at most: 2,000 lists), nested deeper than Python's parser goes
+    is malformed like any other bad JSON, before its signature is even looked at."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert verify(with_attachment(sealed_pdf, deep), keys_of(new_key)).reason == offline.MALFORMED
+    lists = b"[" * 2000 + b"]" * 2000
+    verdict = verify_qr(f"{DATA.verify_url}#p={b64url(lists)}&s={b64url(bytes(64))}", keys_of(new_key))
+    assert verdict.reason == offline.MALFORMED
+
+
 def test_a_signed_payload_with_fields_missing_or_added_is_malformed(sealed_pdf: bytes, new_key: bytes) -> None:
     facts = json.loads(seal(DATA, ward_code=WARD, private_key_pem=new_key).payload)
     for changed in ({k: v for k, v in facts.items() if k != "dob"}, {**facts, "cccd": "001190012345"},

@@ -1,7 +1,7 @@
 """Bad input gets a 4xx JSON error naming the field, and nothing is written."""
 
 import pytest
-from factories import citizen_data, make_citizen, scores
+from factories import citizen_data, make_citizen, scores, signed_in
 from sqlmodel import Session, func, select
 
 from workflows.models import AuditEvent, Citizen, User
@@ -75,6 +75,31 @@ def test_deeply_nested_json_is_400_when_signed_in(api, session: Session, body: s
     assert rv.status_code == 400, rv.get_data(as_text=True)
     assert rv.json["error"]["code"] == "bad_json"
     assert api.call("GET", "/api/v1/me", api.token(username)).status_code == 200  # the server is fine
+
+
+@pytest.mark.parametrize(("lang", "said"), [("vi", "lồng nhau không quá 32 cấp"), ("en", "nested at most 32 levels")])
+def test_deeply_nested_json_is_named_in_the_callers_language(api, lang: str, said: str) -> None:
+    rv = api.call("POST", "/api/v1/citizens", {"Accept-Language": lang}, data=DEEP[0], content_type="application/json")
+    assert rv.status_code == 400 and said in rv.json["error"]["message"]
+
+
+@pytest.mark.parametrize("body", DEEP, ids=["100000-lists", "900-objects", "40-lists"])
+def test_deeply_nested_json_sent_to_a_page_is_a_400_page(client, body: str) -> None:
+    rv = client.get("/login?lang=en", data=body, content_type="application/json")
+    assert rv.status_code == 400 and "nested at most 32 levels" in rv.get_data(as_text=True)
+    assert client.post("/login", data=body, content_type="application/json").status_code == 400  # no CSRF token
+
+
+def test_nesting_in_a_query_string_is_only_text(api, session: Session) -> None:
+    """A query string is flat: brackets in it are a name searched for, not JSON, on the API and the page alike."""
+    from factories import make_staff
+
+    make_staff(session, "ward_reviewer", username="rev-brackets")
+    deep = "%5B" * 10_000 + "%5D" * 10_000
+    rv = api.call("GET", f"/api/v1/review/queue?q={deep}&assignee={deep}", api.token("rev-brackets"))
+    assert rv.status_code == 200 and rv.json["items"] == []
+    page = signed_in(api.client.application, "rev-brackets").get(f"/reviewer/?q={deep}")
+    assert page.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -165,3 +165,23 @@ def test_an_administrator_copies_downloads_corrects_and_loads_a_draft_on_the_pag
         "csrf_token": token, "step": "file", "file": (io.BytesIO(b"{not json"), "x.json")},
         content_type="multipart/form-data")
     assert broken.status_code == 422
+
+
+# Deeper than Python's parser goes, and deep enough to parse but deeper than any version file.
+DEEP_FILES = [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 900 + b"1" + b"}" * 900]
+
+
+@pytest.mark.parametrize("body", DEEP_FILES, ids=["100000-lists", "900-objects"])
+def test_a_version_file_nested_too_deeply_is_named_on_the_page_and_by_the_cli(
+        web: Flask, app: Flask, session: Session, tmp_path: Path, body: bytes) -> None:
+    make_staff(session, "city_admin", ward=None, username="admin-deep")
+    client = signed_in(web, "admin-deep")
+    token = csrf(client.get("/admin/criteria").get_data(as_text=True))
+    for lang, said in (("vi", "Tệp JSON lồng nhau quá 32 cấp"), ("en", "nests its JSON more than 32 levels deep")):
+        rv = client.post(f"/admin/criteria/drafts?lang={lang}", data={
+            "csrf_token": token, "step": "file", "file": (io.BytesIO(body), "deep.json")},
+            content_type="multipart/form-data")
+        assert rv.status_code == 422 and said in rv.get_data(as_text=True), lang
+    (tmp_path / "deep.json").write_bytes(body)
+    result = app.test_cli_runner().invoke(args=["criteria", "load", str(tmp_path / "deep.json")])
+    assert result.exit_code == 2 and "file: The file nests its JSON more than 32 levels deep" in result.output

@@ -163,3 +163,19 @@ def test_enums_are_the_vocabulary(doc) -> None:
     }
     for path, members in expected.items():
         assert _enum_at(doc, *path) == members, path
+
+
+def test_every_operation_documents_the_answers_any_request_may_get(client, doc):
+    """Characters no text may hold are refused before any view (400: JSON under /api/, a page elsewhere), and the
+    API answers 503 while the database is down: documented on every operation, as the fuzzing found them."""
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            assert "400" in operation["responses"], f"{method.upper()} {path}"
+            if path.startswith("/api/"):
+                assert "503" in operation["responses"], f"{method.upper()} {path}"
+    api = client.get("/api/v1/criteria?q=a%00b")
+    assert api.status_code == 400 and api.json["error"]["code"] == "invalid_characters"
+    assert doc["paths"]["/api/v1/criteria"]["get"]["responses"]["400"] == {"$ref": "#/components/responses/BadRequest"}
+    page = client.get("/healthz?q=a%00b")
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert list(doc["paths"]["/healthz"]["get"]["responses"]["400"]["content"]) == ["text/html"]

@@ -12,7 +12,9 @@ from .openapi_schemas import SCHEMAS, Schema, ref
 bp = Blueprint("openapi", __name__)
 
 ERRORS = {  # status -> (component name, description)
-    "400": ("BadRequest", "The body is not a JSON object (`bad_json`)."),
+    "400": ("BadRequest", ("The body is not one JSON object nested at most 32 levels deep (`bad_json`), or the "
+                           "request's path, query, form or body carries characters no text may hold, NUL or a lone "
+                           "surrogate (`invalid_characters`, any operation).")),
     "401": ("Unauthorized", "No valid bearer token, or wrong username or password."),
     "403": ("Forbidden", "The caller's role may not do this."),
     "404": ("NotFound", "No such object, or one of another ward or another citizen."),
@@ -21,6 +23,8 @@ ERRORS = {  # status -> (component name, description)
     "415": ("UnsupportedMedia", "The body's media type is not supported."),
     "422": ("Invalid", "One or more fields are invalid; `fields` names each."),
     "429": ("RateLimited", "Too many attempts; retry later."),
+    "503": ("Unavailable", ("The database cannot be reached (`unavailable`, with `Retry-After: 30`): nothing was "
+                            "recorded; send it again.")),
 }
 PUBLIC: list[dict[str, list[str]]] = []  # `security: []`: no token needed
 
@@ -38,6 +42,12 @@ def ok(name: str, description: str = "OK") -> dict[str, Any]:
 def html(description: str) -> dict[str, Any]:
     """An HTML page."""
     return {"description": description, "content": content({"type": "string"}, "text/html")}
+
+
+# Outside /api/ an error is a page: characters no text may hold (NUL, a lone surrogate) in the path or the query;
+# the database unreachable (for the pages that read it).
+PAGE_400 = {"400": html("HTML page: the request carries characters that are not allowed")}
+PAGE_503 = {"503": html("HTML page: the service is briefly unavailable (`Retry-After: 30`)")}
 
 
 def body(name: str, media: str = "application/json") -> dict[str, Any]:
@@ -60,11 +70,13 @@ CODE = path_param("code", "The certificate code.")
 
 
 def op(op_id: str, tag: str, summary: str, success: dict[str, dict[str, Any]], errors: str = "",
-       **extra: Any) -> dict[str, Any]:
-    """One operation: its success answers plus the shared error responses named by status ("401 404")."""
+       always: str = "400 503", **extra: Any) -> dict[str, Any]:
+    """One operation: its success answers plus the shared error responses named by status ("401 404"), and those
+    any API operation may give (`always`): 400 for characters refused before a view runs, 503 while the database
+    cannot be reached. The operations outside /api/ answer errors as pages: they name theirs in `success`."""
     responses = dict(success)
-    for status in errors.split():
-        responses[status] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+    for status in (*always.split(), *errors.split()):
+        responses.setdefault(status, {"$ref": f"#/components/responses/{ERRORS[status][0]}"})
     secured = extra.get("security") is not PUBLIC
     if secured and "401" not in responses:
         responses["401"] = {"$ref": "#/components/responses/Unauthorized"}
@@ -89,8 +101,9 @@ PATHS: dict[str, dict[str, Any]] = {
                     "and API token of the account ends, the one of this request too: ask for a new token.")},
     "/api/v1/citizens": {"post": op(
         "registerCitizen", "citizens", "Self-registration of a citizen", {"201": ok("Citizen", "Registered")},
-        "400 409 413 422", security=PUBLIC, requestBody=body("CitizenRegistration"),
-        description="409 when the CCCD is already registered; 422 names each invalid field.")},
+        "400 409 413 422 429", security=PUBLIC, requestBody=body("CitizenRegistration"),
+        description="409 when the CCCD is already registered; 422 names each invalid field; 429 past the "
+                    "registrations allowed from one address.")},
     "/api/v1/applications": {"post": op(
         "openApplication", "applications", "Open the caller's application for a year",
         {"201": ok("Application", "Opened in state `draft`")}, "400 404 409 413 422",
@@ -210,8 +223,8 @@ PATHS: dict[str, dict[str, Any]] = {
                     "CCCD does not agree, `full_name: nothing_to_correct` when nothing printed would change.")},
     "/api/v1/verify/{code}": {"get": op(
         "verifyCertificate", "certificates", "Public verification of a certificate code",
-        {"200": ok("Verification", "Always 200; an unknown code has status `unknown`")}, security=PUBLIC,
-        parameters=[CODE])},
+        {"200": ok("Verification", "Always 200; an unknown code has status `unknown`")}, "429", security=PUBLIC,
+        parameters=[CODE], description="429 past the verifications allowed from one address.")},
     "/api/v1/rollup": {"get": op(
         "getRollup", "rollup", "Ward and city figures against the year's targets",
         {"200": ok("Rollup")}, "404 422",
@@ -314,14 +327,15 @@ PATHS: dict[str, dict[str, Any]] = {
         security=PUBLIC, requestBody=body("Activation"),
         description="422 `code: activation_code_invalid` for a wrong CCCD or code, or a code used or past its 14 "
                     "days (one answer for all); rate-limited like sign-in.")},
-    "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health")}, security=PUBLIC)},
+    "/healthz": {"get": op("healthz", "health", "The process is alive", {"200": ok("Health"), **PAGE_400}, always="",
+                           security=PUBLIC)},
     "/readyz": {"get": op(
         "readyz", "health", "Database, broker and storage are reachable",
-        {"200": ok("Readiness", "Ready"), "503": ok("Readiness", "Not ready; `checks` names the failures")},
-        security=PUBLIC)},
+        {"200": ok("Readiness", "Ready"), "503": ok("Readiness", "Not ready; `checks` names the failures"),
+         **PAGE_400}, always="", security=PUBLIC)},
     "/.well-known/cdht-keys.json": {"get": op(
         "publishedKeys", "certificates", "The public keys that verify certificates offline",
-        {"200": ok("PublishedKeys")}, security=PUBLIC,
+        {"200": ok("PublishedKeys"), **PAGE_400}, always="", security=PUBLIC,
         description="The active key first, then retired ones. A certificate's QR code carries its signed payload in "
                     "the URL fragment (base32 of the form byte, key id, signature and the payload's values; "
                     "docs/api.md), and its PDF attaches the same as "
@@ -351,7 +365,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/verify/{code}": {"get": op(
         "verifyPage", "certificates", "Public verification page (the QR code on every certificate leads here)",
         {"200": html("HTML page with the same facts as /api/v1/verify/{code}"),
-         "404": html("HTML page: unknown code")}, security=PUBLIC, parameters=[CODE])},
+         "404": html("HTML page: unknown code"), "429": html("HTML page: too many verifications from this address"),
+         **PAGE_400, **PAGE_503}, always="", security=PUBLIC, parameters=[CODE])},
 }
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -9,7 +9,6 @@ from flask_babel import gettext
 from workflows import criteria
 from workflows.actors import Actor
 from workflows.errors import Conflict, Invalid, NotFound
-from workflows.inputs import CriteriaSetInput, parse
 from workflows.validation import parse_int
 from workflows.vocabulary import Role, TargetGroup
 
@@ -72,11 +71,7 @@ def criteria_new_draft(actor: Actor) -> object:
             draft = criteria.draft_from(s, actor, form.get("source", ""), form.get("code", "").strip(), year)
         else:
             data, name = read_file()
-            try:
-                given = json.loads(data)
-            except (UnicodeDecodeError, ValueError):
-                raise Invalid(fields={"file": "not_json_file"}) from None
-            draft = criteria.load(s, actor, parse(CriteriaSetInput, given), name)[0]
+            draft = criteria.load(s, actor, criteria.read_file(data), name)[0]
         commit(s)
     except (Invalid, Conflict, NotFound) as exc:
         s.rollback()
