@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from alembic import command
 from celery.app.task import Task
+from closing import close_app
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -107,7 +108,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     with session_scope(application.extensions["cdht"].engine) as session:
         seed_reference(session)
     yield application
-    application.extensions["cdht"].engine.dispose()
+    close_app(application)
 
 
 def _open_ended(year: int) -> dict[Any, date]:
@@ -169,7 +170,7 @@ def web(app: Flask, settings: Settings) -> Iterator[Flask]:
     """The app on this run's database with a login limit a test of several sign-ins does not reach (pages)."""
     application = create_app(dataclasses.replace(settings, login_rate_limit="1000 per minute"))
     yield application
-    application.extensions["cdht"].engine.dispose()
+    close_app(application)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from closing import close_app
 from conftest import RUNTIME, Api
 from factories import citizen_data, csrf, make_staff, scores
 from flask import Flask
@@ -90,7 +91,7 @@ def web(app: Flask, outage_env: dict[str, str]) -> Iterator[Flask]:
     application.config["TESTING"] = True
     dispatch.breaker.reset()
     yield application
-    application.extensions["cdht"].engine.dispose()
+    close_app(application)
     dispatch.breaker.reset()
     limiter.init_app(app)  # the limiter is one object: give it back its storage for the tests after this one
 
@@ -180,4 +181,4 @@ def test_pages_answer_503_while_the_database_refuses_and_recover(app: Flask, set
             conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
         admin.dispose()
     assert client.get("/verify/AAAAA-BBBBB").status_code == 404  # by itself: no restart, no operator
-    web.extensions["cdht"].engine.dispose()
+    close_app(web)

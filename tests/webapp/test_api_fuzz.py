@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from closing import close_app
 from conftest import MUTABLE_TABLES
 from factories import make_citizen, make_staff, submitted_application
 from flask import Flask
@@ -74,7 +75,7 @@ def fuzz_app(app: Flask, settings: Settings) -> Iterator[Flask]:
     application = create_app(dataclasses.replace(settings))
     application.config["TESTING"] = True  # an unhandled exception reaches the test with its traceback, not as a 500
     yield application
-    application.extensions["cdht"].engine.dispose()
+    close_app(application)
 
 
 @pytest.fixture(scope="module")

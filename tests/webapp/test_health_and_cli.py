@@ -1,5 +1,6 @@
 """Health endpoints, operator commands and security headers."""
 
+from closing import close_app
 from factories import cccd_for, csrf, make_staff, signed_in
 from sqlmodel import Session, select
 
@@ -142,4 +143,4 @@ def test_production_cookies_carry_the_host_prefix(settings) -> None:
         assert "Domain" not in cookie and "HttpOnly" in cookie
         assert '<html lang="en"' in client.get("/help").get_data(as_text=True)  # read back under its new name
     finally:
-        app.extensions["cdht"].engine.dispose()
+        close_app(app)

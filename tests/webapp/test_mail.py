@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from closing import close_app
 from factories import PASSWORD, citizen_data, csrf, make_citizen, make_staff, scores, signed_in
 from mailcatcher import MailCatcher
 from sqlmodel import Session, select
@@ -30,7 +31,7 @@ def mail_app(settings, mail: MailCatcher):
     application = create_app(dataclasses.replace(settings, mail_url=mail.url, task_always_eager=True,
                                                  login_rate_limit="1000 per minute"))
     yield application
-    application.extensions["cdht"].engine.dispose()
+    close_app(application)
 
 
 def _forgot(client, who: str):

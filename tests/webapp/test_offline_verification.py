@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from closing import close_app
 from factories import issued_certificate
 from sqlmodel import Session
 
@@ -175,6 +176,6 @@ def test_a_web_node_with_the_public_key_only_verifies_and_never_reads_the_privat
         mismatched = create_app(dataclasses.replace(settings, public_key_path=other))
         with pytest.raises(RuntimeError, match="not the public half"):
             _ = mismatched.extensions["cdht"].public_key
-        mismatched.extensions["cdht"].engine.dispose()
+        close_app(mismatched)
     finally:
-        web.extensions["cdht"].engine.dispose()
+        close_app(web)

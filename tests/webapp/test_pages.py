@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from closing import close_app
 from PIL import Image
 
 from webapp import create_app
@@ -25,7 +26,7 @@ def pages_app(app, settings):
     with session_scope(application.extensions["cdht"].engine) as session:
         seed_demo(session, PASSWORD)
     yield application
-    application.extensions["cdht"].engine.dispose()  # close its pooled connections now, not at garbage collection
+    close_app(application)
 
 
 def token(html: str) -> str:

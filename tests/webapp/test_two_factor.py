@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 import zxingcpp
+from closing import close_app
 from conftest import PASSWORD
 from factories import csrf, make_citizen, make_staff, signed_in
 from flask import Flask
@@ -31,7 +32,7 @@ def required(app: Flask, settings: Settings) -> Iterator[Flask]:
     application = create_app(dataclasses.replace(settings, staff_totp_required=True,
                                                  login_rate_limit="1000 per minute"))
     yield application
-    application.extensions["cdht"].engine.dispose()
+    close_app(application)
 
 
 def _key(app: Flask) -> bytes:
