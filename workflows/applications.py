@@ -4,10 +4,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from . import campaigns, criteria, names
+from . import application_counters, campaigns, criteria, names
 from .access import visible_application
 from .actors import Actor
 from .clock import now, today
@@ -16,7 +16,7 @@ from .inputs import ActivityInput, ApplicationInput, Scores, SelfAssessmentInput
 from .models import Activity, Application, Citizen, CriteriaSet
 from .references import new_reference
 from .states import EDITABLE_STATES, apply_event, initial_state, record_change, record_creation
-from .vocabulary import Entity, Event, TitleType
+from .vocabulary import ApplicationState, Entity, Event, TitleType
 
 
 def _citizen(session: Session, actor: Actor) -> Citizen:
@@ -267,3 +267,17 @@ def my_applications(session: Session, actor: Actor) -> list[Application]:
         col(Application.year).desc()
     )
     return list(session.exec(stmt))
+
+
+def remove_drafts(session: Session, citizen_id: str) -> int:
+    """Delete a citizen's drafts (which no official saw) with their activities, the counters following; how many.
+    For an erasure (workflows.privacy) and an account given back to its owner (workflows.reclaim)."""
+    drafts = session.exec(select(Application).where(col(Application.citizen_id) == citizen_id,
+                                                    col(Application.state) == ApplicationState.DRAFT.value)).all()
+    if not drafts:
+        return 0
+    ids = [d.id for d in drafts]
+    session.execute(delete(Activity).where(col(Activity.application_id).in_(ids)))
+    session.execute(delete(Application).where(col(Application.id).in_(ids)))
+    application_counters.move(session, [(d.ward_code, d.year, d.state, -1) for d in drafts])
+    return len(ids)

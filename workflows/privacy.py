@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from . import application_counters, consent
+from . import consent
 from .accounts import end_every_session
 from .actors import WARD_STAFF, Actor
+from .applications import remove_drafts
 from .cccd import mask
 from .clock import as_utc, now, today
 from .effects import Effect, EffectKind, emit
@@ -36,6 +37,7 @@ from .models import (
     Ward,
 )
 from .passwords import unusable_hash
+from .registration import withdraw_consents
 from .validation import FieldErrors
 from .vocabulary import ApplicationState, Entity, Event, PrivacyRequestKind, PrivacyRequestState, Role
 from .working_days import add_working_days
@@ -316,12 +318,7 @@ def _erase(session: Session, actor: Actor, citizen: Citizen, request_id: str, mo
     keeps its year (the city's figures count by age band), the account is closed and signed out everywhere, the
     consents withdrawn, draft applications and their activities deleted. The audit trail stays as it is (ADR 36).
     The identity number stays until the lead's keyed-hash storage of it lands (ADR 41)."""
-    drafts = session.exec(select(Application).where(Application.citizen_id == citizen.id)).all()
-    if drafts:
-        ids = [a.id for a in drafts]
-        session.execute(Activity.__table__.delete().where(col(Activity.application_id).in_(ids)))  # type: ignore[attr-defined]
-        session.execute(Application.__table__.delete().where(col(Application.id).in_(ids)))  # type: ignore[attr-defined]
-        application_counters.move(session, [(a.ward_code, a.year, a.state, -1) for a in drafts])
+    drafts = remove_drafts(session, citizen.id)  # only drafts: an erasure waits for nothing submitted
     citizen.full_name, citizen.name_folded = ERASED_NAME, ""
     citizen.email = citizen.phone = citizen.hamlet = citizen.hamlet_code = None
     citizen.date_of_birth = date(citizen.date_of_birth.year, 1, 1)
@@ -330,10 +327,9 @@ def _erase(session: Session, actor: Actor, citizen: Citizen, request_id: str, mo
     if user is not None:
         user.active, user.display_name, user.password_hash = False, "", unusable_hash()
         end_every_session(session, user, moment)
-    session.execute(update(ConsentRecord).where(col(ConsentRecord.citizen_id) == citizen.id,
-                                                col(ConsentRecord.withdrawn_at).is_(None)).values(withdrawn_at=moment))
+    withdraw_consents(session, citizen.id, moment)
     _audit(session, actor, Entity.CITIZEN, citizen.id, Event.ERASE, None, None,
-           {"request_id": request_id, "drafts_deleted": len(drafts),
+           {"request_id": request_id, "drafts_deleted": drafts,
             "fields": ["full_name", "email", "phone", "hamlet", "date_of_birth"]})
 
 

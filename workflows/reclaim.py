@@ -21,13 +21,14 @@ The change is audited (`reclaim`) on the profile with what moved, never the numb
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from . import activation, application_counters
+from . import activation
 from . import cccd as cccd_rules
 from .accounts import end_every_session
 from .actors import Actor
+from .applications import remove_drafts
 from .assisted import TICKED, Registered, authorise, checked_at_desk
 from .clock import now
 from .digital import counters as digital_counters
@@ -35,18 +36,16 @@ from .errors import Conflict, Invalid
 from .holder_counters import Holder
 from .models import (
     ActivationCode,
-    Activity,
     Application,
     AuditEvent,
     Certificate,
     Citizen,
-    ConsentRecord,
     DigitalAttainment,
     User,
 )
 from .names import fold
 from .passwords import unusable_hash
-from .registration import CONSENT_VERSION, PAPER, record_consents
+from .registration import CONSENT_VERSION, PAPER, record_consents, withdraw_consents
 from .validation import FieldErrors
 from .vocabulary import ApplicationState, AttainmentState, CertificateStatus, Entity, Event
 
@@ -73,7 +72,7 @@ def claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registered
     _ensure_nothing_decided(session, citizen.id)
     moment = now()
     before = Holder(citizen.ward_code, citizen.target_group, citizen.sex, citizen.date_of_birth.year, citizen.hamlet)
-    drafts = _remove_drafts(session, citizen.id)
+    drafts = remove_drafts(session, citizen.id)
     for name in ("full_name", "date_of_birth", "sex", "target_group", "hamlet", "hamlet_code", "email", "phone"):
         setattr(citizen, name, getattr(person, name))
     citizen.name_folded = fold(person.full_name)
@@ -87,8 +86,7 @@ def claim(session: Session, actor: Actor, data: Mapping[str, Any]) -> Registered
                                                  col(ActivationCode.used_at).is_(None),
                                                  col(ActivationCode.expires_at) > moment).values(expires_at=moment))
     # The other person's consent was not the owner's: withdrawn; the owner's, signed on paper, recorded.
-    session.execute(update(ConsentRecord).where(col(ConsentRecord.citizen_id) == citizen.id,
-                                                col(ConsentRecord.withdrawn_at).is_(None)).values(withdrawn_at=moment))
+    withdraw_consents(session, citizen.id, moment)
     record_consents(session, [(citizen.id, reference, actor.user_id)], channel=PAPER, at=moment)
     session.flush()
     digital_counters.citizen_changed(session, citizen, before)
@@ -112,16 +110,3 @@ def _ensure_nothing_decided(session: Session, citizen_id: str) -> None:
             col(DigitalAttainment.state).in_(RECORDS_IN_FORCE)).scalar_subquery())).one()
     if any(counts):
         raise Conflict("claim_blocked", fields={"cccd": "claim_blocked"})
-
-
-def _remove_drafts(session: Session, citizen_id: str) -> int:
-    """Remove the holder's drafts and their activities (no official saw them); the counters follow."""
-    drafts = session.exec(select(Application).where(col(Application.citizen_id) == citizen_id,
-                                                    col(Application.state) == ApplicationState.DRAFT.value)).all()
-    if not drafts:
-        return 0
-    ids = [d.id for d in drafts]
-    session.execute(delete(Activity).where(col(Activity.application_id).in_(ids)))
-    session.execute(delete(Application).where(col(Application.id).in_(ids)))
-    application_counters.move(session, [(d.ward_code, d.year, d.state, -1) for d in drafts])
-    return len(ids)

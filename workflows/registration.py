@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from . import cccd as cccd_rules
 from . import consent, hamlets, names
@@ -214,6 +215,12 @@ def _create(session: Session, person: Person, ward_code: str, password: str, pas
                                                  "purposes": list(consent.current().purposes)})
     )
     return citizen
+
+
+def withdraw_consents(session: Session, citizen_id: str, at: datetime) -> None:
+    """Every consent of the citizen still in force withdrawn at `at` (an erasure; an account given back)."""
+    session.execute(update(ConsentRecord).where(col(ConsentRecord.citizen_id) == citizen_id,
+                                                col(ConsentRecord.withdrawn_at).is_(None)).values(withdrawn_at=at))
 
 
 def record_consents(session: Session, entries: Sequence[tuple[str, str | None, str | None]], *, channel: str,
