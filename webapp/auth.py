@@ -89,8 +89,8 @@ def _started(_app: Any, **_extra: Any) -> None:
 
 def _expire_idle_or_old() -> None:
     """Sign a page session out once it was idle too long or began too long ago; otherwise note this request."""
-    if "_user_id" not in session or not current_user.is_authenticated:
-        return
+    if request.endpoint == "static" or "_user_id" not in session or not current_user.is_authenticated:
+        return  # a stylesheet or a font is no activity, and needs no user loaded for it
     moment = wall_clock()
     started = float(session.get(SIGNED_IN_AT) or moment)
     seen = float(session.get(SEEN_AT) or moment)

@@ -142,3 +142,16 @@ def test_statements_do_not_grow_with_the_data_and_stay_within_budget(app, api, s
     assert large == small, {k: (small[k], large[k]) for k in small if small[k] != large[k]}
     over = {route: (count, BUDGET[route]) for route, count in large.items() if count > BUDGET[route]}
     assert not over, over
+
+
+def test_a_signed_in_browser_fetching_a_stylesheet_runs_no_statement(app, session: Session) -> None:
+    """Static files are no activity: no user is loaded for them, and the session's idle clock does not move."""
+    make_staff(session, "ward_reviewer", username="rev-static")
+    client = _signed_in(app, "rev-static")
+    with client.session_transaction() as before:
+        seen = dict(before)
+    with counting(app) as statements, client.get("/static/site.css") as rv:
+        assert rv.status_code == 200
+    assert statements == []
+    with client.session_transaction() as after:
+        assert dict(after) == seen
