@@ -13,7 +13,7 @@ from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 ACCESS_KEY_ID = "cdht-test-access-key"  # moto accepts any credentials; these name no real account
-SECRET_ACCESS_KEY = "cdht-test-secret-key"  # noqa: S105 - a local test server's
+SECRET_ACCESS_KEY = "cdht-test-secret-key"
 REGION = "us-east-1"
 
 _put_lock = threading.Lock()
