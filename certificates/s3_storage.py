@@ -105,6 +105,8 @@ class S3Storage:
         self._lock = threading.Lock()
         self._client: Any = None
         self._client_pid = 0
+        # False once the server answered 501 to If-None-Match: put() then checks before writing (ADR 44).
+        self.conditional_writes = True
 
     def __repr__(self) -> str:
         return f"S3Storage(bucket={self.bucket!r}, prefix={self.prefix!r})"
@@ -148,18 +150,46 @@ class S3Storage:
         name = self._object_key(key)
         digest = hashlib.sha256(data).hexdigest()
         for _attempt in range(_CONFLICT_RETRIES):
+            if not self.conditional_writes:
+                return self._put_checked_first(key, name, data, digest)
             try:
-                self.client.put_object(Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*",
-                                       ContentType=content_type_of(key), Metadata={SHA256_METADATA: digest})
+                self._put_object(key, name, data, digest, IfNoneMatch="*")
             except (ClientError, BotoCoreError) as error:
                 status = _status(error)
                 if status == 412:  # the key is taken: by the same bytes (a no-op) or by others (a conflict)
                     return self._check_same(key, digest)
                 if status == 409 and _code(error) == "ConditionalRequestConflict":
                     continue  # another writer of the same key was mid-way: ask again, S3's own advice
+                if status == 501 or _code(error) == "NotImplemented":
+                    self._without_conditional_writes()
+                    continue
                 raise self._failed("put", key, error) from error
             return digest
         raise StorageError(f"S3 kept answering ConditionalRequestConflict for {key}")
+
+    def _put_object(self, key: str, name: str, data: bytes, digest: str, **condition: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=name, Body=data, ContentType=content_type_of(key),
+                               Metadata={SHA256_METADATA: digest}, **condition)
+
+    def _without_conditional_writes(self) -> None:
+        if self.conditional_writes:
+            log.warning("S3 server of bucket %s refuses conditional writes (If-None-Match): checking before "
+                        "writing instead, which two simultaneous writers of one key can race (ADR 44)", self.bucket)
+        self.conditional_writes = False
+
+    def _put_checked_first(self, key: str, name: str, data: bytes, digest: str) -> str:
+        """The fallback for a server without conditional writes: look, write if absent, then read the object's hash
+        back, so a writer that raced us and won is at least noticed (ADR 44)."""
+        if self.exists(key):
+            return self._check_same(key, digest)
+        try:
+            self._put_object(key, name, data, digest)
+            stored = self.client.head_object(Bucket=self.bucket, Key=name)["Metadata"].get(SHA256_METADATA)
+        except (ClientError, BotoCoreError) as error:
+            raise self._failed("put", key, error) from error
+        if stored != digest:
+            raise StorageConflict(f"{key} was written by another writer at the same moment")
+        return digest
 
     def _check_same(self, key: str, digest: str) -> str:
         if hashlib.sha256(self.get(key)).hexdigest() != digest:
@@ -181,21 +211,40 @@ class S3Storage:
         """Return whether a key holds an object (one HEAD request)."""
         name = self._object_key(key)
         try:
-            self.client.head_object(Bucket=self.bucket, Key=name)
+            return self._head(name)
         except (ClientError, BotoCoreError) as error:
-            if _status(error) == 404:
-                return False
             raise self._failed("head", key, error) from error
-        return True
 
     def ping(self) -> None:
-        """Raise StorageError unless the bucket answers and takes a write: a few bytes put (unconditionally, the one
-        object ever overwritten) under the prefix's ".cdht-ping", a name no key can have."""
+        """Raise StorageError unless the bucket answers and takes writes that keep their promise: a conditional put
+        of the prefix's ".cdht-ping" (a name no key can have) that creates it, or is refused with 412 because it
+        exists. A server that lets the put overwrite an object that exists ignores If-None-Match, and would let a
+        document be overwritten: not ready (ADR 44)."""
         name = f"{self.prefix}/{PING_KEY}" if self.prefix else PING_KEY
         try:
-            self.client.put_object(Bucket=self.bucket, Key=name, Body=b"ping", ContentType="text/plain")
+            existed = self._head(name)
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=b"ping", ContentType="text/plain",
+                                   **({"IfNoneMatch": "*"} if self.conditional_writes else {}))
         except (ClientError, BotoCoreError) as error:
+            if _status(error) == 412:
+                return
+            if _status(error) == 501 or _code(error) == "NotImplemented":
+                self._without_conditional_writes()
+                self.ping()
+                return
             raise self._failed("ping", PING_KEY, error) from error
+        if existed and self.conditional_writes:
+            raise StorageError(f"the S3 server of bucket {self.bucket} ignores If-None-Match: it overwrote an object "
+                               f"that existed, so documents would not be write-once")
+
+    def _head(self, name: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=name)
+        except ClientError as error:
+            if _status(error) == 404:
+                return False
+            raise
+        return True
 
     def _failed(self, operation: str, key: str, error: Exception) -> StorageError:
         # The error's type and S3 code only: a key names a certificate code or an application, never a person, but

@@ -4,27 +4,40 @@ reachable by worker processes over HTTP. Stopped and started again on the same p
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
 import boto3
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+from werkzeug.datastructures import Headers
 
 ACCESS_KEY_ID = "cdht-test-access-key"  # moto accepts any credentials; these name no real account
 SECRET_ACCESS_KEY = "cdht-test-secret-key"
 REGION = "us-east-1"
 
 _put_lock = threading.Lock()
+# How the server treats `If-None-Match: *` on PutObject: "honoured" (S3's way), "ignored" (an old server that writes
+# anyway) or "refused" (a server that answers 501 NotImplemented). Set by S3Server.conditional_writes().
+_conditional = {"mode": "honoured"}
+_NOT_IMPLEMENTED = ("<?xml version='1.0' encoding='UTF-8'?><Error><Code>NotImplemented</Code><Message>A header you "
+                    "provided implies functionality that is not implemented</Message></Error>")
 
 
 def _serialised_put(put_object: Callable[[S3Response], Any]) -> Callable[[S3Response], Any]:
     """moto checks `If-None-Match: *` and then writes, in two steps a second request can come between; S3 does both
     at once. Serialising moto's PutObject makes the local server keep S3's promise, so the storage tests test our
-    client, not moto's race."""
+    client, not moto's race. It also plays the servers that lack conditional writes (_conditional)."""
     @wraps(put_object)
     def put(self: S3Response) -> Any:
+        if "If-None-Match" in self.headers and _conditional["mode"] != "honoured":
+            if _conditional["mode"] == "refused":
+                return 501, {"Content-Type": "application/xml"}, _NOT_IMPLEMENTED
+            headers = Headers(self.headers)
+            headers.remove("If-None-Match")
+            self.headers = headers
         with _put_lock:
             return put_object(self)
     return put
@@ -62,6 +75,15 @@ class S3Server:
             if wsgi_server is not None:
                 wsgi_server.server_close()
             self._server = None
+
+    @contextmanager
+    def conditional_writes(self, mode: str) -> Iterator[None]:
+        """Play a server whose PutObject "ignored" or "refused" (501) `If-None-Match: *`, for the time of a block."""
+        _conditional["mode"] = mode
+        try:
+            yield
+        finally:
+            _conditional["mode"] = "honoured"
 
     def client(self) -> Any:
         """A boto3 client of this server, to arrange and inspect objects behind the storage's back."""

@@ -221,3 +221,28 @@ def test_storage_from_url_names_a_bucket_and_prefix() -> None:
 def test_storage_from_url_rejects_unsupported(url: str) -> None:
     with pytest.raises(ValueError, match="storage URL"):
         storage_from_url(url)
+
+
+def test_a_server_that_ignores_conditional_writes_is_not_ready(s3_server: Any) -> None:
+    """An old S3-compatible server that writes over an existing object despite `If-None-Match: *` would break the
+    write-once promise unseen: ping, which serves readiness, finds it out."""
+    storage = S3Storage(s3_server.bucket, f"ignoring-{uuid.uuid4().hex[:8]}", _s3_access(s3_server))
+    storage.ping()
+    with s3_server.conditional_writes("ignored"), pytest.raises(StorageError, match="ignores If-None-Match"):
+        storage.ping()
+    storage.ping()
+
+
+def test_a_server_that_refuses_conditional_writes_is_checked_before_writing(
+        s3_server: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """A server answering 501 to `If-None-Match`: put() looks first, writes, and reads the hash back (ADR 44)."""
+    storage = S3Storage(s3_server.bucket, f"refusing-{uuid.uuid4().hex[:8]}", _s3_access(s3_server))
+    with s3_server.conditional_writes("refused"):
+        assert storage.put(KEY, b"first") == hashlib.sha256(b"first").hexdigest()
+        assert not storage.conditional_writes
+        assert storage.put(KEY, b"first") == hashlib.sha256(b"first").hexdigest()
+        with pytest.raises(StorageConflict):
+            storage.put(KEY, b"second")
+        storage.ping()
+    assert storage.get(KEY) == b"first"
+    assert "refuses conditional writes" in caplog.text
