@@ -9,8 +9,8 @@ RUN_PACKAGES := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils zbar-tools qpdf chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test system-deps system-deps-test lint test-embedded test-production migrate seed \
-  clean messages apt
+.PHONY: run test install install-test system-deps system-deps-test lint test-embedded test-production test-s3 migrate \
+  seed clean messages apt
 
 ## `make run` installs what running needs; `make test` adds the test tools (pytest, linters, reportlab for the
 ## benchmarks, Playwright).
@@ -92,6 +92,12 @@ test-production: install-test
 	  echo "== production runtime: PostgreSQL + Redis =="; \
 	  CDHT_TEST_RUNTIME=production $(BIN)/pytest -q; \
 	else echo "PostgreSQL or Redis not reachable: production run skipped (required under CI=true)"; fi
+
+## The whole suite with documents stored in S3 (moto's local server, started by the tests) instead of a folder; by
+## hand, not part of `make test` (whose storage and integration tests run on S3 anyway, ADR 44).
+test-s3: install-test
+	@echo "== embedded runtime, S3 storage =="
+	CDHT_TEST_RUNTIME=embedded CDHT_TEST_STORAGE=s3 $(BIN)/pytest -q
 
 test: system-deps-test install-test lint test-embedded test-production
 

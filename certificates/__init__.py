@@ -10,6 +10,7 @@ from certificates.codes import new_code, normalise_code
 from certificates.decision import DecisionData, ListedCitizen, decision_storage_key
 from certificates.issued import issued_problem, signed_payload, storage_key
 from certificates.model import CertificateData
+from certificates.s3_storage import S3Access, S3Storage
 from certificates.signing import (
     canonical_payload,
     generate_private_key_pem,
@@ -55,6 +56,8 @@ __all__ = [
     "FileStorage",
     "ListedCitizen",
     "ResourceRefused",
+    "S3Access",
+    "S3Storage",
     "Storage",
     "StorageConflict",
     "StorageError",

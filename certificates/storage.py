@@ -8,8 +8,11 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from certificates.s3_storage import S3Access
 
 _KEY_RE = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")
 _MAX_KEY_LENGTH = 512
@@ -141,15 +144,21 @@ class FileStorage:
             raise StorageError(f"storage at {self.root} is not writable: {error}") from error
 
 
-def storage_from_url(url: str) -> Storage:
-    """Return the storage named by "file:///abs/path" or a plain directory path."""
+def storage_from_url(url: str, s3: S3Access | None = None) -> Storage:
+    """Return the storage named by "file:///abs/path", a plain directory path or "s3://bucket/prefix" (reached
+    through `s3`: endpoint and credentials); raise ValueError naming what is wrong with the URL."""
     parts = urlsplit(url)
+    if parts.scheme == "s3":
+        from certificates.s3_storage import S3Storage, parse_s3_url  # boto3 only where S3 is used
+
+        bucket, prefix = parse_s3_url(url)
+        return S3Storage(bucket, prefix, s3)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost") or not parts.path:
             raise ValueError(f"file storage URL must be file:///absolute/path, got {url!r}")
         return FileStorage(Path(unquote(parts.path)))
     if parts.scheme:
-        raise ValueError(f"unsupported storage URL scheme {parts.scheme!r} in {url!r}")
+        raise ValueError(f"unsupported storage URL scheme {parts.scheme!r} in {url!r} (file:// or s3://)")
     if not url:
         raise ValueError("empty storage URL")
     return FileStorage(Path(url))

@@ -33,6 +33,11 @@ os.environ.setdefault("CDHT_TEST_FAST_HASHING", "1")
 RUNTIME = os.environ.get("CDHT_TEST_RUNTIME", "embedded")
 PG_ADMIN_URL = os.environ.get("CDHT_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CDHT_TEST_REDIS", "redis://127.0.0.1:6379/14")
+# Where the suite stores documents: "folder" (a temporary directory) or "s3" (the local S3 server of
+# tests/s3_server.py). The storage tests and tests/integration/test_s3_storage.py use S3 either way.
+STORAGE = os.environ.get("CDHT_TEST_STORAGE", "folder")
+if STORAGE not in ("folder", "s3"):
+    raise pytest.UsageError(f"CDHT_TEST_STORAGE must be folder or s3, not {STORAGE!r}")
 PASSWORD = "test-password-1"
 MUTABLE_TABLES = ("outbox_message", "privacy_request", "consent_record", "certificate_batch",
                   "activation_code", "digital_test_attempt", "digital_counter",
@@ -60,7 +65,18 @@ def _drop_pg_database(name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def runtime_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def s3_server() -> Iterator[Any]:
+    """moto's S3 server on a free port with this run's bucket (tests/s3_server.py); tests may stop and start it.
+    Imported here, so that a run that never uses S3 does not load moto."""
+    from s3_server import started
+
+    server = started()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Environment variables describing this run's runtime; a worker process gets the same ones."""
     instance = tmp_path_factory.mktemp("instance")
     env = {
@@ -73,6 +89,8 @@ def runtime_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "REGISTRATION_RATE_LIMIT": "10000 per hour",  # the whole suite registers from one address
         "VERIFY_RATE_LIMIT": "10000 per minute",
     }
+    if STORAGE == "s3":
+        env |= request.getfixturevalue("s3_server").env("suite")
     # Made before any process starts, so the web app and the worker never race to create two keys.
     from certificates import generate_private_key_pem
 
@@ -240,8 +258,8 @@ def api(client: FlaskClient) -> Api:
 
 
 def pytest_report_header() -> str:
-    """Say which runtime this run uses."""
-    return f"CDHT runtime: {RUNTIME}"
+    """Say which runtime and which storage this run uses."""
+    return f"CDHT runtime: {RUNTIME}, storage: {STORAGE}"
 
 
 @pytest.fixture

@@ -129,3 +129,16 @@ def png(colour: tuple[int, int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    """A two-page PDF certificate of a course (reportlab, of the `test` extra): evidence the upload check accepts."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    sheet = canvas.Canvas(out)
+    sheet.drawString(72, 760, "Giay chung nhan hoan thanh khoa hoc")
+    sheet.showPage()
+    sheet.drawString(72, 760, "Trang 2")
+    sheet.save()
+    return out.getvalue()

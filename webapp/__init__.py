@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url, audit_key=settings.audit_chain_key,
                          identity_key=settings.identity_seal_key)
-    app.extensions["cdht"] = Runtime(settings=settings, engine=engine, storage=storage_from_url(settings.storage_url))
+    storage = storage_from_url(settings.storage_url, settings.s3)
+    app.extensions["cdht"] = Runtime(settings=settings, engine=engine, storage=storage)
     database.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

@@ -4,9 +4,10 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from certificates import S3Access, storage_from_url
 from workflows.identity_seal import derive_key as derive_identity_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,8 @@ class Settings:
     database_url: str = ""
     broker_url: str = ""
     storage_url: str = ""
+    # STORAGE_URL=s3://…: the endpoint (S3_ENDPOINT_URL, else AWS's) and credentials (AWS_*, else boto3's own chain).
+    s3: S3Access = field(default_factory=S3Access)
     secret_key: str = ""
     audit_key: str = ""  # AUDIT_KEY: the audit chain's key (ADR 36); derived from secret_key when not given
     identity_key: str = ""  # IDENTITY_KEY: seals identity numbers at rest (ADR 42); else derived from secret_key
@@ -90,6 +93,19 @@ class Settings:
         return self.instance_path / "broker"
 
 
+def _s3_access(e: dict[str, str]) -> S3Access:
+    """The S3 endpoint and credentials under the names boto3 reads; those not given are left to boto3's default
+    chain (an instance role, ~/.aws). An access key needs its secret, and the other way round."""
+    endpoint = e.get("S3_ENDPOINT_URL", "").strip() or None
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise ConfigError("S3_ENDPOINT_URL must be an http:// or https:// address (the S3-compatible server)")
+    key_id, secret = e.get("AWS_ACCESS_KEY_ID") or None, e.get("AWS_SECRET_ACCESS_KEY") or None
+    if (key_id is None) != (secret is None):
+        raise ConfigError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be given together")
+    return S3Access(endpoint_url=endpoint, access_key_id=key_id, secret_access_key=secret,
+                    session_token=e.get("AWS_SESSION_TOKEN") or None, region=e.get("AWS_DEFAULT_REGION") or None)
+
+
 def from_env(env: dict[str, str] | None = None) -> Settings:
     """Build Settings from environment variables (see README: Configuration)."""
     e = dict(os.environ if env is None else env)
@@ -99,6 +115,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.database_url = e.get("DATABASE_URL", f"sqlite:///{instance / 'cdht.db'}")
     s.broker_url = e.get("CELERY_BROKER_URL", "filesystem://")
     s.storage_url = e.get("STORAGE_URL", str(instance / "storage"))
+    s.s3 = _s3_access(e)
+    try:
+        storage_from_url(s.storage_url, s.s3)  # only checks the URL: no file is touched, no connection made
+    except ValueError as error:
+        raise ConfigError(f"STORAGE_URL: {error}") from None
     s.signing_key_path = Path(e.get("SIGNING_KEY_PATH", str(instance / "signing_key.pem")))
     if e.get("PUBLIC_KEY_PATH"):
         s.public_key_path = Path(e["PUBLIC_KEY_PATH"])

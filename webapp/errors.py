@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from certificates import StorageError, StorageKeyMissing
 from workflows.errors import DomainError
 
 from .i18n import field_params, locale, message
@@ -44,6 +45,12 @@ def _page(status: int, code: str, params: Mapping[str, Any] | None = None) -> tu
     return render_template("error.html", status=status, text=message(code, **(params or {}))), status
 
 
+def _unavailable() -> ResponseReturnValue:
+    """503 for a dependency that did not answer; the client may try again in half a minute."""
+    response = error_response(503, "unavailable") if _wants_json() else _page(503, "unavailable")
+    return response[0], 503, {"Retry-After": "30"}
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
@@ -71,8 +78,16 @@ def init_app(app: Flask) -> None:
         # The database cannot be reached (down, restarting, out of connections): 503, and the pool drops the broken
         # connections, so the next request after it is back connects afresh. The transaction did not commit.
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        response = error_response(503, "unavailable") if _wants_json() else _page(503, "unavailable")
-        return response[0], 503, {"Retry-After": "30"}
+        return _unavailable()
+
+    @app.errorhandler(StorageError)
+    def _storage_down(exc: StorageError) -> ResponseReturnValue:
+        # The object store did not answer (S3 unreachable, a full or read-only folder): 503, as for the database. A
+        # missing key is the caller's 404, never an outage.
+        if isinstance(exc, StorageKeyMissing):
+            return error_response(404, "not_found") if _wants_json() else _page(404, "not_found")
+        log.error("storage unavailable: %s", type(exc.__cause__ or exc).__name__)
+        return _unavailable()
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:

@@ -76,3 +76,33 @@ def test_staff_two_step_sign_in_is_required_in_production_only_by_default(tmp_pa
     derived = from_env(production).totp_sealing_key
     assert len(derived) == 32 and derived != PRODUCTION["SECRET_KEY"].encode()
     assert from_env(production | {"TOTP_KEY": "k" * 40}).totp_sealing_key != derived
+
+
+def test_object_storage_on_s3_is_accepted(tmp_path) -> None:
+    settings = from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "STORAGE_URL": "s3://cdht-docs/prod/",
+                         "S3_ENDPOINT_URL": "https://s3.hanoi.example", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                         "AWS_SECRET_ACCESS_KEY": "example-secret", "AWS_DEFAULT_REGION": "ap-southeast-1"})
+    assert settings.storage_url == "s3://cdht-docs/prod/"
+    assert settings.s3.endpoint_url == "https://s3.hanoi.example" and settings.s3.region == "ap-southeast-1"
+    assert settings.s3.access_key_id == "AKIAEXAMPLE" and "example-secret" not in repr(settings.s3)
+    # No endpoint and no keys: AWS itself, with boto3's own credential chain (an instance role).
+    bare = from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "STORAGE_URL": "s3://cdht-docs"})
+    assert bare.s3.endpoint_url is None and bare.s3.access_key_id is None
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"STORAGE_URL": "s3://"}, "names no bucket"),
+    ({"STORAGE_URL": "s3:///prefix"}, "names no bucket"),
+    ({"STORAGE_URL": "s3://Cdht_Docs/prefix"}, "invalid bucket name"),
+    ({"STORAGE_URL": "s3://cdht-docs/../up"}, "invalid prefix"),
+    ({"STORAGE_URL": "s3://cdht-docs/a//b"}, "invalid prefix"),
+    ({"STORAGE_URL": "s3://cdht-docs/chứng chỉ"}, "invalid prefix"),
+    ({"STORAGE_URL": "s3://key:secret@cdht-docs/p"}, "no credentials, port, query or fragment"),
+    ({"STORAGE_URL": "s3://cdht-docs/p?region=x"}, "no credentials, port, query or fragment"),
+    ({"STORAGE_URL": "ftp://host/docs"}, "unsupported storage URL scheme"),
+    ({"S3_ENDPOINT_URL": "s3.hanoi.example"}, "S3_ENDPOINT_URL must be an http"),
+    ({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"}, "must be given together"),
+])
+def test_a_malformed_storage_configuration_is_named(tmp_path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "STORAGE_URL": "s3://cdht-docs/p"} | env)

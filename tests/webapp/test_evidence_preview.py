@@ -4,24 +4,13 @@ download keeps its extension; another ward's official gets a 404."""
 import io
 import re
 
-from factories import csrf, make_citizen, make_staff, scores, signed_in
+from factories import csrf, make_citizen, make_staff, pdf_bytes, scores, signed_in
 from PIL import Image
-from reportlab.pdfgen import canvas
 from sqlmodel import Session, select
 
 from workflows import applications
 from workflows.inputs import ApplicationInput, SelfAssessmentInput, parse
 from workflows.models import Activity
-
-
-def _pdf() -> bytes:
-    out = io.BytesIO()
-    sheet = canvas.Canvas(out)
-    sheet.drawString(72, 760, "Giay chung nhan hoan thanh khoa hoc")
-    sheet.showPage()
-    sheet.drawString(72, 760, "Trang 2")
-    sheet.save()
-    return out.getvalue()
 
 
 def _submitted_with(web, session: Session, data: bytes, name: str) -> tuple[str, str]:
@@ -43,7 +32,7 @@ def _submitted_with(web, session: Session, data: bytes, name: str) -> tuple[str,
 
 
 def test_a_pdf_shows_its_first_page_and_an_image_itself(web, session: Session) -> None:
-    app_id, activity_id = _submitted_with(web, session, _pdf(), "chung-chi.pdf")
+    app_id, activity_id = _submitted_with(web, session, pdf_bytes(), "chung-chi.pdf")
     make_staff(session, "ward_reviewer", username="rev-preview")
     reviewer = signed_in(web, "rev-preview")
     page = reviewer.get(f"/reviewer/applications/{app_id}").get_data(as_text=True)

@@ -1,9 +1,13 @@
 """Health endpoints, operator commands and security headers."""
 
+import dataclasses
+import socket
+
 from closing import close_app
-from factories import cccd_for, csrf, make_staff, signed_in
+from factories import cccd_for, csrf, issued_certificate, make_staff, signed_in
 from sqlmodel import Session, select
 
+from certificates import S3Storage
 from workflows.models import AuditEvent, User
 
 
@@ -27,6 +31,32 @@ def test_readyz_reports_a_broken_storage(client, app, tmp_path) -> None:
         assert rv.status_code == 503 and rv.json["checks"]["storage"] != "ok"
     finally:
         runtime.storage = original
+
+
+def test_an_unreachable_s3_store_is_not_ready_and_a_download_is_503(api, app, session: Session,
+                                                                     s3_server) -> None:
+    """With the object store down, readiness names the storage and a certificate's PDF is a 503 with a message,
+    never a 500; the rest of the API answers."""
+    runtime = app.extensions["cdht"]
+    original = runtime.storage
+    cert = issued_certificate(api, session, app, "41/QĐ-UBND", "Đỗ Minh Châu")
+    env = s3_server.env("unused")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port no one listens on
+    runtime.storage = S3Storage(s3_server.bucket, "", dataclasses.replace(
+        runtime.settings.s3, endpoint_url=f"http://127.0.0.1:{closed.getsockname()[1]}",
+        access_key_id=env["AWS_ACCESS_KEY_ID"], secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region="us-east-1"))
+    try:
+        ready = api.client.get("/readyz")
+        assert ready.status_code == 503 and ready.json["checks"]["storage"] == "StorageError"
+        chair = api.token("chair-41/QĐ-UBND")
+        pdf = api.call("GET", f"/api/v1/certificates/{cert.code}/pdf", chair | {"Accept-Language": "en"})
+        assert pdf.status_code == 503 and pdf.json["error"]["code"] == "unavailable", pdf.json
+        assert pdf.headers["Retry-After"] == "30"
+        assert api.call("GET", f"/api/v1/certificates/{cert.code}", chair).status_code == 200
+    finally:
+        runtime.storage = original
+        closed.close()
 
 
 def test_users_create_and_bad_ward_exits_2(app, session: Session) -> None:

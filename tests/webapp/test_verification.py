@@ -12,7 +12,7 @@ import pytest
 from factories import issued_certificate
 from sqlmodel import Session
 
-from certificates import storage_key
+from certificates import FileStorage, storage_key
 from workflows.models import Certificate
 
 HOLDER = "Lê Hoàng Yến"
@@ -92,11 +92,18 @@ def test_unsigned_columns_that_disagree_with_the_snapshot_are_invalid(api, sessi
     assert api.call("GET", f"/api/v1/verify/{cert.code}").json == {"valid": False, "status": "invalid"}
 
 
-def test_replaced_pdf_is_invalid(api, session: Session, app) -> None:
+def test_replaced_pdf_is_invalid(api, session: Session, app, request) -> None:
     cert = _issued(api, session, app)
-    path = app.extensions["cdht"].storage.root / cert.storage_key
-    os.chmod(path, 0o644)  # storage is write-once; someone with the disk in hand is not stopped by that
-    path.write_bytes(path.read_bytes() + b"%% appended")
+    storage = app.extensions["cdht"].storage
+    tampered = storage.get(cert.storage_key) + b"%% appended"
+    # Storage is write-once; someone with the disk or the bucket in hand is not stopped by that.
+    if isinstance(storage, FileStorage):
+        path = storage.root / cert.storage_key
+        os.chmod(path, 0o644)
+        path.write_bytes(tampered)
+    else:
+        request.getfixturevalue("s3_server").client().put_object(
+            Bucket=storage.bucket, Key=f"{storage.prefix}/{cert.storage_key}", Body=tampered)
     assert api.call("GET", f"/api/v1/verify/{cert.code}").json == {"valid": False, "status": "invalid"}
 
 
