@@ -112,3 +112,16 @@ def test_storage_from_url(tmp_path: Path) -> None:
 def test_storage_from_url_rejects_unsupported(url: str) -> None:
     with pytest.raises(ValueError, match="storage URL"):
         storage_from_url(url)
+
+
+def test_iter_keys_lists_objects_only(tmp_path: Path) -> None:
+    """What a backup copies (ADR 46): every object, sorted, by prefix; never a temporary file or a stray name."""
+    storage = FileStorage(tmp_path / "store")
+    assert list(storage.iter_keys()) == []  # the folder does not exist yet
+    for key in ("decisions/2026/00004/d1.pdf", KEY, "certificates/2026/00070/AAAAA-BBBBB.pdf"):
+        storage.put(key, key.encode())
+    (tmp_path / "store/certificates/.tmp-half-written").write_bytes(b"partial")
+    (tmp_path / "store/certificates/not a key.pdf").write_bytes(b"put there by hand")
+    assert list(storage.iter_keys()) == sorted([KEY, "certificates/2026/00070/AAAAA-BBBBB.pdf",
+                                                "decisions/2026/00004/d1.pdf"])
+    assert list(storage.iter_keys("decisions/")) == ["decisions/2026/00004/d1.pdf"]

@@ -8,49 +8,34 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from closing import close_app
-from conftest import PG_ADMIN_URL, RUNTIME, Api
+from conftest import RUNTIME, Api
 from factories import issued_certificate
-from sqlalchemy import create_engine, text
-from sqlmodel import Session
+from own_database import admin, own_database
+from sqlmodel import Session, select
 
 from webapp import create_app
 from webapp.backups import MANIFEST
 from webapp.config import from_env
 from webapp.runtime import Runtime
 from workflows.db import session_scope
+from workflows.models import AuditEvent
 from workflows.seed import seed_reference
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _admin(sql: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(sql))
-    admin.dispose()
-
-
 @pytest.fixture
 def drill_env(runtime_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
     """This run's environment with a database and a storage of the drill's own (it destroys them)."""
-    env = {**runtime_env, "STORAGE_URL": str(tmp_path / "storage"), "CDHT_INSTANCE_PATH": str(tmp_path)}
-    name = None
-    if RUNTIME == "production":
-        name = f"cdht_drill_{uuid.uuid4().hex[:8]}"
-        _admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'drill.db'}"
-    yield env
-    if name:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(tmp_path, "cdht_drill") as url:
+        yield {**runtime_env, "STORAGE_URL": str(tmp_path / "storage"), "CDHT_INSTANCE_PATH": str(tmp_path),
+               "DATABASE_URL": url}
 
 
 def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -62,8 +47,8 @@ def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def _destroy(env: dict[str, str]) -> None:
     if RUNTIME == "production":
         name = env["DATABASE_URL"].rsplit("/", 1)[1]
-        _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
-        _admin(f'CREATE DATABASE "{name}"')  # what the operator makes before restoring: an empty database
+        admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin(f'CREATE DATABASE "{name}"')  # what the operator makes before restoring: an empty database
     else:
         Path(env["DATABASE_URL"].removeprefix("sqlite:///")).unlink()
     shutil.rmtree(env["STORAGE_URL"])
@@ -102,6 +87,9 @@ def test_backup_destroy_restore_everything_verifies(drill_env: dict[str, str], t
         assert done.returncode == 0, done.stdout + done.stderr
     app = create_app(settings)
     assert sorted(app.extensions["cdht"].storage.iter_keys()) == stored
+    with Session(app.extensions["cdht"].engine) as session:  # restore recorded itself in the restored trail
+        recorded = session.exec(select(AuditEvent).where(AuditEvent.entity_id == "restore")).one()
+    assert recorded.detail["options"]["backup_revision"] == manifest["alembic_revision"]
     client = app.test_client()
     for code in codes:
         answer = client.get(f"/api/v1/verify/{code}")
