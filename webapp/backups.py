@@ -23,7 +23,6 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from certificates.storage import Storage, StorageError, fsync_path, validate_key
+from workflows.clock import now
 
 FORMAT = "cdht-backup/1"
 MANIFEST = "manifest.json"
@@ -179,7 +179,7 @@ def create(database_url: str, storage: Storage, destination: Path, progress: Pro
                 progress(f"storage: {count:,} objects copied")
         progress(f"storage: {count:,} objects copied")
         manifest = Manifest(database_kind=kind, alembic_revision=revision, app_version=app_version(),
-                            created_at=datetime.now(UTC).isoformat(timespec="seconds"), files=files)
+                            created_at=now().isoformat(timespec="seconds"), files=files)
         (work / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         for path in sorted(work.rglob("*"), reverse=True):  # files before their folders
             fsync_path(path)
