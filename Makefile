@@ -82,6 +82,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy workflows certificates webapp worker.py
 	$(BIN)/lint-imports
+	$(BIN)/python tests/migration_rules.py
 
 test-embedded: install-test
 	@echo "== embedded runtime: SQLite + file transport =="

@@ -14,6 +14,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -214,6 +215,22 @@ class S3Storage:
             return self._head(name)
         except (ClientError, BotoCoreError) as error:
             raise self._failed("head", key, error) from error
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key that holds an object and starts with `prefix`, in sorted order (S3 lists by key, and keys are
+        ASCII); the readiness probe's object and any name that is not a valid key are not objects."""
+        base = f"{self.prefix}/" if self.prefix else ""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=base + prefix)
+        try:
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    key = item["Key"][len(base):]
+                    try:
+                        yield validate_key(key)
+                    except ValueError:
+                        continue
+        except (ClientError, BotoCoreError) as error:
+            raise self._failed("list", prefix or "/", error) from error
 
     def ping(self) -> None:
         """Raise StorageError unless the bucket answers and takes writes that keep their promise: a conditional put

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
@@ -51,6 +52,10 @@ class Storage(Protocol):
         """Raise StorageError if the storage cannot be reached or written."""
         ...
 
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key that holds an object and starts with `prefix`, in sorted order (backups copy them all)."""
+        ...
+
 
 def validate_key(key: str) -> str:
     """Return the key if it is a safe relative path of [A-Za-z0-9/._-], else raise ValueError."""
@@ -66,7 +71,8 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _fsync_directory(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder (a folder: the names in it) to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -113,7 +119,7 @@ class FileStorage:
                 if path.exists():
                     return self._check_same(key, path, digest)
                 os.replace(temp, path)
-            _fsync_directory(path.parent)
+            fsync_path(path.parent)
         finally:
             temp.unlink(missing_ok=True)
         return digest
@@ -133,6 +139,20 @@ class FileStorage:
     def exists(self, key: str) -> bool:
         """Return whether a key holds an object."""
         return self._path(key).is_file()
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key that holds an object and starts with `prefix`, in sorted order; temporary files (dot names)
+        and anything that is not a valid key are not objects."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            key = path.relative_to(self.root).as_posix()
+            if not key.startswith(prefix) or not path.is_file():
+                continue
+            try:
+                yield validate_key(key)
+            except ValueError:
+                continue
 
     def ping(self) -> None:
         """Raise StorageError unless the root directory exists (or can be made) and is writable."""

@@ -10,14 +10,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_worker(env: dict[str, str], log: Path, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
-    """Start `celery -A worker worker` in its own process group and wait until it is ready."""
+def start_worker(env: dict[str, str], log: Path, name: str, concurrency: int = 1,
+                 root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """Start `celery -A worker worker` in its own process group and wait until it is ready; `root` is the tree
+    whose code it runs (another release's, with PYTHONPATH on it in `env`)."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
              f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
              "-n", f"{name}@%h"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=root, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     deadline = time.monotonic() + 90
     while b"ready." not in log.read_bytes():

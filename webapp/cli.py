@@ -1,5 +1,5 @@
 """Operator commands: `flask db upgrade`, `flask seed`, `flask demo [generate]`, `flask users create`, `flask sweep`,
-`flask rollup check|rebuild`, `flask digital import`, `flask citizens import`."""
+`flask rollup check|rebuild`, `flask digital import`, `flask citizens import`, `flask backup`, `flask restore`."""
 
 import json
 import sys
@@ -33,6 +33,7 @@ from workflows.vocabulary import (
     UnitIndicator,
 )
 
+from . import backup_commands
 from .config import ROOT
 from .dispatch import drain_outbox, send, unit_of_work
 from .i18n import message
@@ -670,6 +671,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(digital)
     app.cli.add_command(population)
     app.cli.add_command(targets_group)
+    backup_commands.register(app.cli)
     audit_commands(app.cli)  # every command that can change something names its operator in the trail
 
 

@@ -29,7 +29,10 @@ from .runtime import runtime
 # commit seals every record without a seal, which is what `audit seal` is for): nothing to record.
 READ_ONLY = frozenset({"db upgrade", "public-key", "rollup check", "targets list", "campaigns list",
                        "criteria list", "criteria export", "audit verify", "audit seal", "certificates keys",
-                       "certificates verify"})
+                       "certificates verify", "backup"})
+# Commands that write their own record once done: `restore` has no database to write in before it runs (or one it
+# is about to replace), so it records itself in the restored one.
+RECORDS_ITSELF = frozenset({"restore"})
 _SECRET = re.compile(r"password|secret|key|token|code", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
@@ -59,7 +62,7 @@ def audit_commands(group: click.Group, prefix: str = "") -> None:
         path = f"{prefix}{name}"
         if isinstance(command, click.Group):
             audit_commands(command, f"{path} ")
-        elif path not in READ_ONLY and command.callback is not None:
+        elif path not in READ_ONLY | RECORDS_ITSELF and command.callback is not None:
             command.callback = _recorded(path, command.callback)
 
 

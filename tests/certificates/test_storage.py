@@ -246,3 +246,27 @@ def test_a_server_that_refuses_conditional_writes_is_checked_before_writing(
         storage.ping()
     assert storage.get(KEY) == b"first"
     assert "refuses conditional writes" in caplog.text
+
+
+def test_iter_keys_lists_objects_only(tmp_path: Path) -> None:
+    """What a backup copies (ADR 46): every object, sorted, by prefix; never a temporary file or a stray name."""
+    storage = FileStorage(tmp_path / "store")
+    assert list(storage.iter_keys()) == []  # the folder does not exist yet
+    for key in ("decisions/2026/00004/d1.pdf", KEY, "certificates/2026/00070/AAAAA-BBBBB.pdf"):
+        storage.put(key, key.encode())
+    (tmp_path / "store/certificates/.tmp-half-written").write_bytes(b"partial")
+    (tmp_path / "store/certificates/not a key.pdf").write_bytes(b"put there by hand")
+    assert list(storage.iter_keys()) == sorted([KEY, "certificates/2026/00070/AAAAA-BBBBB.pdf",
+                                                "decisions/2026/00004/d1.pdf"])
+    assert list(storage.iter_keys("decisions/")) == ["decisions/2026/00004/d1.pdf"]
+
+
+def test_iter_keys_on_both_backends(storage: Storage) -> None:
+    """Every object, sorted, by prefix, on either backend; on S3 the readiness probe's object is not one."""
+    keys = ["decisions/2026/00004/d1.pdf", KEY, "certificates/2026/00070/AAAAA-BBBBB.pdf"]
+    assert list(storage.iter_keys()) == []
+    for key in keys:
+        storage.put(key, key.encode())
+    storage.ping()
+    assert list(storage.iter_keys()) == sorted(keys)
+    assert list(storage.iter_keys("decisions/")) == ["decisions/2026/00004/d1.pdf"]
