@@ -1,4 +1,4 @@
-"""Real worker processes for integration tests: started with the app's environment, killed like a crash."""
+"""Real worker and beat processes for integration tests: started with the app's environment, killed like a crash."""
 
 import os
 import signal
@@ -10,19 +10,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_worker(env: dict[str, str], log: Path, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
-    """Start `celery -A worker worker` in its own process group and wait until it is ready."""
+def start_worker(env: dict[str, str], log: Path, name: str, concurrency: int = 1,
+                 host: str = "%h", beat: bool = False) -> subprocess.Popen[bytes]:
+    """Start `celery -A worker worker` (node name `name@host`; with its own beat, as `make run` does) in its own
+    process group and wait until it is ready."""
+    return _start(["worker", "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
+                   "--without-mingle", "-n", f"{name}@{host}", *(["--beat"] if beat else [])], env, log, b"ready.")
+
+
+def start_beat(env: dict[str, str], log: Path, schedule: Path) -> subprocess.Popen[bytes]:
+    """Start `celery -A worker beat` (its schedule file its own) in its own process group, once it has started."""
+    return _start(["beat", "--loglevel=INFO", "-s", str(schedule)], env, log, b"beat: Starting...")
+
+
+def _start(arguments: list[str], env: dict[str, str], log: Path, ready: bytes) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
-             f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-             "-n", f"{name}@%h"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker", *arguments], cwd=ROOT,
+                                env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     deadline = time.monotonic() + 90
-    while b"ready." not in log.read_bytes():
+    while ready not in log.read_bytes():
         assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+        assert time.monotonic() < deadline, f"celery {arguments[0]} did not start:\n" + log.read_text()
         time.sleep(0.2)
     return proc
 

@@ -244,7 +244,7 @@ def worker_problems(settings: Settings) -> list[str]:
 
 def refuse_to_start(error: ConfigError, program: str) -> NoReturn:
     """Print the configuration's problems, one a line, with no traceback, and exit with CONFIG_EXIT."""
-    print(f"{program} cannot start. {error}", file=sys.stderr, flush=True)
+    print(f"{program} cannot start. {error}", file=sys.stderr, flush=True)  # noqa: T201 - before any logging exists
     sys.exit(CONFIG_EXIT)
 
 
