@@ -18,22 +18,40 @@ def start_worker(env: dict[str, str], log: Path, name: str, concurrency: int = 1
                    "--without-mingle", "-n", f"{name}@{host}", *(["--beat"] if beat else [])], env, log, b"ready.")
 
 
+def start_workers(env: dict[str, str], nodes: list[tuple[Path, str, str]]) -> list[subprocess.Popen[bytes]]:
+    """Start one worker per (log, name, host) together, as nodes of a city would, and wait until all are ready."""
+    arguments = ["worker", "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "--without-gossip",
+                 "--without-mingle"]
+    procs = [_spawn([*arguments, "-n", f"{name}@{host}"], env, log) for log, name, host in nodes]
+    for proc, (log, _name, _host) in zip(procs, nodes, strict=True):
+        _wait_ready(proc, log, b"ready.", "worker")
+    return procs
+
+
 def start_beat(env: dict[str, str], log: Path, schedule: Path) -> subprocess.Popen[bytes]:
     """Start `celery -A worker beat` (its schedule file its own) in its own process group, once it has started."""
     return _start(["beat", "--loglevel=INFO", "-s", str(schedule)], env, log, b"beat: Starting...")
 
 
 def _start(arguments: list[str], env: dict[str, str], log: Path, ready: bytes) -> subprocess.Popen[bytes]:
+    proc = _spawn(arguments, env, log)
+    _wait_ready(proc, log, ready, arguments[0])
+    return proc
+
+
+def _spawn(arguments: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker", *arguments], cwd=ROOT,
+        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker", *arguments], cwd=ROOT,
                                 env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], log: Path, ready: bytes, what: str) -> None:
     deadline = time.monotonic() + 90
     while ready not in log.read_bytes():
         assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, f"celery {arguments[0]} did not start:\n" + log.read_text()
+        assert time.monotonic() < deadline, f"celery {what} did not start:\n" + log.read_text()
         time.sleep(0.2)
-    return proc
 
 
 def stop_worker(proc: subprocess.Popen[bytes]) -> None:
