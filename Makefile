@@ -89,9 +89,9 @@ test-embedded: install-test
 
 test-production: install-test
 	@if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_up; then \
-	  echo "== production runtime: PostgreSQL + Redis =="; \
+	  echo "== production runtime: PostgreSQL + Redis (and RabbitMQ) =="; \
 	  CDHT_TEST_RUNTIME=production $(BIN)/pytest -q; \
-	else echo "PostgreSQL or Redis not reachable: production run skipped (required under CI=true)"; fi
+	else echo "PostgreSQL, Redis or RabbitMQ not reachable: production run skipped (required under CI=true)"; fi
 
 test: system-deps-test install-test lint test-embedded test-production
 

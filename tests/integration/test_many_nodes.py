@@ -8,6 +8,7 @@ Production runtime only: many machines share PostgreSQL, never a SQLite file.
 import dataclasses
 import re
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -32,9 +33,23 @@ NODES = (("w1", "cdht-a"), ("w2", "cdht-b"), ("w3", "cdht-c"))
 RABBITMQ = "127.0.0.1:5672"
 
 
+def _wait_for_rabbitmq(seconds: float = 90) -> None:
+    """RabbitMQ boots slower than the other services (.ci/run starts it with `rabbitmq-server -detached`)."""
+    host, port = RABBITMQ.split(":")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection((host, int(port)), timeout=2).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"RabbitMQ does not answer on {RABBITMQ}: rabbitmq-server -detached"
+            time.sleep(1)
+
+
 @pytest.fixture
 def rabbitmq_url() -> Iterator[str]:
     """A RabbitMQ virtual host of this test's own on the local server, deleted afterwards."""
+    _wait_for_rabbitmq()
     ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
     vhost = f"cdht_test_{uuid.uuid4().hex[:10]}"
     made = subprocess.run([ctl, "add_vhost", vhost], capture_output=True, text=True, check=False)
