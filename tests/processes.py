@@ -28,9 +28,9 @@ def start_workers(env: dict[str, str], nodes: list[tuple[Path, str, str]]) -> li
     return procs
 
 
-def start_beat(env: dict[str, str], log: Path, schedule: Path) -> subprocess.Popen[bytes]:
-    """Start `celery -A worker beat` (its schedule file its own) in its own process group, once it has started."""
-    return _start(["beat", "--loglevel=INFO", "-s", str(schedule)], env, log, b"beat: Starting...")
+def start_beat(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start `celery -A worker beat` in its own process group, once it has started."""
+    return _start(["beat", "--loglevel=INFO"], env, log, b"beat: Starting...")
 
 
 def _start(arguments: list[str], env: dict[str, str], log: Path, ready: bytes) -> subprocess.Popen[bytes]:

@@ -63,8 +63,8 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications"],
         beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates",
                                               "schedule": timedelta(seconds=settings.sweep_every_seconds)}},
-        beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
-        # One beat sends, however many run: the others wait for its lock in the database (webapp.single_beat).
+        # One beat sends, however many run: the others wait for its lock in the database (webapp.single_beat). It
+        # keeps its schedule in memory: a sweep every minute needs no memory of the last run across restarts.
         beat_scheduler="webapp.single_beat:SingleBeatScheduler",
         cdht_database_url=settings.database_url,
         cdht_instance_path=str(settings.instance_path),

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from celery.beat import PersistentScheduler
+from celery.beat import Scheduler
 
 from .beat_lock import BeatLock, lock_for
 
@@ -19,8 +19,9 @@ RETRY_EVERY = 5.0  # seconds between a waiting beat's tries of the lock: the bou
 NOTICE_EVERY = 300.0  # seconds between two "another beat holds the lock" lines of a waiting beat
 
 
-class SingleBeatScheduler(PersistentScheduler):
-    """Celery's persistent scheduler, ticking only while this process holds the beat lock."""
+class SingleBeatScheduler(Scheduler):
+    """Celery's scheduler (in memory: no schedule file two beats on one machine would share), ticking only while
+    this process holds the beat lock."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._lock: BeatLock | None = None

@@ -34,11 +34,11 @@ def test_only_the_beat_holding_the_lock_sends_and_another_takes_over_when_it_die
         app, runtime_env: dict[str, str], tmp_path: Path) -> None:
     env = {**runtime_env, "SWEEP_EVERY_SECONDS": "1"}
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    first = start_beat(env, first_log, tmp_path / "first-schedule")
+    first = start_beat(env, first_log)
     second = None
     try:
         _wait_for(first_log, HOLDS, 30)
-        second = start_beat(env, second_log, tmp_path / "second-schedule")
+        second = start_beat(env, second_log)
         # The waiting beat names the holder: its host and process id.
         _wait_for(second_log, f"another beat holds the beat lock (cdht-beat {socket.gethostname()} {first.pid})", 30)
         sent_before = _sent(first_log)
