@@ -90,9 +90,9 @@ test-embedded: install-test
 
 test-production: install-test
 	@if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_up; then \
-	  echo "== production runtime: PostgreSQL + Redis =="; \
+	  echo "== production runtime: PostgreSQL + Redis (and RabbitMQ) =="; \
 	  CDHT_TEST_RUNTIME=production $(BIN)/pytest -q; \
-	else echo "PostgreSQL or Redis not reachable: production run skipped (required under CI=true)"; fi
+	else echo "PostgreSQL, Redis or RabbitMQ not reachable: production run skipped (required under CI=true)"; fi
 
 ## The whole suite with documents stored in S3 (moto's local server, started by the tests) instead of a folder; by
 ## hand, not part of `make test` (whose storage and integration tests run on S3 anyway, ADR 44).

@@ -8,6 +8,10 @@ page holds one thread, not the process, and /healthz keeps answering under load.
 import multiprocessing
 import os
 
+from webapp.config import settings_or_exit
+
+# Fail fast in the master, before any process starts: every wrong variable listed, no traceback (ADR 48).
+settings_or_exit("CDHT's web server (gunicorn)")
 wsgi_app = "webapp:create_app()"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Two processes per core plus one, as gunicorn advises; each with WEB_THREADS threads.

@@ -13,8 +13,8 @@ import mimetypes
 import os
 import re
 import threading
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 

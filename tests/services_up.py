@@ -1,9 +1,9 @@
-"""Exit 0 when PostgreSQL and Redis answer on their usual local ports (used by `make test`)."""
+"""Exit 0 when PostgreSQL, Redis and RabbitMQ answer on their usual local ports (used by `make test`)."""
 
 import socket
 import sys
 
-for port in (5432, 6379):
+for port in (5432, 6379, 5672):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     except OSError:

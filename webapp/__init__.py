@@ -12,14 +12,15 @@ from workflows.digital import frameworks, items
 
 from . import auth, database, errors, i18n
 from .celery_app import init_celery
-from .config import ROOT, Settings, from_env
+from .config import ROOT, Settings, settings_or_exit
 from .extensions import csrf, limiter
 from .runtime import Runtime
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the Flask app (and its Celery instance) from settings, by default read from the environment."""
-    settings = settings or from_env()
+    """Build the Flask app (and its Celery instance) from settings, by default read from the environment (a wrong
+    configuration is listed and the process exits: `flask --app webapp …` and the web server's processes)."""
+    settings = settings or settings_or_exit("CDHT")
     frameworks.published()  # a broken framework file stops the start here, naming the file and the entry
     items.published()  # and so does a broken item bank of the built-in test
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "webapp" / "static"),

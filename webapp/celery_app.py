@@ -7,11 +7,13 @@ from flask import Flask
 
 from .config import Settings
 
-SWEEP_EVERY = timedelta(minutes=1)
-
 
 def broker_options(settings: Settings) -> dict[str, object]:
-    """Transport options: the embedded transport keeps its messages in one folder under instance/."""
+    """Transport options: the embedded transport keeps its messages in one folder under instance/; Redis redelivers
+    a message not acknowledged within its visibility timeout; RabbitMQ redelivers one as soon as the connection of
+    the worker that held it closes, and has no such option (ADR 48)."""
+    if settings.broker_url.startswith("amqp://"):
+        return {}
     if not settings.embedded_broker:
         return {"visibility_timeout": 3600}
     folder = settings.broker_folder
@@ -59,8 +61,13 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications"],
-        beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY}},
-        beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
+        beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates",
+                                              "schedule": timedelta(seconds=settings.sweep_every_seconds)}},
+        # One beat sends, however many run: the others wait for its lock in the database (webapp.single_beat). It
+        # keeps its schedule in memory: a sweep every minute needs no memory of the last run across restarts.
+        beat_scheduler="webapp.single_beat:SingleBeatScheduler",
+        cdht_database_url=settings.database_url,
+        cdht_instance_path=str(settings.instance_path),
         worker_hijack_root_logger=False,
     )
     celery.set_default()

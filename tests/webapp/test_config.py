@@ -23,7 +23,7 @@ def test_a_web_node_may_have_the_public_key_instead_of_the_signing_key(tmp_path)
     public.write_text("-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n")
     env = {k: v for k, v in PRODUCTION.items() if k != "SIGNING_KEY_PATH"} | {"CDHT_INSTANCE_PATH": str(tmp_path)}
     assert from_env(env | {"PUBLIC_KEY_PATH": str(public)}).public_key_path == public
-    with pytest.raises(ConfigError, match="PUBLIC_KEY_PATH names no file"):
+    with pytest.raises(ConfigError, match="PUBLIC_KEY_PATH: names no file"):
         from_env(env | {"PUBLIC_KEY_PATH": str(tmp_path / "absent.pem")})
     with pytest.raises(ConfigError, match=r"SIGNING_KEY_PATH \(workers\) or PUBLIC_KEY_PATH \(web nodes\)"):
         from_env(env)
@@ -100,9 +100,86 @@ def test_object_storage_on_s3_is_accepted(tmp_path) -> None:
     ({"STORAGE_URL": "s3://key:secret@cdht-docs/p"}, "no credentials, port, query or fragment"),
     ({"STORAGE_URL": "s3://cdht-docs/p?region=x"}, "no credentials, port, query or fragment"),
     ({"STORAGE_URL": "ftp://host/docs"}, "unsupported storage URL scheme"),
-    ({"S3_ENDPOINT_URL": "s3.hanoi.example"}, "S3_ENDPOINT_URL must be an http"),
+    ({"S3_ENDPOINT_URL": "s3.hanoi.example"}, "S3_ENDPOINT_URL: must be an http"),
     ({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"}, "must be given together"),
 ])
 def test_a_malformed_storage_configuration_is_named(tmp_path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "STORAGE_URL": "s3://cdht-docs/p"} | env)
+
+
+def _problems(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as refused:
+        from_env(env)
+    return refused.value.problems
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("DATABASE_URL", "postgres://db/cdht", "DATABASE_URL: must start with postgresql+psycopg:// or sqlite://"),
+    ("DATABASE_URL", "mysql://db/cdht", "DATABASE_URL: must start with postgresql+psycopg:// or sqlite://"),
+    ("CELERY_BROKER_URL", "kafka://k:9092", "CELERY_BROKER_URL: must start with redis://, rediss://, amqp://"),
+    ("STORAGE_URL", "ftp://files/cdht", "STORAGE_URL: unsupported storage URL scheme 'ftp'"),
+    ("STORAGE_URL", "file://relative/folder", "STORAGE_URL: file storage URL must be file:///absolute/path"),
+    ("STORAGE_URL", "s3:///prefix", "STORAGE_URL: "),
+    ("PUBLIC_BASE_URL", "cdht.hanoi.gov.vn", "PUBLIC_BASE_URL: must be an http:// or https:// address"),
+    ("PORT", "http", "PORT: must be a port number (1-65535); got 'http'"),
+    ("WEB_CONCURRENCY", "four", "WEB_CONCURRENCY: must be a whole number, at least 1; got 'four'"),
+    ("WEB_THREADS", "0", "WEB_THREADS: must be a whole number, at least 1; got '0'"),
+    ("WEB_TIMEOUT", "-5", "WEB_TIMEOUT: must be a whole number, at least 1; got '-5'"),
+    ("WEB_KEEPALIVE", "2.5", "WEB_KEEPALIVE: must be a whole number, at least 0; got '2.5'"),
+    ("WEB_CONNECTIONS", "", "WEB_CONNECTIONS: must be a whole number, at least 1; got ''"),
+    ("PROXY_HOPS", "two", "PROXY_HOPS: must be a whole number, at least 0; got 'two'"),
+    ("WORKER_MAX_MEMORY_MB", "50", "WORKER_MAX_MEMORY_MB: must be a whole number, at least 100; got '50'"),
+    ("SWEEP_EVERY_SECONDS", "0", "SWEEP_EVERY_SECONDS: must be a whole number, at least 1; got '0'"),
+    ("MAIL_URL", "http://relay", "MAIL_URL: must start with smtp://"),
+    ("SECRET_KEY", "short", "SECRET_KEY: must be at least 32 characters in production"),
+    ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI: must be shared storage in production"),
+    ("STAFF_TOTP_REQUIRED", "maybe", "STAFF_TOTP_REQUIRED: must be true or false; got 'maybe'"),
+    ("AUDIT_KEY", "short", "AUDIT_KEY: must be at least 32 characters"),
+    ("IDENTITY_KEY", "short", "IDENTITY_KEY: must be at least 32 characters"),
+    ("CDHT_ENV", "staging", "CDHT_ENV: must be embedded or production; got 'staging'"),
+])
+def test_each_wrong_value_has_its_own_message_with_an_example(tmp_path, key: str, value: str, says: str) -> None:
+    env = {**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), key: value}
+    if key == "CDHT_ENV":
+        env = {"CDHT_INSTANCE_PATH": str(tmp_path), key: value}
+    [problem] = _problems(env)
+    assert problem.startswith(says) and f"(for example {key}=" in problem, problem
+
+
+def test_every_problem_is_listed_at_once(tmp_path) -> None:
+    env = {"CDHT_ENV": "production", "CDHT_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "postgres://db/cdht",
+           "CELERY_BROKER_URL": "kafka://k", "WEB_THREADS": "many", "PORT": "0"}
+    problems = _problems(env)
+    named = [p.partition(":")[0] for p in problems]
+    assert named == ["SECRET_KEY", "STORAGE_URL", "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI",
+                     "SIGNING_KEY_PATH (workers) or PUBLIC_KEY_PATH (web nodes)", "DATABASE_URL", "CELERY_BROKER_URL",
+                     "PORT", "WEB_THREADS"]
+    assert all("(for example " in p for p in problems)
+    with pytest.raises(ConfigError, match=r"^CDHT's configuration has 9 problems:\n- SECRET_KEY: is required"):
+        from_env(env)
+
+
+@pytest.mark.parametrize("url", ["/srv/cdht", "file:///srv/cdht", "s3://cdht-hanoi/certificates", "s3://bucket"])
+def test_storage_may_be_a_folder_a_file_url_or_an_s3_bucket(tmp_path, url: str) -> None:
+    assert from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "STORAGE_URL": url}).storage_url == url
+
+
+@pytest.mark.parametrize("url", ["redis://r:6379/0", "rediss://r:6380/0", "amqp://cdht:pw@mq:5672//"])
+def test_every_broker_the_app_runs_on_is_accepted(tmp_path, url: str) -> None:
+    assert from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path), "CELERY_BROKER_URL": url}).broker_url == url
+
+
+def test_a_worker_needs_a_signing_key_it_can_read(tmp_path) -> None:
+    from webapp.config import worker_problems
+
+    settings = from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path),
+                         "SIGNING_KEY_PATH": str(tmp_path / "absent.pem")})
+    [problem] = worker_problems(settings)
+    assert problem.startswith(f"SIGNING_KEY_PATH: a worker signs certificates and cannot read {tmp_path}/absent.pem")
+    key = tmp_path / "key.pem"
+    key.write_text("a key")
+    assert worker_problems(from_env({**PRODUCTION, "CDHT_INSTANCE_PATH": str(tmp_path),
+                                     "SIGNING_KEY_PATH": str(key)})) == []
+    # An embedded run makes its key on first use.
+    assert worker_problems(from_env({"CDHT_INSTANCE_PATH": str(tmp_path)})) == []
