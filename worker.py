@@ -1,16 +1,38 @@
-"""Celery entry point: `celery -A worker worker`. Builds the Flask app and exposes its Celery instance."""
+"""Celery entry point: `celery -A worker worker` (and `beat`). Builds the Flask app and exposes its Celery instance."""
 
 import logging
+import os
+from typing import Any
 
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_init, worker_process_init
 
-from webapp import create_app
+from webapp import worker_metrics
+
+worker_metrics.prepare()  # before prometheus_client is imported: it reads its folder then (ADR 45)
+
+from webapp import create_app, log_setup  # noqa: E402 - after the folder is known
+from webapp.access_log import log_format  # noqa: E402
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
 # WeasyPrint logs each step of every render at INFO ("Step 1 - Fetching and parsing HTML", a line a page of a
 # decision's list): thousands of lines a decision, and their cost. Its warnings and errors still show.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+@setup_logging.connect  # type: ignore[untyped-decorator]
+def configure_logging(loglevel: Any = None, **_kwargs: Any) -> None:
+    """The worker's and beat's logs in LOG_FORMAT (JSON in production), each line with the task's id and name and
+    the request's id it carries, identity numbers masked (webapp.log_setup). Celery's own set-up is skipped."""
+    log_setup.configure(log_format(dict(os.environ)), loglevel or logging.WARNING)
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def serve_metrics(**_kwargs: Any) -> None:
+    """The node's counters on WORKER_METRICS_PORT, from a fresh folder (the worker's main process, before its pool)."""
+    if worker_metrics.port() is not None:
+        worker_metrics.empty_folder()
+        worker_metrics.serve(flask_app.extensions["cdht"].settings.metrics_token)
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]

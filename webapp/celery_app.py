@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from .config import Settings
 
 SWEEP_EVERY = timedelta(minutes=1)
+ROLLUP_CHECK_AT = crontab(hour=19, minute=30)  # 02:30 in Hà Nội (UTC+7): the recount reads every row, at night
 
 
 def broker_options(settings: Settings) -> dict[str, object]:
@@ -58,14 +60,16 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],
-        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications"],
-        beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY}},
+        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications",
+                 "webapp.rollup_tasks"],
+        beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates", "schedule": SWEEP_EVERY},
+                       "check-rollup": {"task": "cdht.check_rollup", "schedule": ROLLUP_CHECK_AT}},
         beat_schedule_filename=str(settings.instance_path / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
     )
     celery.set_default()
     app.extensions["celery"] = celery
     # Registers the shared tasks on this instance, for the web process too.
-    from . import batch_tasks, decision_tasks, notifications, tasks  # noqa: F401
+    from . import batch_tasks, decision_tasks, notifications, rollup_tasks, tasks  # noqa: F401
 
     return celery

@@ -58,6 +58,8 @@ class Settings:
     # Staff must sign in with a second step, a code from an authenticator app (ADR 39): on by default in production.
     staff_totp_required: bool = False
     totp_key: str = ""  # TOTP_KEY: seals the TOTP secrets at rest; derived from secret_key when not given
+    log_format: str = "text"  # LOG_FORMAT: json (one object a line, production's default) or text (ADR 45)
+    metrics_token: str = ""  # METRICS_TOKEN: the bearer token /metrics asks for; none: /metrics is not found
 
     @property
     def audit_chain_key(self) -> bytes:
@@ -153,6 +155,12 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.totp_key = e.get("TOTP_KEY", "")
     if s.totp_key and len(s.totp_key) < 32:
         raise ConfigError("TOTP_KEY must be at least 32 characters")
+    s.log_format = e.get("LOG_FORMAT", "json" if mode == "production" else "text").strip().lower()
+    if s.log_format not in ("json", "text"):
+        raise ConfigError("LOG_FORMAT must be json or text")
+    s.metrics_token = e.get("METRICS_TOKEN", "")
+    if s.metrics_token and (len(s.metrics_token) < 32 or not s.metrics_token.isascii()):
+        raise ConfigError("METRICS_TOKEN must be at least 32 ASCII characters")
     s.audit_key = e.get("AUDIT_KEY", "")
     if s.audit_key and len(s.audit_key) < 32:
         raise ConfigError("AUDIT_KEY must be at least 32 characters")
