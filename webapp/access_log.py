@@ -55,7 +55,7 @@ class RedactingLogger(Logger):
         if not self.access_log_enabled:
             return
         atoms = self.atoms(resp, req, environ, request_time)
-        headers = dict((k.lower(), v) for k, v in getattr(resp, "headers", []) or [])
+        headers = {k.lower(): v for k, v in getattr(resp, "headers", []) or []}
         self.access_log.info("%s %s %s", atoms["m"], atoms["U"], atoms["s"], extra={
             "method": atoms["m"], "path": atoms["U"], "status": atoms["s"], "bytes": atoms["B"],
             "duration_ms": round(request_time.total_seconds() * 1000, 1),

@@ -44,8 +44,8 @@ class MaskIdentityNumbers(logging.Filter):
                           ("task_name", request_id.task_name)):
             if getattr(record, name, None) is None:
                 setattr(record, name, var.get())
-        if record.request_id is None:  # type: ignore[attr-defined]
-            record.request_id = "-"  # type: ignore[attr-defined]
+        if getattr(record, "request_id", None) is None:
+            record.request_id = "-"
         return True
 
 

@@ -72,7 +72,7 @@ def exposition(*more: Collector) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     folder = multiprocess_dir()
     if folder:
-        MultiProcessCollector(registry, path=folder)
+        MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ThisProcess())
     for collector in more:

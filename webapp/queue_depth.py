@@ -4,7 +4,8 @@ timeout: Redis' list lengths, RabbitMQ's passive declaration, or the embedded tr
 import os
 from pathlib import Path
 
-from kombu import Connection
+from amqp.exceptions import NotFound
+from kombu.connection import Connection
 
 from .config import Settings
 
@@ -45,6 +46,13 @@ def _redis(url: str, queue: str) -> int:
 
 def _declared(url: str, queue: str) -> int:
     """RabbitMQ (or any AMQP broker): a passive declaration answers the queue's message count."""
-    with Connection(url, connect_timeout=TIMEOUT, transport_options={"socket_timeout": TIMEOUT}) as conn:
-        conn.ensure_connection(max_retries=1, timeout=TIMEOUT)
-        return int(conn.default_channel.queue_declare(queue=queue, passive=True).message_count)
+    with Connection(url, connect_timeout=TIMEOUT,  # type: ignore[no-untyped-call]
+                    transport_options={"socket_timeout": TIMEOUT}) as conn:
+        conn.ensure_connection(max_retries=0)  # one attempt: a retry waits seconds before it
+        channel = conn.channel()
+        try:
+            return int(channel.queue_declare(queue=queue, passive=True).message_count)
+        except NotFound:  # not declared yet (no worker has started): nothing waits in it
+            return 0
+        finally:
+            channel.close()

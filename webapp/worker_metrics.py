@@ -49,7 +49,7 @@ def empty_folder() -> None:
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """No line a scrape: the access would be noise every 15 seconds."""
 
 

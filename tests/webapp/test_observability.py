@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from closing import close_app
+from conftest import REDIS_URL
 from factories import citizen_data, make_staff
 from flask import Flask
 from sqlmodel import Session
@@ -20,6 +21,7 @@ from webapp.metrics import authorised
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 
 
 @pytest.fixture
@@ -45,7 +47,8 @@ def scrape(app: Flask) -> dict[str, float]:
 def test_a_well_formed_request_id_is_kept_and_anything_else_replaced(client) -> None:
     kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21:0001"})
     assert kept.headers["X-Request-ID"] == "lb-7f3a9c21:0001"
-    for bad in ("short", "x" * 65, "a b c d e f g h", "<script>alert(1)</script>", "001190012345;Set-Cookie=a", "ờờờờờờờờờ"):
+    for bad in ("short", "x" * 65, "a b c d e f g h", "<script>alert(1)</script>", "001190012345;Set-Cookie=a",
+                "ờờờờờờờờờ"):
         answered = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
         assert answered != bad and re.fullmatch(r"[0-9a-f]{32}", answered)
     first, second = (client.get("/healthz").headers["X-Request-ID"] for _ in range(2))
@@ -109,6 +112,38 @@ def test_the_embedded_queue_depth_counts_whole_messages_only(settings: Settings,
     for name in ("1_a.celery.msg", "2_b.celery.msg", "3_c.celery.msg.partial", "4_d.other.msg"):
         (tmp_path / "broker" / "queue" / name).write_text("{}")
     assert queue_depth.depth(embedded) == 2
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_the_queue_depth_of_redis_and_rabbitmq_counts_waiting_messages(settings: Settings, broker: str) -> None:
+    """Messages put on a queue of the broker itself (no worker takes them), counted, then the queue removed. Redis is
+    this run's broker in production; RabbitMQ is optional here (amqp://guest:guest@127.0.0.1:5672//)."""
+    import uuid
+
+    from kombu import Connection, Exchange, Queue
+
+    from webapp import queue_depth
+
+    url = REDIS_URL if broker == "redis" else RABBITMQ_URL
+    name = f"cdht-test-{uuid.uuid4().hex[:8]}"
+    try:
+        conn = Connection(url, connect_timeout=1)
+        conn.ensure_connection(max_retries=0)
+    except Exception as exc:
+        pytest.skip(f"{broker} not reachable: {type(exc).__name__}")
+    with conn:
+        queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
+        producer = conn.Producer()
+        for n in range(3):
+            producer.publish({"n": n}, exchange=queue.exchange, routing_key=name, declare=[queue])
+        try:
+            assert queue_depth.depth(dataclasses.replace(settings, broker_url=url), name) == 3
+            assert queue_depth.depth(dataclasses.replace(settings, broker_url=url), f"{name}-none") == 0
+        finally:
+            queue(conn.default_channel).delete()
+    unreachable = url.replace("6379", "6399").replace("5672", "5999")
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises: the scrape reports "unreadable"
+        queue_depth.depth(dataclasses.replace(settings, broker_url=unreachable), name)
 
 
 def test_json_lines_carry_the_request_and_mask_identity_numbers() -> None:
