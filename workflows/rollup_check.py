@@ -16,7 +16,7 @@ from .digital import counters as digital_counters
 from .models import AuditEvent
 from .vocabulary import Entity, Event, Role
 
-SUBJECT = "rollup check"  # the audit record's entity_id: the command's own name, as operators' records have
+SUBJECT = "rollup"  # the audit record's entity_id (entity "counters", event "check")
 
 
 @dataclass
@@ -59,8 +59,8 @@ def run(session: Session) -> Report:
 
 def record(session: Session, report: Report, operator: str) -> None:
     """Keep the check's result in the audit trail (in the session's transaction), naming who ran it."""
-    session.add(AuditEvent(actor_id=None, actor_role=Role.SYSTEM.value, entity_type=Entity.COMMAND.value,
-                           entity_id=SUBJECT, event=Event.COMMAND.value,
+    session.add(AuditEvent(actor_id=None, actor_role=Role.SYSTEM.value, entity_type=Entity.COUNTERS.value,
+                           entity_id=SUBJECT, event=Event.CHECK.value,
                            detail={"operator": operator, "clean": report.clean,
                                    "differences": report.differences}))
 
@@ -68,7 +68,7 @@ def record(session: Session, report: Report, operator: str) -> None:
 def last(session: Session) -> LastCheck | None:
     """The last recorded check, or None before the first (one indexed read: entity_id, newest first)."""
     row = session.exec(select(AuditEvent).where(col(AuditEvent.entity_id) == SUBJECT)
-                       .where(col(AuditEvent.entity_type) == Entity.COMMAND.value)
+                       .where(col(AuditEvent.entity_type) == Entity.COUNTERS.value)
                        .order_by(col(AuditEvent.id).desc()).limit(1)).first()
     if row is None or "clean" not in row.detail:
         return None
