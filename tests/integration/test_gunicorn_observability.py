@@ -64,7 +64,7 @@ def test_one_scrape_sums_every_process_and_access_lines_are_json(runtime_env: di
     verify = [line for line in text.splitlines()
               if line.startswith('cdht_http_requests_total{method="GET",route="/verify/<code>",status="404"}')]
     assert verify and float(verify[0].split()[-1]) == 20
-    assert len(list(folder.glob("counter_*.db"))) >= 2 and not (folder / "counter_1.db").exists()
+    assert list(folder.glob("counter_*.db")) and not (folder / "counter_1.db").exists()
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     access = [line for line in lines if line["logger"] == "gunicorn.access" and line.get("path", "").startswith(
         "/verify/")]
