@@ -37,3 +37,23 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 logger_class = "webapp.access_log.RedactingLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
+
+# Prometheus (ADR 45): each process writes its counters into one folder and /metrics sums them. The folder is read
+# by prometheus_client when the app is imported (after this file), emptied when gunicorn starts, and a process that
+# exits has its live values dropped.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(os.environ.get("CDHT_INSTANCE_PATH", "instance"),
+                                                              "metrics-web"))
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def on_starting(_server: object) -> None:
+    import shutil
+
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def child_exit(_server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from certificates import storage_from_url
 from workflows.db import make_engine
 from workflows.digital import frameworks, items
 
-from . import auth, database, errors, i18n
+from . import auth, database, errors, i18n, metrics, request_id
 from .celery_app import init_celery
 from .config import ROOT, Settings, settings_or_exit
 from .extensions import csrf, limiter
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                          identity_key=settings.identity_seal_key)
     storage = storage_from_url(settings.storage_url, settings.s3)
     app.extensions["cdht"] = Runtime(settings=settings, engine=engine, storage=storage)
+    metrics.init_app(app)  # first: every later hook's answer is timed and counted (ADR 45)
+    request_id.init_app(app)
     database.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
@@ -69,12 +71,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .api.openapi import bp as openapi_bp
     from .cli import register as register_cli
     from .pages import register as register_pages
+    from .scrape import bp as metrics_bp
     from .security import init_app as init_security
 
     csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a forged form to ride on
     app.register_blueprint(api_bp)
     app.register_blueprint(openapi_bp)
     register_pages(app)
+    app.register_blueprint(metrics_bp)
     register_cli(app)
     init_security(app)
     logging.getLogger("cdht").setLevel(logging.INFO)

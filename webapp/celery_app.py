@@ -3,9 +3,12 @@
 from datetime import timedelta
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from .config import Settings
+
+ROLLUP_CHECK_AT = crontab(hour=19, minute=30)  # 02:30 in Hà Nội (UTC+7): the recount reads every row, at night
 
 
 def broker_options(settings: Settings) -> dict[str, object]:
@@ -60,9 +63,11 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
         task_always_eager=settings.task_always_eager,
         task_serializer="json",
         accept_content=["json"],
-        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications"],
+        imports=["webapp.tasks", "webapp.decision_tasks", "webapp.batch_tasks", "webapp.notifications",
+                 "webapp.rollup_tasks"],
         beat_schedule={"sweep-certificates": {"task": "cdht.sweep_certificates",
-                                              "schedule": timedelta(seconds=settings.sweep_every_seconds)}},
+                                              "schedule": timedelta(seconds=settings.sweep_every_seconds)},
+                       "check-rollup": {"task": "cdht.check_rollup", "schedule": ROLLUP_CHECK_AT}},
         # One beat sends, however many run: the others wait for its lock in the database (webapp.single_beat). It
         # keeps its schedule in memory: a sweep every minute needs no memory of the last run across restarts.
         beat_scheduler="webapp.single_beat:SingleBeatScheduler",
@@ -73,6 +78,6 @@ def init_celery(app: Flask, settings: Settings) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     # Registers the shared tasks on this instance, for the web process too.
-    from . import batch_tasks, decision_tasks, notifications, tasks  # noqa: F401
+    from . import batch_tasks, decision_tasks, notifications, rollup_tasks, tasks  # noqa: F401
 
     return celery

@@ -236,36 +236,32 @@ def register(app: Flask) -> None:
     @rollup.command("check")
     def rollup_check() -> None:
         """Recount live certificates, applications, digital holders and the holders' breakdowns, compare with the
-        counters; exit 1 naming every difference."""
-        from workflows import application_counters, holder_counters, register_numbers, rollup_counters
-        from workflows.digital import counters as digital_counters
+        counters; exit 1 naming every difference. The result is kept in the audit trail (/metrics shows it)."""
+        from workflows import rollup_check as checking
+
+        from .operators import operator
 
         with session_scope(runtime().engine) as session:
-            numbers = register_numbers.check(session)
-            live = rollup_counters.check(session)
-            states = application_counters.check(session)
-            digital = digital_counters.check(session)
-            broken = holder_counters.check(session)
-            rows = (rollup_counters.rows(session), application_counters.rows(session),
-                    digital_counters.rows(session), holder_counters.rows(session))
-        for d in live:
+            report = checking.run(session)
+            checking.record(session, report, operator())
+        for d in report.live:
             click.echo(f"ward {d.ward_code} year {d.year} title {d.title_type}: counted {d.counted}, "
                        f"stored {d.stored}")
-        for a in states:
+        for a in report.states:
             click.echo(f"ward {a.ward_code} year {a.year} state {a.state}: counted {a.counted}, stored {a.stored}")
-        for h in digital:
+        for h in report.digital:
             click.echo(f"ward {h.ward_code} year {h.year} digital holders: counted {h.counted}, stored {h.stored}")
-        for b in broken:
+        for b in report.broken:
             click.echo(f"ward {b.ward_code} year {b.year} {b.indicator} {b.breakdown} {b.bucket!r} "
                        f"{'15+' if b.aged_15_plus else 'under 15'}: counted {b.counted}, stored {b.stored}")
-        for ward, year, counted, stored in numbers:
+        for ward, year, counted, stored in report.numbers:
             click.echo(f"ward {ward} year {year} register numbers: {counted} certificates, last number {stored}")
-        if live or states or digital or broken or numbers:
-            differ = len(live) + len(states) + len(digital) + len(broken) + len(numbers)
-            click.echo(f"{differ} counters differ from the "
+        if not report.clean:
+            click.echo(f"{report.differences} counters differ from the "
                        "certificates, applications and digital attainments (`flask rollup rebuild` recounts them)",
                        err=True)
             sys.exit(1)
+        rows = report.rows
         click.echo(f"rollup counters agree ({rows[0]} rows); application counters agree ({rows[1]} rows); "
                    f"digital counters agree ({rows[2]} rows); holder counters agree ({rows[3]} rows); "
                    "register numbers agree")

@@ -95,6 +95,8 @@ class Settings:
     # Staff must sign in with a second step, a code from an authenticator app (ADR 39): on by default in production.
     staff_totp_required: bool = False
     totp_key: str = ""  # TOTP_KEY: seals the TOTP secrets at rest; derived from secret_key when not given
+    log_format: str = "text"  # LOG_FORMAT: json (one object a line, production's default) or text (ADR 45)
+    metrics_token: str = ""  # METRICS_TOKEN: the bearer token /metrics asks for; none: /metrics is not found
 
     @property
     def audit_chain_key(self) -> bytes:
@@ -229,6 +231,12 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     for variable, key in (("TOTP_KEY", s.totp_key), ("AUDIT_KEY", s.audit_key), ("IDENTITY_KEY", s.identity_key)):
         if key and len(key) < 32:
             problems.add(variable, "must be at least 32 characters", "<at least 32 random characters>")
+    s.log_format = e.get("LOG_FORMAT", "json" if production else "text").strip().lower()
+    if s.log_format not in ("json", "text"):
+        problems.add("LOG_FORMAT", f"must be json or text; got {s.log_format!r}", "json")
+    s.metrics_token = e.get("METRICS_TOKEN", "")
+    if s.metrics_token and (len(s.metrics_token) < 32 or not s.metrics_token.isascii()):
+        problems.add("METRICS_TOKEN", "must be at least 32 ASCII characters", "<at least 32 random characters>")
     if problems:
         raise ConfigError(problems)
     s.secret_key = secret or _instance_secret(instance / "secret_key")

@@ -16,6 +16,7 @@ from workflows.errors import Conflict
 from workflows.models import Certificate
 
 from .dispatch import drain_outbox, send_each, send_render_batches, unit_of_work
+from .metrics import CERTIFICATES_FAILED, CERTIFICATES_ISSUED, CERTIFICATES_SWEPT
 from .runtime import runtime
 
 # The renderer (WeasyPrint, Pango) is looked up inside the task, never at import: web processes import this module
@@ -72,6 +73,7 @@ def render_certificates(certificate_ids: list[str]) -> dict[str, int]:
             issuance.complete_many(session, [replace(item, cert=session.merge(item.cert, load=False))
                                              for item in done], key_id=rt.key_id)
         counts["issued"] = counts.get("issued", 0) + len(done)
+        CERTIFICATES_ISSUED.inc(len(done))
     except Conflict:
         for item in done:  # one of the claims was lost: complete the others one by one
             outcome = _complete_one(item)
@@ -90,6 +92,7 @@ def _complete_one(item: issuance.Completion) -> str:
                               key_id=rt.key_id)
     except Conflict:
         return "claim lost"
+    CERTIFICATES_ISSUED.inc()
     return "issued"
 
 
@@ -130,6 +133,7 @@ def _give_back(certificate_id: str, claimed_version: int, error: str) -> str:
                                retry_in=timedelta(seconds=delay))
     except Conflict:
         return "claim lost"
+    CERTIFICATES_FAILED.inc()
     return "failed"
 
 
@@ -144,6 +148,7 @@ def sweep_certificates() -> int:
         ids = issuance.sweep(session)
         documents, prepared = decision_documents.sweep(session), batches.sweep(session)
     if ids:
+        CERTIFICATES_SWEPT.inc(len(ids))
         log.info("sweeper re-enqueued %d certificates", len(ids))
     if documents or prepared:
         log.info("sweeper re-sent %d decision documents and %d batches", len(documents), len(prepared))

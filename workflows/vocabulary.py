@@ -61,6 +61,7 @@ class Entity(Term):
     CRITERIA_SET = "criteria_set", N_("Criteria set")
     WARD = "ward", N_("Ward or commune")
     COMMAND = "command", N_("Operator command")
+    COUNTERS = "counters", N_("Roll-up counters")
     PRIVACY_REQUEST = "privacy_request", N_("Request about personal data")
 
 
@@ -142,6 +143,7 @@ class Event(Term):
     TOKEN_REVOKE = "token_revoke", N_("API token revoked")
     RESEND = "resend", N_("Sent to the workers again")
     COMMAND = "command", N_("Command run by an operator")
+    CHECK = "check", N_("Checked against a recount")
     EXPORT = "export", N_("Personal data downloaded")
     FILE_REQUEST = "file_request", N_("Request filed")
     CLOSE_REQUEST = "close_request", N_("Request answered")

@@ -48,6 +48,8 @@ The classes (PUBLIC and CREDENTIALS let the anonymous caller in too):
 * CHAIR: the chair of ward X (a chair's pages, ward X's decision).
 * CHAIR_OR_ADMIN: the chair of ward X and the city administrator (revoke, reissue, retry).
 * ADMIN: the city administrator.
+* OPERATOR_TOKEN: no actor: only Prometheus with METRICS_TOKEN (none is configured here), so everyone, the anonymous
+  caller too, is told the route is not found (ADR 45).
 
 Requests: GET without a body; POST/PUT/DELETE with an empty form and the CSRF token (pages) or an empty JSON object
 (API). Where a route validates the body before it asks who is calling, `PROBES` gives a second body that passes
@@ -103,6 +105,7 @@ VERIFIER_X = "VERIFIER_X"
 CHAIR = "CHAIR"
 CHAIR_OR_ADMIN = "CHAIR_OR_ADMIN"
 ADMIN = "ADMIN"
+OPERATOR_TOKEN = "OPERATOR_TOKEN"
 
 LET_IN: dict[str, frozenset[str]] = {
     PUBLIC: frozenset(ACTORS),
@@ -125,6 +128,7 @@ LET_IN: dict[str, frozenset[str]] = {
     CHAIR: frozenset({"chair_x"}),
     CHAIR_OR_ADMIN: frozenset({"chair_x", "admin"}),
     ADMIN: frozenset({"admin"}),
+    OPERATOR_TOKEN: frozenset(),
 }
 
 # --- the table: (endpoint, method) -> access class, sorted by endpoint ----------------------------------------------
@@ -262,6 +266,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("citizen.submitted", "GET"): OWNER,
     ("health.healthz", "GET"): PUBLIC,
     ("health.readyz", "GET"): PUBLIC,
+    ("metrics.metrics", "GET"): OPERATOR_TOKEN,
     ("openapi.openapi", "GET"): PUBLIC,
     ("public.activate", "GET"): PUBLIC,
     ("public.activate", "POST"): PUBLIC,
@@ -396,6 +401,8 @@ def outcome(status: int, location: str | None) -> str:
 def expected(cls: str, actor: str) -> str:
     if actor in LET_IN[cls]:
         return "allowed"
+    if cls == OPERATOR_TOKEN:
+        return "denied"
     return "sign-in" if actor == "anonymous" else "denied"
 
 

@@ -1,19 +1,44 @@
 """No personal data in the logs (Law 91/2025; issue: robustness): a citizen's whole year, with refusals, denials and
-limits along the way, leaves no identity number, name, e-mail address or phone number in any log record; the
+limits along the way, leaves no identity number, name, e-mail address or phone number in any log record, nor in the
+JSON lines production writes (ADR 45; the worker's and beat's lines: tests/integration/test_observability.py); the
 security events themselves are logged under one hierarchy ("cdht")."""
 
+import io
+import json
 import logging
 
 from factories import cccd_for, citizen_data, make_staff, scores
 from flask import Flask
 from sqlmodel import Session
 
+from webapp import log_setup
 from workflows.names import fold
 
 
 def test_a_citizens_year_leaves_no_personal_data_in_the_logs(app: Flask, api, sent, caplog) -> None:
     caplog.set_level(logging.DEBUG)
-    cccd = cccd_for(1987, female=True)
+    json_lines = io.StringIO()
+    as_production = log_setup.handler("json", json_lines)
+    logging.getLogger().addHandler(as_production)
+    try:
+        _a_citizens_year(app, api, caplog)
+    finally:
+        logging.getLogger().removeHandler(as_production)
+    lines = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+    assert any(line["logger"] == "cdht.security" and line["request_id"] for line in lines)
+    written = json_lines.getvalue().lower()
+    assert [p for p in _personal(CCCD) if p.lower() in written] == []
+
+
+CCCD = cccd_for(1987, female=True)
+
+
+def _personal(cccd: str) -> list[str]:
+    return [cccd, cccd[-6:], "Phượng", fold("Phượng"), "bich.phuong", "0912345678", "912 345 678", "1987-05-17"]
+
+
+def _a_citizens_year(app: Flask, api, caplog) -> None:
+    cccd = CCCD
     person = citizen_data(cccd=cccd, full_name="Đỗ Thị Bích Phượng", date_of_birth="1987-05-17", sex="female",
                           email="bich.phuong.test@example.vn", phone="0912 345 678")
     client = api.client
@@ -51,7 +76,7 @@ def test_a_citizens_year_leaves_no_personal_data_in_the_logs(app: Flask, api, se
     assert codes[-1] == 429
 
     texts = [f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records]
-    personal = [cccd, cccd[-6:], "Phượng", fold("Phượng"), "bich.phuong", "0912345678", "912 345 678", "1987-05-17"]
+    personal = _personal(cccd)
     leaks = [(p, t) for t in texts for p in personal if p.lower() in t.lower()]
     assert leaks == []
     security = [r for r in caplog.records if r.name == "cdht.security"]
