@@ -1,8 +1,12 @@
 """gunicorn settings for the web nodes: `gunicorn -c gunicorn.conf.py` (every value can be set by environment).
 
-Requests wait on PostgreSQL and Redis far more than they compute, so each process runs threads (gthread): a slow
-page holds one thread, not the process, and /healthz keeps answering under load. Rendering never happens here
-(workers render), so processes stay small.
+Each process serves one request at a time (the sync worker) and takes the next connection from the listening
+socket only when it is free, so every request waits in one queue, the kernel's, first come first served: under 64
+clients on 2 cores the worst kind's p95 was within 12 % of its median, and `/healthz` answered as fast as any page
+(ADR 49). Threads (`WEB_WORKER_CLASS=gthread`) share a process's cores among all the requests it holds: the city
+dashboard waited seven times as long as /healthz, and the worst p95 was 2.5 times as high at the same load. A sync
+process must sit behind a proxy that buffers slow clients (nginx, HAProxy: docs/deploy.md), as every web node does.
+Rendering never happens here (workers render), so processes stay small.
 """
 
 import multiprocessing
@@ -14,19 +18,23 @@ from webapp.config import settings_or_exit
 settings_or_exit("CDHT's web server (gunicorn)")
 wsgi_app = "webapp:create_app()"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-# Two processes per core plus one, as gunicorn advises; each with WEB_THREADS threads.
+# Two processes per core plus one, as gunicorn advises: while one waits on PostgreSQL, another computes.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
-worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "8"))  # at most the database pool per process (5 + 10 overflow)
+worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
 # A request that takes longer than this is a bug to find, not a wait to sit out (a decision of 5,000 takes seconds).
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-# A kept-alive connection stays with the process that accepted it, and a busy process tends to accept more: under
-# 64 clients one process held 28 connections while another held 4, and its clients waited (benchmarks.load prints
-# the spread). At most twice its threads per process, the rest wait in the listen queue for a process with room:
-# the worst p95 went from 953 to 785 ms at the same throughput (ADR 13). WEB_KEEPALIVE=0 measured worse.
-keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
-worker_connections = int(os.environ.get("WEB_CONNECTIONS", str(2 * threads)))
+if worker_class == "sync":
+    threads = 1
+    # A sync process that kept a connection open would wait on it, idle, while other clients queue: it answers
+    # and closes (the proxy in front keeps the browsers' connections alive).
+    keepalive = 0
+else:
+    threads = int(os.environ.get("WEB_THREADS", "8"))  # at most the database pool per process (5 + 10 overflow)
+    keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
+    # A kept-alive connection stays with the process that accepted it: at most twice its threads per process, the
+    # rest wait in the listen queue for a process with room (ADR 13).
+    worker_connections = int(os.environ.get("WEB_CONNECTIONS", str(2 * threads)))
 # gunicorn 27 opens a control socket at one path per user (~/.gunicorn): two servers on a machine would share it.
 control_socket_disable = True
 # Recycle processes now and then, staggered, so that slow growth of memory never adds up.

@@ -7,8 +7,9 @@ A fresh PostgreSQL database (created here, dropped at the end even on error or S
 by the synthetic city (workflows.synthetic.generate) with a backlog of `--backlog` submitted applications in ward
 00004. A sample of its live certificates is issued for real (a PDF in storage, signed with this run's key), so that
 verification walks the path of a genuine certificate, then the whole database is vacuumed and analysed. gunicorn
-starts from gunicorn.conf.py (`--workers`/`--threads` passed as WEB_CONCURRENCY/WEB_THREADS only when given) in
-production mode, on a free local port, its access log written to /dev/null.
+starts from gunicorn.conf.py (`--workers`/`--threads` passed as WEB_CONCURRENCY/WEB_THREADS only when given, the
+worker class from WEB_WORKER_CLASS as deployed: sync by default, ADR 49) in production mode, on a free local port,
+its access log written to /dev/null.
 
 The load runs in a separate process (standard library only: asyncio streams and a minimal HTTP/1.1 keep-alive
 client with its own cookie jar). Each client is given one kind and signs in once, as a real user, before the clock
@@ -737,10 +738,10 @@ def server_env(tmp: Path, url: str, port: int, workers: int | None, threads: int
     return env
 
 
-def gunicorn_settings(workers: int | None, threads: int | None) -> tuple[int, int]:
-    """Workers and threads as gunicorn.conf.py decides them in this environment, unless given."""
-    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    return workers or int(conf["workers"]), threads or int(conf["threads"])
+def gunicorn_settings(workers: int | None, threads: int | None) -> tuple[int, int, str]:
+    """Workers, threads and worker class as gunicorn.conf.py decides them in this environment, unless given."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"), init_globals={"__file__": str(ROOT / "gunicorn.conf.py")})
+    return workers or int(conf["workers"]), threads or int(conf["threads"]), str(conf["worker_class"])
 
 
 def tail(path: Path, lines: int = 40) -> str:
@@ -922,7 +923,7 @@ def run(o: Options) -> dict[str, Any]:
     """Build the city, start gunicorn, load it, and summarise."""
     year = today().year
     per_kind = spread(o.clients)
-    workers, threads = gunicorn_settings(o.workers, o.threads)
+    workers, threads, worker_class = gunicorn_settings(o.workers, o.threads)
     with tempfile.TemporaryDirectory(prefix="cdht_load_") as tmp_name, postgres_database("load") as url:
         tmp = Path(tmp_name)
         private_key = generate_private_key_pem()
@@ -939,7 +940,7 @@ def run(o: Options) -> dict[str, Any]:
         plans = client_plans(per_kind, users)
         steps = min(QUEUE_STEPS, max(0, o.backlog // PAGE_SIZE - 1))
         groups = [tuple(plans[i:: o.client_processes]) for i in range(o.client_processes)]
-        log(f"gunicorn: {workers} workers × {threads} threads on port {port}; {o.clients} clients in "
+        log(f"gunicorn: {workers} {worker_class} workers × {threads} threads on port {port}; {o.clients} clients in "
             f"{o.client_processes} load process(es): {per_kind}")
         log_path = tmp / "gunicorn.log"
         with gunicorn(server_env(tmp, url, port, o.workers, o.threads), port, log_path) as server:
@@ -949,7 +950,8 @@ def run(o: Options) -> dict[str, Any]:
     log(f"connections per gunicorn worker in the middle of the run: {spread_seen}")
     summary = summarise(results, per_kind, o.seconds)
     return {"benchmark": "load", "engine": "postgresql", "citizens": o.citizens, "backlog": o.backlog,
-            "clients": o.clients, "seconds": o.seconds, "workers": workers, "threads": threads,
+            "clients": o.clients, "seconds": o.seconds, "workers": workers, "worker_class": worker_class,
+            "threads": threads,
             "client_processes": o.client_processes, **summary, "connections_per_worker": spread_seen}
 
 

@@ -131,7 +131,7 @@ class S3Storage:
         config = Config(
             connect_timeout=2, read_timeout=15,  # seconds: an unreachable store fails fast, a large ZIP still reads
             retries={"max_attempts": 3, "mode": "standard"},  # 3 tries in all, with backoff: seconds, not minutes
-            max_pool_connections=32,  # gunicorn's gthread workers share the client
+            max_pool_connections=32,  # a process's threads share the client (gthread web processes, if chosen)
             # With an endpoint of our own (MinIO, Ceph, a local server) the bucket goes in the path, which they all
             # accept; on AWS, boto3 chooses.
             s3={"addressing_style": "path" if access.endpoint_url else "auto"},

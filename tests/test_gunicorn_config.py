@@ -1,4 +1,4 @@
-"""The web nodes' gunicorn configuration in the repository is valid and serves the app with threads."""
+"""The web nodes' gunicorn configuration in the repository is valid: one request at a time a process."""
 
 import subprocess
 import sys
@@ -7,19 +7,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_gunicorn_accepts_the_configuration(tmp_path) -> None:
+def _printed(tmp_path, **env: str) -> dict[str, str]:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {"CDHT_INSTANCE_PATH": str(tmp_path), "WEB_CONCURRENCY": "2", "PATH": str(gunicorn.parent)}
+    env = {"CDHT_INSTANCE_PATH": str(tmp_path), "WEB_CONCURRENCY": "2", "PATH": str(gunicorn.parent), **env}
     out = subprocess.run([str(gunicorn), "--check-config", "-c", "gunicorn.conf.py", "--print-config"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
-    settings = {key.strip(): value.strip() for key, _, value in
-                (line.partition("=") for line in out.stdout.splitlines()) if value}
-    assert settings["worker_class"] == "gthread" and settings["workers"] == "2" and int(settings["threads"]) >= 4
+    return {key.strip(): value.strip() for key, _, value in
+            (line.partition("=") for line in out.stdout.splitlines()) if value}
+
+
+def test_gunicorn_accepts_the_configuration(tmp_path) -> None:
+    """One request at a time a process, the next taken from the one listening queue (ADR 49): no thread, and no
+    kept-alive connection that would hold a free process while others wait."""
+    settings = _printed(tmp_path)
+    assert settings["worker_class"] == "sync" and settings["workers"] == "2" and settings["threads"] == "1"
+    assert settings["keepalive"] == "0"
     assert settings["wsgi_app"] == "webapp:create_app()"
     assert settings["control_socket_disable"] == "True"  # no shared ~/.gunicorn socket between two servers
-    assert int(settings["worker_connections"]) == 2 * int(settings["threads"])  # no process hoards connections
     assert settings["logger_class"] == "webapp.access_log.RedactingLogger"
+
+
+def test_threads_stay_an_option(tmp_path) -> None:
+    settings = _printed(tmp_path, WEB_WORKER_CLASS="gthread", WEB_THREADS="4")
+    assert settings["worker_class"] == "gthread" and settings["threads"] == "4" and settings["keepalive"] == "5"
+    assert int(settings["worker_connections"]) == 2 * int(settings["threads"])  # no process hoards connections
+    # WEB_THREADS means nothing to a sync process: it is not silently turned into a threaded one.
+    assert _printed(tmp_path, WEB_THREADS="4")["worker_class"] == "sync"
 
 
 def test_the_access_log_keeps_no_token_query_or_referrer() -> None:

@@ -199,6 +199,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     for variable, (least, example) in WEB_NUMBERS.items():
         if variable in e:
             _whole(e, variable, example, least, example, problems)
+    if e.get("WEB_WORKER_CLASS", "sync") not in ("sync", "gthread"):
+        problems.add("WEB_WORKER_CLASS", f"must be sync or gthread; got {e['WEB_WORKER_CLASS']!r}", "sync")
     # Embedded default: the address `make run` serves on, so that a certificate's QR code leads back to it.
     s.public_base_url = (e.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{int(port)}").rstrip("/")
     if not s.public_base_url.startswith(("http://", "https://")):
