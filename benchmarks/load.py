@@ -75,8 +75,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from benchmarks import deployment
 from benchmarks.scratch import SECRET_KEY, keyed_engine, log, postgres_database
-from certificates import generate_private_key_pem, key_id, public_key_pem, sign, signed_payload, storage_from_url
+from certificates import (
+    S3Access,
+    Storage,
+    generate_private_key_pem,
+    key_id,
+    public_key_pem,
+    sign,
+    signed_payload,
+    storage_from_url,
+)
 from certificates import storage_key as certificate_storage_key
 from webapp.cli import alembic_config
 from workflows.clock import today
@@ -618,9 +628,8 @@ def build_city(url: str, citizens: int, backlog: int, year: int) -> str:
         engine.dispose()
 
 
-def issue_sample(engine: Engine, storage_url: str, private_key: bytes, count: int) -> list[str]:
+def issue_sample(engine: Engine, storage: Storage, private_key: bytes, count: int) -> list[str]:
     """Give `count` random live certificates what the worker gives them: a stored PDF and a signature."""
-    storage = storage_from_url(storage_url)
     kid = key_id(public_key_pem(private_key))
     with session_scope(engine) as session:
         certs = session.exec(select(Certificate).where(col(Certificate.live_key).is_not(None))
@@ -658,10 +667,10 @@ def pick_citizens(session: Session, year: int, count: int) -> list[tuple[str, st
     return picked[:count]
 
 
-def pick_users(engine: Engine, password: str, year: int, citizens: int, storage_url: str,
+def pick_users(engine: Engine, password: str, year: int, citizens: int, storage: Storage,
                private_key: bytes) -> Users:
     """Citizens, the backlog's submitted applications and issued certificate codes."""
-    codes = issue_sample(engine, storage_url, private_key, ISSUED_SAMPLE)
+    codes = issue_sample(engine, storage, private_key, ISSUED_SAMPLE)
     with session_scope(engine) as session:
         people = pick_citizens(session, year, citizens)
         submitted = list(session.execute(text(
@@ -710,6 +719,12 @@ def client_plans(per_kind: dict[str, int], users: Users) -> list[ClientPlan]:
 def _citizen_api(citizen: tuple[str, str], password: str) -> tuple[str, str, bool, tuple[str, ...]]:
     cccd, application = citizen
     return cccd, password, True, (application,)
+
+
+def s3_access(env: dict[str, str]) -> S3Access:
+    """The store's endpoint and credentials from the variables the app reads them from."""
+    return S3Access(endpoint_url=env.get("S3_ENDPOINT_URL"), access_key_id=env.get("AWS_ACCESS_KEY_ID"),
+                    secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"), region=env.get("AWS_DEFAULT_REGION"))
 
 
 def free_port() -> int:
@@ -917,33 +932,41 @@ class Options:
     workers: int | None
     threads: int | None
     client_processes: int
+    deployment: bool
 
 
 def run(o: Options) -> dict[str, Any]:
-    """Build the city, start gunicorn, load it, and summarise."""
+    """Build the city, start gunicorn (with `--deployment`, the documented deployment around it), load it, and
+    summarise."""
     year = today().year
     per_kind = spread(o.clients)
     workers, threads, worker_class = gunicorn_settings(o.workers, o.threads)
-    with tempfile.TemporaryDirectory(prefix="cdht_load_") as tmp_name, postgres_database("load") as url:
-        tmp = Path(tmp_name)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cdht_load_")))
+        url = stack.enter_context(postgres_database("load"))
         private_key = generate_private_key_pem()
         (tmp / "signing_key.pem").write_bytes(private_key)
+        env = server_env(tmp, url, free_port(), o.workers, o.threads)
+        if o.deployment:
+            env |= stack.enter_context(deployment.object_store(tmp)) | deployment.production_extras()
         password = build_city(url, o.citizens, o.backlog, year)
         engine = keyed_engine(url)
         try:
             users = pick_users(engine, password, year, per_kind["citizen_home"] + per_kind["application"],
-                               str(tmp / "storage"), private_key)
+                               storage_from_url(env["STORAGE_URL"], s3_access(env)), private_key)
         finally:
             engine.dispose()
         vacuum(url)
-        port = free_port()
+        port = int(env["GUNICORN_BIND"].rpartition(":")[2])
+        if o.deployment:
+            stack.enter_context(deployment.workers_and_beat(env, tmp))
         plans = client_plans(per_kind, users)
         steps = min(QUEUE_STEPS, max(0, o.backlog // PAGE_SIZE - 1))
         groups = [tuple(plans[i:: o.client_processes]) for i in range(o.client_processes)]
         log(f"gunicorn: {workers} {worker_class} workers × {threads} threads on port {port}; {o.clients} clients in "
             f"{o.client_processes} load process(es): {per_kind}")
         log_path = tmp / "gunicorn.log"
-        with gunicorn(server_env(tmp, url, port, o.workers, o.threads), port, log_path) as server:
+        with gunicorn(env, port, log_path) as server:
             results, spread_seen = drive([ProcessPlan("127.0.0.1", port, g, o.warmup, o.seconds, steps)
                                           for g in groups if g], lambda: connections_per_worker(server.pid, port))
         server_problems(log_path)
@@ -951,7 +974,9 @@ def run(o: Options) -> dict[str, Any]:
     summary = summarise(results, per_kind, o.seconds)
     return {"benchmark": "load", "engine": "postgresql", "citizens": o.citizens, "backlog": o.backlog,
             "clients": o.clients, "seconds": o.seconds, "workers": workers, "worker_class": worker_class,
-            "threads": threads,
+            "threads": threads, "deployment": o.deployment,
+            "storage": "s3" if env["STORAGE_URL"].startswith("s3://") else "folder",
+            "celery_workers": len(deployment.WORKER_NODES) if o.deployment else 0,
             "client_processes": o.client_processes, **summary, "connections_per_worker": spread_seen}
 
 
@@ -966,12 +991,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="gunicorn processes (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="threads per gunicorn process (default: gunicorn.conf.py)")
     parser.add_argument("--client-processes", type=int, default=1, help="processes the clients run in")
+    parser.add_argument("--deployment", action="store_true",
+                        help="as docs/deploy.md deploys it: documents on a local S3-compatible server, two Celery "
+                             "workers and a beat running, JSON logs and metrics on")
     args = parser.parse_args()
     if args.clients < 1 or args.seconds < 1 or args.warmup < 0 or args.client_processes < 1:
         parser.error("--clients, --seconds and --client-processes must be positive, --warmup not negative")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops gunicorn and drops the database
     options = Options(args.citizens, args.backlog, args.clients, args.seconds, args.warmup, args.workers,
-                      args.threads, args.client_processes)
+                      args.threads, args.client_processes, args.deployment)
     print(json.dumps(run(options), ensure_ascii=False), flush=True)
 
 
