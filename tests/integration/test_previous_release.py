@@ -12,13 +12,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 from alembic import command
 from closing import close_app
-from factories import PASSWORD, citizen_data, make_staff, scores
+from factories import PASSWORD, make_staff
+from journey_http import Client, recognised, wait_issued
 from own_database import own_database
 from processes import start_worker, stop_worker
 from releases import NoHistory, extract, history_required, previous_release
@@ -144,59 +144,13 @@ def test_the_old_processes_run_the_old_code(old_tree: Path, new_schema: dict[str
     assert len(found) == 3 and all(Path(path).is_relative_to(old_tree) for path in found), found
 
 
-class Client:
-    """The JSON API over HTTP, as a mobile app or a partner system calls it."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = requests.Session()
-
-    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.http.request(method, f"{self.base}{path}", headers=headers, timeout=30, **kwargs)
-
-    def token(self, username: str, password: str) -> str:
-        rv = self.call("POST", "/api/v1/auth/token", json={"username": username, "password": password})
-        assert rv.status_code == 200, rv.text
-        return str(rv.json()["token"])
-
-
 def test_previous_release_serves_the_main_journey_on_the_new_schema(
         old_web: str, old_worker: subprocess.Popen[bytes], new_schema: dict[str, str]) -> None:
     old = Client(old_web)
-    person = citizen_data("00004", full_name="Đỗ Thị Hằng")
-    rv = old.call("POST", "/api/v1/citizens", json=person)
-    assert rv.status_code == 201, rv.text
-    me = old.token(person["cccd"], person["password"])
-    rv = old.call("POST", "/api/v1/applications", me, json={"year": YEAR})
-    assert rv.status_code == 201, rv.text
-    aid = rv.json()["id"]
-    activity = {"title": "Lớp tin học cơ bản", "kind": "club", "hours": "20", "started_on": f"{YEAR}-01-15"}
-    rv = old.call("POST", f"/api/v1/applications/{aid}/activities", me, data=activity)
-    assert rv.status_code == 201, rv.text
-    rv = old.call("PUT", f"/api/v1/applications/{aid}/self-assessment", me, json={"scores": scores(9)})
-    assert rv.status_code == 200, rv.text
-    rv = old.call("POST", f"/api/v1/applications/{aid}/submit", me)
-    assert rv.status_code == 200 and rv.json()["state"] == "submitted", rv.text
-
-    reviewer = old.token("rolling-reviewer", PASSWORD)
-    rv = old.call("POST", f"/api/v1/applications/{aid}/review", reviewer,
-                  json={"action": "approve", "version": rv.json()["version"], "scores": scores(9)})
-    assert rv.status_code == 200 and rv.json()["state"] == "approved", rv.text  # proposed for recognition
-    chair = old.token("rolling-chair", PASSWORD)
-    rv = old.call("POST", "/api/v1/decisions", chair, json={
-        "year": YEAR, "number": "47/QĐ-UBND", "signed_on": f"{YEAR}-01-20", "signer_name": "Nguyễn Văn Thắng",
-        "application_ids": [aid]})
-    assert rv.status_code == 201, rv.text
-    decision = rv.json()
-    code = decision["certificates"][0]["code"]
-
-    deadline = time.monotonic() + 120
-    while (progress := old.call("GET", f"/api/v1/decisions/{decision['id']}", chair).json())["issued"] < 1:
-        assert progress["failed"] == 0, progress
-        assert old_worker.poll() is None, "the previous release's worker died"
-        assert time.monotonic() < deadline, f"the previous release's worker did not issue it: {progress}"
-        time.sleep(0.5)
+    decided = recognised(old, YEAR, "Đỗ Thị Hằng", reviewer=("rolling-reviewer", PASSWORD),
+                         chair=("rolling-chair", PASSWORD))
+    code = decided.code
+    wait_issued(old, decided, lambda: None if old_worker.poll() is None else "the previous release's worker died")
     assert old.call("GET", f"/api/v1/verify/{code}").json()["valid"] is True
 
     app = create_app(from_env(new_schema))  # the new release reads what the old one wrote
