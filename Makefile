@@ -84,9 +84,10 @@ lint: install-test
 	$(BIN)/lint-imports
 	$(BIN)/python tests/migration_rules.py
 
+## The embedded run's own Redis database (a few of its tests use Redis): the production run flushes its own at start.
 test-embedded: install-test
 	@echo "== embedded runtime: SQLite + file transport =="
-	CDHT_TEST_RUNTIME=embedded $(BIN)/pytest -q
+	CDHT_TEST_RUNTIME=embedded CDHT_TEST_REDIS=redis://127.0.0.1:6379/15 $(BIN)/pytest -q
 
 test-production: install-test
 	@if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_up; then \
@@ -100,7 +101,9 @@ test-s3: install-test
 	@echo "== embedded runtime, S3 storage =="
 	CDHT_TEST_RUNTIME=embedded CDHT_TEST_STORAGE=s3 $(BIN)/pytest -q
 
-test: system-deps-test install-test lint test-embedded test-production
+## The two runtimes' suites run side by side, one on each core (each prints its report when it ends).
+test: system-deps-test install-test lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-production
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -50,10 +50,21 @@ class AdvisoryLock:
             "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3})
         self._conn: Connection | None = None
         self._held = False
+        # True while a statement runs on the connection. Celery's beat stops from its SIGTERM handler, which runs
+        # between two bytecodes of whatever the beat was doing: if that was a statement, the driver holds its
+        # connection's lock, and closing the connection from the handler would wait on it for ever.
+        self._busy = False
 
     def hold(self) -> bool:
         """Take the lock, or check the connection that holds it is still open; False if another holds it or the
         database does not answer (tried again at the next call)."""
+        self._busy = True
+        try:
+            return self._hold()
+        finally:
+            self._busy = False
+
+    def _hold(self) -> bool:
         try:
             if self._conn is None:
                 self._conn = self._engine.connect()
@@ -72,6 +83,7 @@ class AdvisoryLock:
         """The application_name of the connection that holds the lock, if it can be read."""
         if self._conn is None:
             return None
+        self._busy = True
         try:
             return self._conn.execute(text(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -80,9 +92,14 @@ class AdvisoryLock:
                 {"key": ADVISORY_KEY}).scalar()
         except SQLAlchemyError:
             return None
+        finally:
+            self._busy = False
 
     def release(self) -> None:
-        """Close the connection: the lock goes with it."""
+        """Close the connection: the lock goes with it. Asked while a statement of this lock runs (a signal handler
+        stopping the beat), it leaves the connection alone: it closes with the process, and the lock with it."""
+        if self._busy:
+            return
         self._close()
         self._engine.dispose()
 

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -64,7 +65,12 @@ def _beat_lines(env: dict[str, str], folder: Path) -> list[str]:
             time.sleep(0.2)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # reaped whatever happens, then the test says it would not stop
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
     return log.read_text().splitlines()
 
 
