@@ -88,6 +88,9 @@ def runtime_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "REGISTRATION_RATE_LIMIT": "10000 per hour",  # the whole suite registers from one address
         "VERIFY_RATE_LIMIT": "10000 per minute",
+        # The dashboard read afresh for every page, as tests change figures between two pages; its kept figures
+        # are tested on their own (tests/webapp/test_pages.py).
+        "DASHBOARD_MAX_AGE_SECONDS": "0",
     }
     if STORAGE == "s3":
         env |= request.getfixturevalue("s3_server").env("suite")

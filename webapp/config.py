@@ -88,6 +88,9 @@ class Settings:
     task_always_eager: bool = False
     worker_max_memory_mb: int = 300  # a pool process whose peak passed this is replaced after its task (ADR 32)
     sweep_every_seconds: int = 60  # how often the one beat sends the sweep (ADR 37, 48)
+    # How old the city dashboard's figures may be when a page shows them: read once, shown to every city
+    # administrator for this many seconds (ADR 50); 0 reads them for every page. The API always reads afresh.
+    dashboard_max_age_seconds: int = 10
     # Where e-mail goes (webapp.mail): smtp://host:port, smtp+starttls://user:password@host:587, smtps://…:465,
     # folder:///path (each message a .eml file: `make run`'s default), or "" for none (the ward resets passwords).
     mail_url: str = ""
@@ -216,6 +219,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     s.proxy_hops = _whole(e, "PROXY_HOPS", "0", 0, "1", problems)
     s.worker_max_memory_mb = _whole(e, "WORKER_MAX_MEMORY_MB", str(s.worker_max_memory_mb), 100, "300", problems)
     s.sweep_every_seconds = _whole(e, "SWEEP_EVERY_SECONDS", str(s.sweep_every_seconds), 1, "60", problems)
+    s.dashboard_max_age_seconds = _whole(e, "DASHBOARD_MAX_AGE_SECONDS", str(s.dashboard_max_age_seconds), 0, "10",
+                                         problems)
     s.mail_url = e.get("MAIL_URL", "" if production else f"folder://{instance / 'outbox'}")
     if s.mail_url and not s.mail_url.startswith(("smtp://", "smtps://", "smtp+starttls://", "folder://")):
         problems.add("MAIL_URL", "must start with smtp://, smtps://, smtp+starttls:// or folder://",

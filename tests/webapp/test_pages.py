@@ -476,6 +476,48 @@ def test_dashboard_rows_follow_the_counters_and_the_language(pages_app, session)
     assert ">met<" in ba_dinh_row(f"/admin/?year={YEAR}&lang=en")
 
 
+def test_dashboard_figures_are_kept_for_their_max_age_then_read_again(pages_app, session, monkeypatch):
+    """With DASHBOARD_MAX_AGE_SECONDS, a moved counter shows once the figures are that old (ADR 50): every page in
+    between is the same, saying when its figures were read; the API reads afresh at once."""
+    import dataclasses
+
+    from holders import add_adults
+
+    from webapp.pages import admin
+
+    runtime = pages_app.extensions["cdht"]
+    monkeypatch.setattr(runtime, "settings", dataclasses.replace(runtime.settings, dashboard_max_age_seconds=10))
+    clock = [1000.0]
+    monkeypatch.setattr(admin.time, "monotonic", lambda: clock[0])
+    admin._FIGURES.clear()
+    client = pages_app.test_client()
+    login(client, "admin")
+    token = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).json["token"]
+
+    def ba_dinh() -> tuple[str, str]:
+        page = text(client.get(f"/admin/?year={YEAR}"))
+        row = re.search(r"<tr>\s*<td>00004</td>.*?</tr>", page, re.S)
+        caption = re.search(r'id="wards-caption">(.*?)</span>', page, re.S)
+        assert row and caption
+        return row.group(0), caption.group(1)
+
+    def api_holders() -> int:
+        answer = client.get(f"/api/v1/rollup?year={YEAR}", headers={"Authorization": f"Bearer {token}"}).json
+        return int(next(w for w in answer["wards"] if w["code"] == "00004")["cdht"])
+
+    before, caption = ba_dinh()
+    counted = api_holders()
+    add_adults(session, "cdht", "00004", YEAR, 4321)
+    session.commit()
+    clock[0] += 9.9
+    assert ba_dinh() == (before, caption)  # kept: the same figures, read at the same time
+    assert api_holders() == counted + 4321  # the API reads the counters for every call
+    clock[0] += 0.2
+    after, _ = ba_dinh()
+    assert after != before and "4.321" in after
+    admin._FIGURES.clear()
+
+
 def test_dashboard_shows_digital_skills_beside_the_title_with_the_gap_in_people(pages_app, session):
     """Holders of basic digital skills: the city line with its own target and the people still needed, and a
     column per ward, moved by the counters."""
