@@ -129,6 +129,7 @@ def _problems(env: dict[str, str]) -> list[str]:
     ("WEB_KEEPALIVE", "2.5", "WEB_KEEPALIVE: must be a whole number, at least 0; got '2.5'"),
     ("WEB_CONNECTIONS", "", "WEB_CONNECTIONS: must be a whole number, at least 1; got ''"),
     ("WEB_WORKER_CLASS", "gevent", "WEB_WORKER_CLASS: must be sync or gthread; got 'gevent'"),
+    ("DASHBOARD_MAX_AGE_SECONDS", "-1", "DASHBOARD_MAX_AGE_SECONDS: must be a whole number, at least 0; got '-1'"),
     ("PROXY_HOPS", "two", "PROXY_HOPS: must be a whole number, at least 0; got 'two'"),
     ("WORKER_MAX_MEMORY_MB", "50", "WORKER_MAX_MEMORY_MB: must be a whole number, at least 100; got '50'"),
     ("SWEEP_EVERY_SECONDS", "0", "SWEEP_EVERY_SECONDS: must be a whole number, at least 1; got '0'"),
