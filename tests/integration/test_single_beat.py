@@ -71,3 +71,40 @@ def test_a_worker_with_its_own_beat_sweeps_as_make_run_does(app, runtime_env: di
     finally:
         stop_worker(worker)
         app.extensions["celery"].control.purge()
+
+
+def test_a_beat_stopped_in_the_middle_of_a_statement_of_its_lock_stops(app, settings) -> None:
+    """Celery's SIGTERM handler closes the scheduler between two bytecodes of whatever the beat was doing. If that
+    was a statement of the lock's connection, the driver holds the connection's lock, and closing the connection from
+    the handler would wait on it for ever (seen once in CI: a beat that never stopped). Here the "handler" runs in the
+    driver's wait, under that lock: the lock's release leaves the connection to the process's end and returns."""
+    import threading
+
+    from webapp.beat_lock import AdvisoryLock
+
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite's beats take a file lock")
+    lock = AdvisoryLock(settings.database_url)
+    checked = None
+    try:
+        assert lock.hold()
+        assert lock._conn is not None
+        raw = lock._conn.connection.dbapi_connection
+        driver_wait = raw.wait
+        handled: list[str] = []
+
+        def wait_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if not handled:
+                handled.append("release asked mid-statement")
+                lock.release()  # what the SIGTERM handler does, from inside the statement
+            return driver_wait(*args, **kwargs)
+
+        raw.wait = wait_then_stop
+        checked = threading.Thread(target=lock.hold, daemon=True)
+        checked.start()
+        checked.join(timeout=20)
+        assert not checked.is_alive(), "the release waited for the statement it interrupted"
+        assert handled
+    finally:
+        if checked is None or not checked.is_alive():  # a stuck statement would hold this release too
+            lock.release()
