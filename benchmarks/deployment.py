@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.scratch import log
+from benchmarks.scratch import free_port, log
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -28,11 +28,6 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cdht-bench-access-key", "AWS_SECRET_ACCESS_
                "AWS_DEFAULT_REGION": "us-east-1"}
 WORKER_NODES = ("w1", "w2")
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait(condition: object, what: str, proc: subprocess.Popen[bytes], log_path: Path, seconds: float = 90) -> None:
@@ -68,7 +63,7 @@ def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subproces
 @contextlib.contextmanager
 def object_store(tmp: Path) -> Iterator[dict[str, str]]:
     """A local S3-compatible server with an empty bucket; yields the variables that point the app at it."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp / "s3.log"
     server = _spawn([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], dict(os.environ), log_path)
     try:

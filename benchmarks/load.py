@@ -57,7 +57,6 @@ import random
 import re
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -76,7 +75,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from benchmarks import deployment
-from benchmarks.scratch import SECRET_KEY, keyed_engine, log, postgres_database
+from benchmarks.scratch import SECRET_KEY, free_port, keyed_engine, log, postgres_database
 from certificates import (
     S3Access,
     Storage,
@@ -726,12 +725,6 @@ def s3_access(env: dict[str, str]) -> S3Access:
     return S3Access(endpoint_url=env.get("S3_ENDPOINT_URL"), access_key_id=env.get("AWS_ACCESS_KEY_ID"),
                     secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"), region=env.get("AWS_DEFAULT_REGION"))
 
-
-def free_port() -> int:
-    """A local TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env(tmp: Path, url: str, port: int, workers: int | None, threads: int | None) -> dict[str, str]:

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import secrets
+import socket
 import sys
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,13 @@ def keyed_engine(url: str) -> Engine:
     from workflows.identity_seal import derive_key
 
     return make_engine(url, identity_key=derive_key(SECRET_KEY.encode()))
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on right now, for a server a benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def log(message: str) -> None:

@@ -1,7 +1,6 @@
 """A local S3-compatible server for the tests: moto's server mode (the `test` extra), in this process on a free port,
 reachable by worker processes over HTTP. Stopped and started again on the same port, it keeps its objects."""
 
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,6 +11,7 @@ from typing import Any
 import boto3
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+from processes import free_port
 from werkzeug.datastructures import Headers
 
 ACCESS_KEY_ID = "cdht-test-access-key"  # moto accepts any credentials; these name no real account
@@ -47,17 +47,12 @@ if not getattr(S3Response.put_object, "__wrapped__", None):
     S3Response.put_object = _serialised_put(S3Response.put_object)  # type: ignore[method-assign]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 class S3Server:
     """moto's S3 on 127.0.0.1:<free port>, with a bucket made for this run."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.port}"
         self.bucket = f"cdht-test-{uuid.uuid4().hex[:8]}"
         self._server: ThreadedMotoServer | None = None

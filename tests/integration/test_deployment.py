@@ -10,7 +10,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import requests
 from conftest import REDIS_URL, RUNTIME
 from journey_http import Client, recognised, wait_issued
 from own_database import own_database
+from processes import free_port
 
 from certificates import offline
 from workflows.clock import today
@@ -60,11 +60,6 @@ def test_the_guide_marks_every_step_the_test_runs() -> None:
     exported = re.findall(r"^export ([A-Z0-9_]+)=", blocks["values"], re.MULTILINE)
     assert sorted(exported) == sorted(VALUES)
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -136,7 +131,7 @@ def deployment(s3_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iter
     redis.Redis.from_url(REDIS_URL).flushdb()
     with own_database(folder, "cdht_deploy") as database_url:
         s3 = s3_server.env(f"deploy-{uuid.uuid4().hex[:8]}")
-        port = _free_port()
+        port = free_port()
         values = {"CDHT": str(ROOT), "TRIAL": str(folder / "trial"), "TRIAL_DATABASE_URL": database_url,
                   "TRIAL_BROKER_URL": REDIS_URL, "TRIAL_LIMITS_URL": REDIS_URL, "TRIAL_STORAGE_URL": s3["STORAGE_URL"],
                   "TRIAL_S3_ENDPOINT_URL": s3["S3_ENDPOINT_URL"], "TRIAL_S3_KEY_ID": s3["AWS_ACCESS_KEY_ID"],

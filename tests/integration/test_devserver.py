@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,19 +10,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import free_port
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 def test_the_address_is_printed_once_it_answers_on_the_port_asked_for(app, runtime_env, tmp_path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "run.log"
     env = {**os.environ, **runtime_env, "PORT": str(port)}
     env.pop("PUBLIC_BASE_URL")  # the embedded default follows the port

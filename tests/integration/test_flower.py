@@ -12,16 +12,11 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from processes import ROOT
+from processes import ROOT, free_port
 
 pytestmark = pytest.mark.integration
 CREDENTIALS = "ops:a-long-operator-password"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _flower(env: dict[str, str], port: int, out: int = subprocess.PIPE) -> subprocess.Popen[bytes]:
@@ -41,7 +36,7 @@ def _status(port: int, credentials: str | None) -> int:
 
 @pytest.fixture
 def flower(runtime_env: dict[str, str], app) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWER_")}
     proc = _flower({**env, **runtime_env, "FLOWER_BASIC_AUTH": CREDENTIALS}, port, subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -60,7 +55,7 @@ def flower(runtime_env: dict[str, str], app) -> Iterator[int]:
 
 def test_flower_refuses_to_start_without_credentials(runtime_env: dict[str, str], app) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWER_")}
-    proc = _flower({**env, **runtime_env}, _free_port())
+    proc = _flower({**env, **runtime_env}, free_port())
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode != 0 and b"Flower needs credentials: set FLOWER_BASIC_AUTH" in out
 

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from factories import cccd_for, citizen_data, make_staff, scores
-from processes import ROOT, start_worker, stop_worker
+from processes import ROOT, free_port, start_worker, stop_worker
 from sqlmodel import Session
 
 from webapp import log_setup
@@ -29,16 +28,11 @@ TOKEN = "worker-metrics-token-0123456789abcdef"
 REQUEST_ID = "obs-test-00000042"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def json_env(runtime_env: dict[str, str], tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("metrics-worker")
-    return {**runtime_env, "LOG_FORMAT": "json", "METRICS_TOKEN": TOKEN, "WORKER_METRICS_PORT": str(_free_port()),
+    return {**runtime_env, "LOG_FORMAT": "json", "METRICS_TOKEN": TOKEN, "WORKER_METRICS_PORT": str(free_port()),
             "PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 

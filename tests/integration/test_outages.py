@@ -15,7 +15,7 @@ from closing import close_app
 from conftest import RUNTIME, Api
 from factories import citizen_data, csrf, make_staff, scores
 from flask import Flask
-from processes import start_worker, stop_worker
+from processes import free_port, start_worker, stop_worker
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, col, func, select
 
@@ -29,17 +29,12 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(RUNTIME != "production", reason="the production runtime's broker and database")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 class OwnRedis:
     """A redis-server of this test's own, on a port of its own, that it stops and starts again."""
 
     def __init__(self, log: Path) -> None:
-        self.port, self.log, self.proc = _free_port(), log, None
+        self.port, self.log, self.proc = free_port(), log, None
 
     def url(self, db: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"

@@ -6,7 +6,6 @@ application, log an activity, self-assess, submit, the reviewer's proposal, the 
 issued by the old worker; the NEW code then verifies the certificate and the audit chain the old code wrote."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from closing import close_app
 from factories import PASSWORD, make_staff
 from journey_http import Client, recognised, wait_issued
 from own_database import own_database
-from processes import start_worker, stop_worker
+from processes import free_port, start_worker, stop_worker
 from releases import NoHistory, extract, history_required, previous_release
 from sqlmodel import Session
 
@@ -83,11 +82,6 @@ def _migrated_and_seeded(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 def _old(env: dict[str, str], tree: Path) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(tree)}
@@ -97,7 +91,7 @@ def _old(env: dict[str, str], tree: Path) -> dict[str, str]:
 def old_web(old_tree: Path, new_schema: dict[str, str], tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[str]:
     """The previous release's web app (gunicorn, its own gunicorn.conf.py) on the new schema; its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **_old(new_schema, old_tree), "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
            "WEB_THREADS": "4"}
     log = tmp_path_factory.mktemp("old-web") / "gunicorn.log"

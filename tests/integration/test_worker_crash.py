@@ -6,7 +6,6 @@ its work, and finds exactly 300 certificates issued, each completed once, each f
 
 import dataclasses
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from batch_issuance import approved, count_of, decide, each_issued_once, sweep_after_the_wait, wait_for
 from factories import make_staff
-from processes import kill_worker, start_worker, stop_worker
+from processes import free_port, kill_worker, start_worker, stop_worker
 from sqlmodel import Session
 
 from webapp import create_app
@@ -61,17 +60,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     each_issued_once(app, session, decision_id, BATCH)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 class SpareRedis:
     """A Redis server of the test's own on a spare port, without persistence: a restart loses every message."""
 
     def __init__(self, folder: Path) -> None:
-        self.port, self.folder, self.proc = _free_port(), folder, None
+        self.port, self.folder, self.proc = free_port(), folder, None
 
     @property
     def url(self) -> str:
