@@ -36,7 +36,13 @@ def sign_in(page: Any, server: str, username: str, password: str = PASSWORD) -> 
     page.goto(f"{server}/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("main button[type=submit]")
+    follow(page, "main button[type=submit]")
+
+
+def follow(page: Any, selector: str) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded: Playwright's click returns once
+    the next page has started arriving, and a count taken then may see half of it."""
+    page.click(selector)
     page.wait_for_load_state()
 
 

@@ -5,7 +5,7 @@ result. Under CI=true a missing browser fails the run instead of skipping it."""
 import os
 
 import pytest
-from browsing import sign_in
+from browsing import follow, sign_in
 from factories import PASSWORD, make_citizen
 from sqlmodel import Session, select
 
@@ -27,11 +27,11 @@ def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
     page.goto(f"{server}/login")
     page.fill("#username", cccd)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
     page.goto(f"{server}/citizen/")
-    page.click("text=Kỹ năng số của tôi")
+    follow(page, "text=Kỹ năng số của tôi")
     assert page.locator("h1").inner_text() == "Kỹ năng số của tôi"
-    page.click("text=Làm bài kiểm tra kỹ năng số cơ bản")
+    follow(page, "text=Làm bài kiểm tra kỹ năng số cơ bản")
     attempt = session.exec(select(DigitalTestAttempt)).one()
     parts = sorted({BANK.items[i].area for i in attempt.item_ids})
     for n, area in enumerate(parts, 1):
@@ -42,20 +42,20 @@ def test_a_citizen_takes_the_test_on_a_phone_resumes_it_and_reads_the_result(
         if n == 1 and SHOTS:
             page.screenshot(path=f"{SHOTS}/digital-test-part1.png", full_page=True)
         if n == 2:
-            page.click("button[value=next]")  # nothing chosen: the page says what is missing
+            follow(page, "button[value=next]")  # nothing chosen: the page says what is missing
             assert page.locator(".error-summary").is_visible()
             assert "Chọn một câu trả lời" in page.locator(".error-summary").inner_text()
         for i in ids:
             page.check(f"#q-{i}-{BANK.items[i].answer}")  # the radio's own label is a large enough target
             box = page.locator(f"label[for=q-{i}-{BANK.items[i].answer}]").bounding_box()
             assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"]
-        page.click("button[value=submit]" if n == len(parts) else "button[value=next]")
+        follow(page, "button[value=submit]" if n == len(parts) else "button[value=next]")
         if n == 3:  # the connection drops; later the citizen comes back through the digital page
             page.goto(f"{server}/citizen/digital")
-            page.click("text=Làm tiếp bài kiểm tra")
+            follow(page, "text=Làm tiếp bài kiểm tra")
             assert f"Phần 1/{len(parts)}" in page.locator(".caption").inner_text()
             for _ in range(3):
-                page.click("button[value=next]")  # the answers saved before are still chosen
+                follow(page, "button[value=next]")  # the answers saved before are still chosen
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/digital-test-result.png", full_page=True)
     assert page.locator("h1").inner_text() == "Kết quả bài kiểm tra"
@@ -88,9 +88,9 @@ def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
 
     sign_in(page, server, cccd)
     page.goto(f"{server}/citizen/digital")
-    page.click("text=Gửi chứng chỉ khóa học")
+    follow(page, "text=Gửi chứng chỉ khóa học")
     assert page.locator("h1").inner_text() == "Gửi chứng chỉ khóa học"
-    page.click("button:has-text('Gửi chứng chỉ')")  # nothing filled in: every mistake listed, linked to its field
+    follow(page, "button:has-text('Gửi chứng chỉ')")  # nothing filled in: every mistake listed, linked to its field
     summary = page.locator(".error-summary").inner_text()
     assert "Tên khóa học" in summary and "Chọn tệp chứng chỉ" in summary
     page.fill("#course", "Kỹ năng số cơ bản cho người dân")
@@ -102,16 +102,16 @@ def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
     _fits(page, "input, button, label")
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/digital-certificate-form.png", full_page=True)
-    page.click("button:has-text('Gửi chứng chỉ')")
+    follow(page, "button:has-text('Gửi chứng chỉ')")
     assert page.url.endswith("/citizen/digital")
     record = page.locator(".card").first.inner_text()
     assert "Kỹ năng số cơ bản cho người dân" in record and "Chờ xác nhận" in record
 
     sign_in(page, server, "rev-phone")
     page.goto(f"{server}/reviewer/")
-    page.click("text=Xác nhận kỹ năng số")
+    follow(page, "text=Xác nhận kỹ năng số")
     assert page.locator("h1").inner_text() == "Kỹ năng số cần xác nhận"
-    page.click(".card-title a")
+    follow(page, ".card-title a")
     assert cccd not in page.content()  # the CCCD is shown masked
     with page.expect_download() as download:
         page.click("text=Mở tệp chứng chỉ")
@@ -120,11 +120,11 @@ def test_a_citizen_sends_a_certificate_and_the_reviewer_verifies_it_on_a_phone(
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/digital-verify.png", full_page=True)
     page.check("#action-verify")
-    page.click("button:has-text('Lưu kết quả')")  # no level chosen: said, and the choice is kept
+    follow(page, "button:has-text('Lưu kết quả')")  # no level chosen: said, and the choice is kept
     assert "Mức độ ghi trên chứng chỉ" in page.locator(".error-summary").inner_text()
     assert page.is_checked("#action-verify")
     page.select_option("#level", "2")
-    page.click("button:has-text('Lưu kết quả')")
+    follow(page, "button:has-text('Lưu kết quả')")
     assert page.locator("h1").inner_text() == "Kỹ năng số cần xác nhận"
     assert "Đã lưu: Đã xác nhận." in page.locator(".notice").inner_text()
     assert "Không có kết quả nào đang chờ xác nhận." in page.content()

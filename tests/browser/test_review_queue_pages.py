@@ -5,7 +5,7 @@ Under CI=true a missing browser fails the run instead of skipping it."""
 import os
 
 import pytest
-from browsing import sign_in
+from browsing import follow, sign_in
 from factories import make_citizen, make_staff, submitted_application
 from sqlmodel import Session, select
 
@@ -42,19 +42,19 @@ def test_a_reviewer_filters_proposes_in_bulk_and_splits_the_queue_on_a_phone(
     page.goto(f"{server}/reviewer/")
     page.select_option("#hamlet", "TDP01")
     page.select_option("#passes", "true")
-    page.click(".filters button[type=submit]")
+    follow(page, ".filters button[type=submit]")
     assert page.locator("input[name=item]").count() == 3  # the failing one and TDP02 are filtered out
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/queue-phone.png", full_page=True)
     page.check(f"#pick-{ids[0]}")
     page.check(f"#pick-{ids[1]}")
-    page.click("button[value=propose]")
+    follow(page, "button[value=propose]")
     assert "Đã đề nghị công nhận 2 hồ sơ" in page.locator("main").inner_text()
-    page.click("text=← Hồ sơ cần xét")
+    follow(page, "text=← Hồ sơ cần xét")
     assert page.locator("input[name=item]").count() == 1
     page.check(f"#pick-{ids[2]}")
     page.select_option("#bulk-assignee", scoped.user_id)
-    page.click("button[value=assign]")
+    follow(page, "button[value=assign]")
     assert "1 hồ sơ đã đổi người xử lý" in page.locator("main").inner_text()
 
     sign_in(page, server, "rev-tdp01")
@@ -65,7 +65,7 @@ def test_a_reviewer_filters_proposes_in_bulk_and_splits_the_queue_on_a_phone(
     assert page.goto(f"{server}/reviewer/applications/{ids[4]}").status == 404
     page.goto(f"{server}/reviewer/?passes=false")
     page.check(f"#pick-{ids[3]}")
-    page.click("button[value=assign]")  # "Nhận xử lý": takes it for themselves
+    follow(page, "button[value=assign]")  # "Nhận xử lý": takes it for themselves
     assert "1 hồ sơ đã đổi người xử lý" in page.locator("main").inner_text()
     session.expire_all()
     states = dict(session.exec(select(Application.id, Application.state)).all())

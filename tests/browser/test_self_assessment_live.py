@@ -2,7 +2,7 @@
 page states the saved figures without a script."""
 
 import pytest
-from browsing import launch, playwright, sign_in
+from browsing import follow, launch, playwright, sign_in
 from factories import PASSWORD
 from sqlmodel import Session, select
 
@@ -32,6 +32,6 @@ def test_the_total_follows_the_typing(app, server: str, session: Session, sent) 
         assert typed == before + 9 * inputs.count()
         inputs.nth(0).fill("2")  # below the minimum of an indicator
         assert int(page.inner_text("[data-live-sum]")) == typed - 7
-        page.click("main button[type=submit]")  # the page's own form, not the header's sign-out
+        follow(page, "main button[type=submit]")  # the page's own form, not the header's sign-out
         assert page.url.endswith("/citizen/")  # the last criterion saves and leads home
         browser.close()
