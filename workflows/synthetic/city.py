@@ -6,7 +6,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -133,9 +133,11 @@ def generate(
         loading.analyze(engine, (*loading.BIG_TABLES, "decision"))
     with phase("population_and_counters"), Session(engine) as session:
         _populations(session, plan, tally)
-        digital = _digital_attainments(session, plan)
+        with phase("digital_attainment"):
+            digital = _digital_attainments(session, plan)
         units = _unit_figures(session, plan, tally)
-        _rebuild_counters(session)
+        with phase("counters"):
+            _rebuild_counters(session, phase)
         session.commit()
     seconds["total"] = round(time.perf_counter() - began, 3)
     rows = dict(tally.rows)
@@ -266,10 +268,12 @@ def _unit_figures(session: Session, plan: Plan, tally: Tally) -> int:
     return len(rows)
 
 
-def _rebuild_counters(session: Session) -> None:
+def _rebuild_counters(session: Session, phase: Callable[[str], AbstractContextManager[None]]) -> None:
     """Recount the counters from the rows just loaded without the domain (ADR 10, ADR 12, ADR 15, ADR 20)."""
-    rollup_counters.rebuild(session)
-    application_counters.rebuild(session)
-    digital_counters.rebuild(session)
-    holder_counters.rebuild(session)
-    register_numbers.rebuild(session)
+    for name, rebuild in (("rollup_counters", rollup_counters.rebuild),
+                          ("application_counters", application_counters.rebuild),
+                          ("digital_counters", digital_counters.rebuild),
+                          ("holder_counters", holder_counters.rebuild),
+                          ("register_numbers", register_numbers.rebuild)):
+        with phase(name):
+            rebuild(session)
